@@ -1,0 +1,308 @@
+//! [`Call`]: the guard that times one call of an observed function and records its outcome
+//! exactly once, and [`Observed`], the future that drives an async body under it.
+
+use std::any::Any;
+use std::fmt::Display;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use metrics::Gauge;
+use tracing::Span;
+use tracing::field::display;
+use tracing::level_filters::LevelFilter;
+
+use super::events::{self, FailureFields};
+use super::metric_handles::{self, Handles, OutcomeLabel};
+use super::outcome::{Outcome, Sources};
+use super::recorder::{self, Kind};
+use super::site::Site;
+
+/// Where a call's metrics go, decided when it starts.
+enum Sink {
+    /// No recorder: nothing to record, and no clock to read for it.
+    Off,
+    /// The global recorder: the site's cached handles.
+    Global(&'static Handles),
+    /// A thread-local recorder: the in-flight gauge incremented at the start, to decrement at the end.
+    Local(Gauge),
+}
+
+impl Sink {
+    #[inline]
+    fn open(site: &'static Site) -> Sink {
+        metrics::with_recorder(|recorder| match recorder::kind_of(recorder) {
+            Kind::Noop => Sink::Off,
+            Kind::Global => {
+                let handles = site.global.get_or_init(|| Handles::resolve(recorder, site));
+                handles.in_flight.increment(1.0);
+                Sink::Global(handles)
+            }
+            Kind::Local => {
+                metric_handles::describe(recorder);
+                let gauge = metric_handles::in_flight(recorder, site);
+                gauge.increment(1.0);
+                Sink::Local(gauge)
+            }
+        })
+    }
+
+    fn close(
+        &self,
+        site: &'static Site,
+        outcome: OutcomeLabel,
+        seconds: Option<f64>,
+        error_type: Option<&'static str>,
+    ) {
+        let seconds = seconds.unwrap_or_default();
+        match self {
+            Sink::Off => return,
+            Sink::Global(handles) => {
+                handles.duration(outcome).record(seconds);
+                handles.in_flight.decrement(1.0);
+            }
+            Sink::Local(gauge) => {
+                metrics::with_recorder(|recorder| {
+                    metric_handles::duration(recorder, site, outcome).record(seconds)
+                });
+                gauge.decrement(1.0);
+            }
+        }
+        if let Some(error_type) = error_type {
+            metrics::with_recorder(|recorder| {
+                metric_handles::errors(recorder, site, error_type).increment(1)
+            });
+        }
+    }
+}
+
+/// One call of an observed function, from its start to its one recorded outcome.
+///
+/// The outcome is recorded by [`run`](Call::run)/[`Observed`] when the body returns or panics,
+/// and otherwise by `Drop`: as a panic while unwinding, else as a cancellation.
+#[must_use = "a call records nothing unless it runs the body"]
+pub struct Call {
+    site: &'static Site,
+    span: Span,
+    started: Option<Instant>,
+    sink: Sink,
+    done: bool,
+}
+
+impl Call {
+    /// Starts a call: increments the in-flight gauge and reads the clock, unless nothing listens.
+    #[inline]
+    pub fn start(site: &'static Site, span: Span) -> Call {
+        let sink = Sink::open(site);
+        let timed = !matches!(sink, Sink::Off) || LevelFilter::current() != LevelFilter::OFF;
+        Call {
+            site,
+            span,
+            started: timed.then(Instant::now),
+            sink,
+            done: false,
+        }
+    }
+
+    /// Runs a synchronous body inside the call's span and records how it ended; a panic is
+    /// recorded with its message and keeps unwinding.
+    #[inline]
+    pub fn run<R, C>(mut self, body: impl FnOnce() -> R, classify: C) -> R
+    where
+        C: for<'a> FnOnce(&'a R) -> Outcome<'a>,
+    {
+        let result = {
+            let _entered = self.span.enter();
+            panic::catch_unwind(AssertUnwindSafe(body))
+        };
+        match result {
+            Ok(value) => {
+                self.finish(classify(&value));
+                value
+            }
+            Err(payload) => {
+                self.panicked(Some(&*payload));
+                panic::resume_unwind(payload)
+            }
+        }
+    }
+
+    /// Drives an async body inside the call's span (entered on every poll) and records how it
+    /// ended, or that it was dropped first.
+    #[inline]
+    pub fn run_async<F, C>(self, future: F, classify: C) -> Observed<F, C>
+    where
+        F: Future,
+        C: for<'a> FnOnce(&'a F::Output) -> Outcome<'a>,
+    {
+        Observed {
+            future,
+            call: self,
+            classify: Some(classify),
+        }
+    }
+
+    fn elapsed(&self) -> (Option<f64>, Option<f64>) {
+        match self.started {
+            Some(started) => {
+                let seconds = started.elapsed().as_secs_f64();
+                (Some(seconds), Some(seconds * 1e3))
+            }
+            None => (None, None),
+        }
+    }
+
+    fn finish(&mut self, outcome: Outcome<'_>) {
+        self.done = true;
+        let (seconds, millis) = self.elapsed();
+        let events = &self.site.events;
+        match outcome {
+            Outcome::Success { ret } => {
+                self.sink
+                    .close(self.site, OutcomeLabel::Success, seconds, None);
+                if let Some(ret) = ret {
+                    self.span.record("return", tracing::field::debug(ret));
+                }
+                if events::enabled(events.success) {
+                    events::success(
+                        events.success,
+                        events.success_message,
+                        &self.span,
+                        millis,
+                        ret,
+                    );
+                }
+            }
+            Outcome::Failure(error) => {
+                self.sink.close(
+                    self.site,
+                    OutcomeLabel::Failure,
+                    seconds,
+                    Some(error.error_type),
+                );
+                self.failed(FailureFields {
+                    error: Some(&error.message),
+                    error_type: error.error_type,
+                    sources: error.cause.map(Sources),
+                    duration_ms: millis,
+                });
+            }
+        }
+    }
+
+    fn panicked(&mut self, payload: Option<&(dyn Any + Send)>) {
+        self.done = true;
+        let (seconds, millis) = self.elapsed();
+        self.sink
+            .close(self.site, OutcomeLabel::Panic, seconds, Some("panic"));
+        let message = payload.and_then(|payload| {
+            payload
+                .downcast_ref::<&'static str>()
+                .map(|message| message as &dyn Display)
+                .or_else(|| {
+                    payload
+                        .downcast_ref::<String>()
+                        .map(|message| message as &dyn Display)
+                })
+        });
+        self.failed(FailureFields {
+            error: message,
+            error_type: "panic",
+            sources: None,
+            duration_ms: millis,
+        });
+    }
+
+    /// The span's error status and the failure event.
+    fn failed(&self, failure: FailureFields<'_>) {
+        if !self.span.is_disabled() {
+            self.span.record("error.type", failure.error_type);
+            match failure.error {
+                Some(error) => self.span.record("otel.status_description", display(error)),
+                None => self
+                    .span
+                    .record("otel.status_description", failure.error_type),
+            };
+        }
+        let events = &self.site.events;
+        if events::enabled(events.failure) {
+            events::failure(events.failure, events.failure_message, &self.span, failure);
+        }
+    }
+
+    fn cancelled(&mut self) {
+        self.done = true;
+        let (seconds, millis) = self.elapsed();
+        self.sink
+            .close(self.site, OutcomeLabel::Cancelled, seconds, None);
+        let events = &self.site.events;
+        if events::enabled(events.cancelled) {
+            events::cancelled(
+                events.cancelled,
+                events.cancelled_message,
+                &self.span,
+                millis,
+            );
+        }
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        if std::thread::panicking() {
+            self.panicked(None);
+        } else {
+            self.cancelled();
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// An observed async body: polls it inside the call's span and records the outcome when it
+    /// completes, panics, or is dropped before completing.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Observed<F, C> {
+        #[pin]
+        future: F,
+        call: Call,
+        classify: Option<C>,
+    }
+}
+
+impl<F, C> Future for Observed<F, C>
+where
+    F: Future,
+    C: for<'a> FnOnce(&'a F::Output) -> Outcome<'a>,
+{
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let polled = {
+            let _entered = this.call.span.enter();
+            let future = this.future;
+            panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx)))
+        };
+        match polled {
+            Ok(Poll::Ready(output)) => {
+                let classify = this
+                    .classify
+                    .take()
+                    .expect("an observed future polled after it completed");
+                this.call.finish(classify(&output));
+                Poll::Ready(output)
+            }
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => {
+                this.call.panicked(Some(&*payload));
+                panic::resume_unwind(payload)
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Emitting a call's end events through its site's callsites.
+//!
+//! Each event is checked as `tracing`'s own macros check theirs (global level, cached callsite
+//! interest, then the subscriber) before any value is formatted. Events are children of the
+//! call's span when it is enabled; otherwise they take the current span as parent.
+
+use std::fmt::{Debug, Display};
+
+use tracing::field::{Value, debug, display};
+use tracing::{Event, Span};
+use tracing_core::callsite::DefaultCallsite;
+use tracing_core::field::ValueSet;
+
+use super::level_enabled;
+use super::outcome::Sources;
+
+/// Whether anyone wants events from `callsite`.
+#[inline]
+pub(crate) fn enabled(callsite: &'static DefaultCallsite) -> bool {
+    use tracing_core::Callsite as _;
+    let metadata = callsite.metadata();
+    if !level_enabled(metadata.level()) {
+        return false;
+    }
+    let interest = callsite.interest();
+    !interest.is_never()
+        && (interest.is_always()
+            || tracing::dispatcher::get_default(|dispatch| dispatch.enabled(metadata)))
+}
+
+fn dispatch(callsite: &'static DefaultCallsite, parent: &Span, values: &ValueSet<'_>) {
+    use tracing_core::Callsite as _;
+    let metadata = callsite.metadata();
+    match parent.id() {
+        Some(id) => Event::child_of(id, metadata, values),
+        None => Event::dispatch(metadata, values),
+    }
+}
+
+/// `NAME.success` with `duration_ms` and, for `ret`, `return`.
+pub(crate) fn success(
+    callsite: &'static DefaultCallsite,
+    message: &'static str,
+    parent: &Span,
+    duration_ms: Option<f64>,
+    ret: Option<&dyn Debug>,
+) {
+    use tracing_core::Callsite as _;
+    let fields = callsite.metadata().fields();
+    let mut names = fields.iter();
+    let (Some(message_field), Some(duration_field), Some(return_field)) =
+        (names.next(), names.next(), names.next())
+    else {
+        return;
+    };
+    let ret = ret.map(debug);
+    dispatch(
+        callsite,
+        parent,
+        &fields.value_set(&[
+            (&message_field, Some(&message as &dyn Value)),
+            (
+                &duration_field,
+                duration_ms.as_ref().map(|d| d as &dyn Value),
+            ),
+            (&return_field, ret.as_ref().map(|r| r as &dyn Value)),
+        ]),
+    );
+}
+
+/// What a failure event says about the error.
+pub(crate) struct FailureFields<'a> {
+    pub(crate) error: Option<&'a dyn Display>,
+    pub(crate) error_type: &'static str,
+    pub(crate) sources: Option<Sources<'a>>,
+    pub(crate) duration_ms: Option<f64>,
+}
+
+/// `NAME.failure` at ERROR with `error`, `error.type`, `error.sources` and `duration_ms`.
+pub(crate) fn failure(
+    callsite: &'static DefaultCallsite,
+    message: &'static str,
+    parent: &Span,
+    failure: FailureFields<'_>,
+) {
+    use tracing_core::Callsite as _;
+    let fields = callsite.metadata().fields();
+    let mut names = fields.iter();
+    let (
+        Some(message_field),
+        Some(error_field),
+        Some(type_field),
+        Some(sources_field),
+        Some(duration_field),
+    ) = (
+        names.next(),
+        names.next(),
+        names.next(),
+        names.next(),
+        names.next(),
+    )
+    else {
+        return;
+    };
+    let error = failure.error.map(display);
+    let sources = failure
+        .sources
+        .filter(|sources| !sources.is_empty())
+        .map(display);
+    dispatch(
+        callsite,
+        parent,
+        &fields.value_set(&[
+            (&message_field, Some(&message as &dyn Value)),
+            (&error_field, error.as_ref().map(|e| e as &dyn Value)),
+            (&type_field, Some(&failure.error_type as &dyn Value)),
+            (&sources_field, sources.as_ref().map(|s| s as &dyn Value)),
+            (
+                &duration_field,
+                failure.duration_ms.as_ref().map(|d| d as &dyn Value),
+            ),
+        ]),
+    );
+}
+
+/// `NAME.cancelled` at WARN with `duration_ms`.
+pub(crate) fn cancelled(
+    callsite: &'static DefaultCallsite,
+    message: &'static str,
+    parent: &Span,
+    duration_ms: Option<f64>,
+) {
+    use tracing_core::Callsite as _;
+    let fields = callsite.metadata().fields();
+    let mut names = fields.iter();
+    let (Some(message_field), Some(duration_field)) = (names.next(), names.next()) else {
+        return;
+    };
+    dispatch(
+        callsite,
+        parent,
+        &fields.value_set(&[
+            (&message_field, Some(&message as &dyn Value)),
+            (
+                &duration_field,
+                duration_ms.as_ref().map(|d| d as &dyn Value),
+            ),
+        ]),
+    );
+}

@@ -1,0 +1,132 @@
+//! The `macro_rules!` macros expansions invoke: they build a call site's statics and span where
+//! `module_path!()`, `file!()` and `line!()` name the user's code.
+
+/// A call site's [`Site`](crate::__private::Site): the three end events' callsites and metadata
+/// (target: the caller's module), the operation's name and constant labels.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tripod_site {
+    (name: $name:literal, level: $level:ident, labels: [$(($key:literal, $value:literal)),*]) => {{
+        use $crate::__private::{DefaultCallsite, FieldSet, Identifier, Kind, Level, Metadata};
+        static SUCCESS: DefaultCallsite = DefaultCallsite::new(&SUCCESS_META);
+        static SUCCESS_META: Metadata<'static> = Metadata::new(
+            ::core::concat!("event ", ::core::file!(), ":", ::core::line!()),
+            ::core::module_path!(),
+            Level::$level,
+            ::core::option::Option::Some(::core::file!()),
+            ::core::option::Option::Some(::core::line!()),
+            ::core::option::Option::Some(::core::module_path!()),
+            FieldSet::new($crate::__private::EndEvents::SUCCESS_FIELDS, Identifier(&SUCCESS)),
+            Kind::EVENT,
+        );
+        static FAILURE: DefaultCallsite = DefaultCallsite::new(&FAILURE_META);
+        static FAILURE_META: Metadata<'static> = Metadata::new(
+            ::core::concat!("event ", ::core::file!(), ":", ::core::line!()),
+            ::core::module_path!(),
+            Level::ERROR,
+            ::core::option::Option::Some(::core::file!()),
+            ::core::option::Option::Some(::core::line!()),
+            ::core::option::Option::Some(::core::module_path!()),
+            FieldSet::new($crate::__private::EndEvents::FAILURE_FIELDS, Identifier(&FAILURE)),
+            Kind::EVENT,
+        );
+        static CANCELLED: DefaultCallsite = DefaultCallsite::new(&CANCELLED_META);
+        static CANCELLED_META: Metadata<'static> = Metadata::new(
+            ::core::concat!("event ", ::core::file!(), ":", ::core::line!()),
+            ::core::module_path!(),
+            Level::WARN,
+            ::core::option::Option::Some(::core::file!()),
+            ::core::option::Option::Some(::core::line!()),
+            ::core::option::Option::Some(::core::module_path!()),
+            FieldSet::new($crate::__private::EndEvents::CANCELLED_FIELDS, Identifier(&CANCELLED)),
+            Kind::EVENT,
+        );
+        $crate::__private::Site::new(
+            $name,
+            &[$(($key, $value)),*],
+            $crate::__private::EndEvents {
+                success: &SUCCESS,
+                success_message: ::core::concat!($name, ".success"),
+                failure: &FAILURE,
+                failure_message: ::core::concat!($name, ".failure"),
+                cancelled: &CANCELLED,
+                cancelled_message: ::core::concat!($name, ".cancelled"),
+            },
+        )
+    }};
+}
+
+/// A call's span and its `NAME.start` event, both with the attribute's fields, which are
+/// evaluated once (bound by reference, so no argument moves) and only when something listens
+/// at the attribute's level.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tripod_span {
+    (
+        name: $name:literal, level: $level:ident, here: $here:ident,
+        bind: [$($var:ident = $value:expr),*], fields: [$($fields:tt)*], ret: [$($ret:tt)?]
+    ) => {
+        if $crate::__private::level_enabled(&$crate::__private::Level::$level) {
+            match ($(&($value),)*) {
+                ($($var,)*) => {
+                    let span = $crate::__private::tracing::span!(
+                        target: ::core::module_path!(),
+                        $crate::__private::Level::$level,
+                        $name,
+                        code.function.name = $crate::__private::fn_path(&$here),
+                        code.file.path = ::core::file!(),
+                        code.line.number = ::core::line!(),
+                        $($fields)*
+                        error.type = $crate::__private::tracing::field::Empty,
+                        otel.status_description = $crate::__private::tracing::field::Empty,
+                        $($ret = $crate::__private::tracing::field::Empty,)?
+                    );
+                    span.in_scope(|| {
+                        $crate::__private::tracing::event!(
+                            target: ::core::module_path!(),
+                            $crate::__private::Level::$level,
+                            $($fields)*
+                            ::core::concat!($name, ".start")
+                        )
+                    });
+                    span
+                }
+            }
+        } else {
+            $crate::__private::Span::none()
+        }
+    };
+}
+
+/// Classifies a call's result (`&R`) into an [`Outcome`](crate::__private::Outcome) by
+/// autoref specialization, so it must expand where `R` is concrete: at the call site.
+///
+/// `Err(e)` of any `Result` (under any alias) is a failure; every other value is a success. For
+/// a failure, `e` is described three ways, each by its most specific available trait: its
+/// label (`ErrorType`, else the type's short name), its message (`Display`, else `Debug`, else
+/// nothing) and its cause chain (`Error`, else a `Deref` to `dyn Error` as `anyhow::Error` and
+/// `Box<dyn Error>` have, else none).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tripod_classify {
+    ($result:expr) => {{
+        use $crate::__private::probe::Probe;
+        #[allow(unused_imports)]
+        use $crate::__private::probe::{
+            AnyValue as _, CauseViaBoxedError as _, CauseViaError as _,
+            CauseViaSendSyncBoxedError as _, LabelViaErrorType as _, LabelViaName as _,
+            MessageViaDebug as _, MessageViaDisplay as _, NoCause as _, NoMessage as _,
+            ResultValue as _,
+        };
+        match (&Probe($result)).__tripod_err() {
+            ::core::option::Option::Some(error) => {
+                $crate::__private::Outcome::failure($crate::__private::ErrorView {
+                    error_type: (&Probe(error)).__tripod_label(),
+                    message: (&&Probe(error)).__tripod_message(),
+                    cause: (&&&Probe(error)).__tripod_cause(),
+                })
+            }
+            ::core::option::Option::None => $crate::__private::Outcome::success(),
+        }
+    }};
+}

@@ -1,0 +1,111 @@
+//! The three metrics of the contract: names, keys, descriptions and resolved handles.
+
+use std::sync::Once;
+
+use metrics::{Counter, Gauge, Histogram, Key, Label, Recorder, SharedString, Unit};
+
+use super::site::Site;
+
+/// `operation_duration_seconds`: histogram by `name`, `outcome` and the constant labels.
+pub const DURATION: &str = "operation_duration_seconds";
+/// `operation_errors_total`: counter by `name`, `error_type` and the constant labels.
+pub const ERRORS: &str = "operation_errors_total";
+/// `operation_in_flight`: gauge by `name` and the constant labels.
+pub const IN_FLIGHT: &str = "operation_in_flight";
+
+static METADATA: metrics::Metadata<'static> =
+    metrics::Metadata::new("tripod", metrics::Level::INFO, Some(module_path!()));
+
+/// How a call ended, as the `outcome` label spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OutcomeLabel {
+    Success = 0,
+    Failure = 1,
+    Panic = 2,
+    Cancelled = 3,
+}
+
+impl OutcomeLabel {
+    const ALL: [OutcomeLabel; 4] = [Self::Success, Self::Failure, Self::Panic, Self::Cancelled];
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Panic => "panic",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// A site's handles in one recorder: what a call touches without any lookup.
+pub(crate) struct Handles {
+    pub(crate) in_flight: Gauge,
+    duration: [Histogram; 4],
+}
+
+impl Handles {
+    /// Registers (or looks up) the site's series in `recorder`.
+    pub(crate) fn resolve(recorder: &dyn Recorder, site: &Site) -> Self {
+        static DESCRIBED: Once = Once::new();
+        DESCRIBED.call_once(|| describe(recorder));
+        Handles {
+            in_flight: in_flight(recorder, site),
+            duration: OutcomeLabel::ALL.map(|outcome| duration(recorder, site, outcome)),
+        }
+    }
+
+    pub(crate) fn duration(&self, outcome: OutcomeLabel) -> &Histogram {
+        &self.duration[outcome as usize]
+    }
+}
+
+/// Gives the three metrics their unit and HELP text in `recorder`.
+pub(crate) fn describe(recorder: &dyn Recorder) {
+    recorder.describe_histogram(
+        DURATION.into(),
+        Some(Unit::Seconds),
+        SharedString::const_str("Duration of calls of observed operations, by outcome."),
+    );
+    recorder.describe_counter(
+        ERRORS.into(),
+        Some(Unit::Count),
+        SharedString::const_str(
+            "Calls of observed operations that failed or panicked, by error type.",
+        ),
+    );
+    recorder.describe_gauge(
+        IN_FLIGHT.into(),
+        Some(Unit::Count),
+        SharedString::const_str("Calls of observed operations in progress."),
+    );
+}
+
+fn labels(site: &Site, first: &[(&'static str, &'static str)]) -> Vec<Label> {
+    first
+        .iter()
+        .chain(site.labels)
+        .map(|&(key, value)| Label::from_static_parts(key, value))
+        .collect()
+}
+
+pub(crate) fn in_flight(recorder: &dyn Recorder, site: &Site) -> Gauge {
+    let key = Key::from_parts(IN_FLIGHT, labels(site, &[("name", site.name)]));
+    recorder.register_gauge(&key, &METADATA)
+}
+
+pub(crate) fn duration(recorder: &dyn Recorder, site: &Site, outcome: OutcomeLabel) -> Histogram {
+    let key = Key::from_parts(
+        DURATION,
+        labels(site, &[("name", site.name), ("outcome", outcome.as_str())]),
+    );
+    recorder.register_histogram(&key, &METADATA)
+}
+
+pub(crate) fn errors(recorder: &dyn Recorder, site: &Site, error_type: &'static str) -> Counter {
+    let key = Key::from_parts(
+        ERRORS,
+        labels(site, &[("name", site.name), ("error_type", error_type)]),
+    );
+    recorder.register_counter(&key, &METADATA)
+}

@@ -1,0 +1,38 @@
+//! What `#[observe]` expansions call. Not a public API: it changes without notice.
+//!
+//! The hot path lives here and imports no exporter setup: [`Site`] (a call site's statics and
+//! cached metric handles), [`Call`] (the guard that times one call and records its outcome
+//! exactly once), [`classify!`] (outcome and error description by autoref specialization at the
+//! call site) and the `site!`/`span!` macros that build a call site's callsites.
+#![allow(missing_docs, unreachable_pub)]
+
+mod call;
+mod events;
+mod macros;
+mod metric_handles;
+pub(crate) mod names;
+mod outcome;
+pub mod probe;
+mod recorder;
+mod site;
+
+pub use call::{Call, Observed};
+pub use names::fn_path;
+pub use outcome::{ErrorView, Outcome};
+pub use site::{EndEvents, Site};
+
+pub use tracing;
+pub use tracing::{Level, Span};
+pub use tracing_core::callsite::{DefaultCallsite, Identifier};
+pub use tracing_core::field::FieldSet;
+pub use tracing_core::metadata::{Kind, Metadata};
+
+pub use crate::{__tripod_classify as classify, __tripod_site as site, __tripod_span as span};
+
+/// Whether anything listens at `level`: the global maximum level, checked before a call site
+/// evaluates its fields or builds its span.
+#[inline]
+pub fn level_enabled(level: &Level) -> bool {
+    *level <= tracing::level_filters::STATIC_MAX_LEVEL
+        && *level <= tracing::level_filters::LevelFilter::current()
+}

@@ -1,0 +1,115 @@
+//! Names computed at run time: a function's path, a type's short name, interned labels.
+
+use std::any::type_name;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+/// The fully qualified path of the function around the nested fn item `here`
+/// (`my_crate::Svc::by_ref`, `<my_crate::Svc as my_crate::Shape>::area`), from its type name.
+pub fn fn_path<F>(_here: &F) -> &'static str {
+    let name = type_name::<F>();
+    let mut path = name.strip_suffix("::__tripod_here").unwrap_or(name);
+    // Async bodies nest items under their generator: `f::{{closure}}::__tripod_here`.
+    while let Some(outer) = path.strip_suffix("::{{closure}}") {
+        path = outer;
+    }
+    path
+}
+
+/// `T`'s name without module paths (`BadInput`, `Box<dyn Error + Send + Sync>`); a bare `Error`
+/// keeps its module (`anyhow::Error`). Interned: computed once per type.
+pub(crate) fn short_type_name<T: ?Sized>() -> &'static str {
+    static SHORT: OnceLock<Mutex<HashMap<&'static str, &'static str>>> = OnceLock::new();
+    let full = type_name::<T>();
+    let mut cache = SHORT
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    cache.entry(full).or_insert_with(|| leak(shorten(full)))
+}
+
+/// Interns `label`, so a bounded set of run-time strings can be `&'static str` labels.
+pub(crate) fn intern(label: &str) -> &'static str {
+    static INTERNED: OnceLock<Mutex<HashMap<String, &'static str>>> = OnceLock::new();
+    let mut interned = INTERNED
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(label) = interned.get(label) {
+        return label;
+    }
+    let leaked = leak(label.to_owned());
+    interned.insert(label.to_owned(), leaked);
+    leaked
+}
+
+fn leak(name: String) -> &'static str {
+    Box::leak(name.into_boxed_str())
+}
+
+fn shorten(full: &str) -> String {
+    let mut out = String::with_capacity(full.len());
+    let mut segment_start = 0;
+    for (i, c) in full.char_indices() {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            continue;
+        }
+        out.push_str(last_segment(&full[segment_start..i]));
+        out.push(c);
+        segment_start = i + c.len_utf8();
+    }
+    let tail = &full[segment_start..];
+    if segment_start == 0 {
+        // A plain path: keep the module of a type named just `Error`.
+        let mut parts = tail.rsplit("::");
+        return match (parts.next(), parts.next()) {
+            (Some("Error"), Some(module)) => format!("{module}::Error"),
+            (Some(last), _) => last.to_owned(),
+            (None, _) => tail.to_owned(),
+        };
+    }
+    out.push_str(last_segment(tail));
+    out
+}
+
+fn last_segment(path: &str) -> &str {
+    path.rsplit("::").next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_drop_module_paths() {
+        assert_eq!(shorten("my_crate::errors::BadInput"), "BadInput");
+        assert_eq!(shorten("anyhow::Error"), "anyhow::Error");
+        assert_eq!(
+            shorten(
+                "alloc::boxed::Box<dyn core::error::Error + core::marker::Send + core::marker::Sync>"
+            ),
+            "Box<dyn Error + Send + Sync>"
+        );
+        assert_eq!(shorten("my::Wrapper<my::Inner, u8>"), "Wrapper<Inner, u8>");
+        assert_eq!(shorten("()"), "()");
+    }
+
+    #[test]
+    fn short_type_names_are_interned() {
+        struct BadInput;
+        assert_eq!(short_type_name::<BadInput>(), "BadInput");
+        assert!(std::ptr::eq(
+            short_type_name::<BadInput>(),
+            short_type_name::<BadInput>()
+        ));
+    }
+
+    #[test]
+    fn function_paths_drop_the_marker_and_generator_segments() {
+        fn __tripod_here() {}
+        assert!(
+            fn_path(&__tripod_here)
+                .ends_with("function_paths_drop_the_marker_and_generator_segments")
+        );
+    }
+}

@@ -1,0 +1,131 @@
+//! Autoref specialization: each trait below offers the same method for a differently referenced
+//! [`Probe`], and method resolution picks the most specific one whose bounds hold for the
+//! concrete type at the call site. [`classify!`](crate::__private::classify) calls them.
+//!
+//! Levels, most specific first (the receiver written in `classify!` in brackets):
+//! - result `(&Probe(r))`: `Result<T, E>` gives `Some(&e)` on `Err`; anything else `None`;
+//! - label `(&Probe(e))`: [`ErrorType`]; else the type's short name;
+//! - message `(&&Probe(e))`: `Display`; else `Debug`; else none;
+//! - cause `(&&&Probe(e))`: `Error + 'static`; else `Deref<Target = dyn Error + Send + Sync>`
+//!   (`anyhow::Error`, `Box<dyn Error + Send + Sync>`); else `Deref<Target = dyn Error>`; else none.
+
+use std::convert::Infallible;
+use std::error::Error;
+use std::fmt::{Debug, Display};
+use std::ops::Deref;
+
+use super::names::short_type_name;
+use super::outcome::Message;
+use crate::ErrorType;
+
+/// Wraps a reference so the traits below can be implemented for it at several depths.
+pub struct Probe<'a, T: ?Sized>(pub &'a T);
+
+/// A `Result`: its error, if it is one.
+pub trait ResultValue<'a, E> {
+    fn __tripod_err(&self) -> Option<&'a E>;
+}
+impl<'a, T, E> ResultValue<'a, E> for Probe<'a, Result<T, E>> {
+    #[inline]
+    fn __tripod_err(&self) -> Option<&'a E> {
+        self.0.as_ref().err()
+    }
+}
+
+/// Any other value: never a failure.
+pub trait AnyValue {
+    fn __tripod_err(&self) -> Option<&'static Infallible>;
+}
+impl<T: ?Sized> AnyValue for &Probe<'_, T> {
+    #[inline]
+    fn __tripod_err(&self) -> Option<&'static Infallible> {
+        None
+    }
+}
+
+pub trait LabelViaErrorType {
+    fn __tripod_label(&self) -> &'static str;
+}
+impl<E: ErrorType + ?Sized> LabelViaErrorType for Probe<'_, E> {
+    fn __tripod_label(&self) -> &'static str {
+        self.0.error_type()
+    }
+}
+
+pub trait LabelViaName {
+    fn __tripod_label(&self) -> &'static str;
+}
+impl<E: ?Sized> LabelViaName for &Probe<'_, E> {
+    fn __tripod_label(&self) -> &'static str {
+        short_type_name::<E>()
+    }
+}
+
+pub trait MessageViaDisplay<'a> {
+    fn __tripod_message(&self) -> Message<'a>;
+}
+impl<'a, E: Display> MessageViaDisplay<'a> for &Probe<'a, E> {
+    fn __tripod_message(&self) -> Message<'a> {
+        Message::Display(self.0)
+    }
+}
+
+pub trait MessageViaDebug<'a> {
+    fn __tripod_message(&self) -> Message<'a>;
+}
+impl<'a, E: Debug> MessageViaDebug<'a> for &&Probe<'a, E> {
+    fn __tripod_message(&self) -> Message<'a> {
+        Message::Debug(self.0)
+    }
+}
+
+pub trait NoMessage<'a> {
+    fn __tripod_message(&self) -> Message<'a>;
+}
+impl<'a, E: ?Sized> NoMessage<'a> for Probe<'a, E> {
+    fn __tripod_message(&self) -> Message<'a> {
+        Message::None
+    }
+}
+
+pub trait CauseViaError<'a> {
+    fn __tripod_cause(&self) -> Option<&'a (dyn Error + 'static)>;
+}
+impl<'a, E: Error + 'static> CauseViaError<'a> for &&Probe<'a, E> {
+    fn __tripod_cause(&self) -> Option<&'a (dyn Error + 'static)> {
+        Some(self.0)
+    }
+}
+
+pub trait CauseViaSendSyncBoxedError<'a> {
+    fn __tripod_cause(&self) -> Option<&'a (dyn Error + 'static)>;
+}
+impl<'a, E> CauseViaSendSyncBoxedError<'a> for &&&Probe<'a, E>
+where
+    E: Deref<Target = dyn Error + Send + Sync + 'static>,
+{
+    fn __tripod_cause(&self) -> Option<&'a (dyn Error + 'static)> {
+        Some(&**self.0)
+    }
+}
+
+pub trait CauseViaBoxedError<'a> {
+    fn __tripod_cause(&self) -> Option<&'a (dyn Error + 'static)>;
+}
+impl<'a, E> CauseViaBoxedError<'a> for &Probe<'a, E>
+where
+    E: Deref<Target = dyn Error + 'static>,
+{
+    fn __tripod_cause(&self) -> Option<&'a (dyn Error + 'static)> {
+        Some(&**self.0)
+    }
+}
+
+pub trait NoCause<'a> {
+    fn __tripod_cause(&self) -> Option<&'a (dyn Error + 'static)>;
+}
+impl<'a, E: ?Sized> NoCause<'a> for Probe<'a, E> {
+    fn __tripod_cause(&self) -> Option<&'a (dyn Error + 'static)> {
+        None
+    }
+}

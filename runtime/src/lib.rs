@@ -1,0 +1,46 @@
+//! One attribute gives a function all three pillars of observability.
+//!
+//! ```
+//! use tripod::observe;
+//!
+//! #[derive(Debug, tripod::ErrorType, PartialEq)]
+//! enum ModelError { EmptyInput }
+//!
+//! impl std::fmt::Display for ModelError {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("the input is empty") }
+//! }
+//!
+//! #[observe(name = "ml.inference", fields(input.length = text.len()), labels(model_name = "classifier"))]
+//! fn predict(text: &str) -> Result<&'static str, ModelError> {
+//!     if text.is_empty() { return Err(ModelError::EmptyInput) }
+//!     Ok("positive")
+//! }
+//!
+//! assert_eq!(predict("great"), Ok("positive"));
+//! assert_eq!(predict(""), Err(ModelError::EmptyInput));
+//! ```
+//!
+//! Every call of an observed function emits, through [`tracing`](https://docs.rs/tracing) and
+//! the [`metrics`](https://docs.rs/metrics) facade, whatever subscriber and recorder the
+//! application installed:
+//!
+//! - a span named after the operation, with `code.function.name`, `code.file.path`,
+//!   `code.line.number` and the attribute's `fields(...)`; on failure `error.type` and an error
+//!   status (`otel.status_description`);
+//! - the events `NAME.start`, then one of `NAME.success` (with `duration_ms`), `NAME.failure`
+//!   (at ERROR, with `error`, `error.type`, `error.sources`, `duration_ms`; also for a panic,
+//!   with `error.type = "panic"`) or `NAME.cancelled` (at WARN, when the future is dropped);
+//! - the metrics `operation_duration_seconds{name, outcome}` (histogram),
+//!   `operation_errors_total{name, error_type}` (counter) and `operation_in_flight{name}` (gauge),
+//!   plus the attribute's constant `labels(...)`.
+//!
+//! With nothing installed the function behaves exactly as it would unannotated, at the cost of a
+//! few relaxed atomic loads.
+#![deny(missing_docs)]
+
+#[doc(hidden)]
+pub mod __private;
+mod error_type;
+
+pub use error_type::ErrorType;
+pub use tripod_macros::{ErrorType, observe};

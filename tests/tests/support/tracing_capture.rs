@@ -1,0 +1,211 @@
+//! A `tracing-subscriber` layer that records spans and events with all their fields.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use tracing::field::{Field as TracingField, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::Registry;
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+
+/// A recorded field value, typed as the emitter recorded it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Field {
+    Str(String),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Bool(bool),
+    /// Recorded through `Debug` (also `Display` values, via `format_args!`).
+    Debug(String),
+}
+
+impl Field {
+    /// The value as text, whatever its type.
+    pub fn text(&self) -> String {
+        match self {
+            Field::Str(s) | Field::Debug(s) => s.clone(),
+            Field::I64(v) => v.to_string(),
+            Field::U64(v) => v.to_string(),
+            Field::F64(v) => v.to_string(),
+            Field::Bool(v) => v.to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct SpanRecord {
+    pub id: u64,
+    pub name: String,
+    pub target: String,
+    pub level: Level,
+    pub parent: Option<u64>,
+    pub fields: BTreeMap<String, Field>,
+}
+
+#[derive(Clone, Debug)]
+pub struct EventRecord {
+    pub message: String,
+    pub level: Level,
+    pub target: String,
+    pub fields: BTreeMap<String, Field>,
+    /// The span the event belongs to (explicit or contextual parent).
+    pub span: Option<u64>,
+}
+
+impl EventRecord {
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.get(name)
+    }
+}
+
+#[derive(Default)]
+struct Store {
+    spans: Vec<SpanRecord>,
+    events: Vec<EventRecord>,
+}
+
+/// The spans and events seen while it was installed.
+#[derive(Clone, Default)]
+pub struct Telemetry(Arc<Mutex<Store>>);
+
+impl Telemetry {
+    /// A subscriber recording into this capture.
+    pub fn subscriber(&self) -> impl Subscriber + Send + Sync + 'static {
+        Registry::default().with(Recording(self.clone()))
+    }
+
+    pub fn events(&self) -> Vec<EventRecord> {
+        self.0.lock().unwrap().events.clone()
+    }
+
+    pub fn spans(&self) -> Vec<SpanRecord> {
+        self.0.lock().unwrap().spans.clone()
+    }
+
+    /// The messages of all events, in order.
+    pub fn messages(&self) -> Vec<String> {
+        self.events().into_iter().map(|e| e.message).collect()
+    }
+
+    /// The one event with this message.
+    pub fn event(&self, message: &str) -> EventRecord {
+        let matching: Vec<_> = self
+            .events()
+            .into_iter()
+            .filter(|e| e.message == message)
+            .collect();
+        assert_eq!(
+            matching.len(),
+            1,
+            "expected one `{message}` event, saw {:?}",
+            self.messages()
+        );
+        matching.into_iter().next().unwrap()
+    }
+
+    /// The one span with this name.
+    pub fn span(&self, name: &str) -> SpanRecord {
+        let matching: Vec<_> = self
+            .spans()
+            .into_iter()
+            .filter(|s| s.name == name)
+            .collect();
+        assert_eq!(
+            matching.len(),
+            1,
+            "expected one `{name}` span, saw {:?}",
+            self.spans()
+        );
+        matching.into_iter().next().unwrap()
+    }
+
+    /// Every field value of every span and event, as text: for "never recorded" checks.
+    pub fn all_text(&self) -> String {
+        let store = self.0.lock().unwrap();
+        let spans = store.spans.iter().flat_map(|s| s.fields.iter());
+        let events = store.events.iter().flat_map(|e| e.fields.iter());
+        spans
+            .chain(events)
+            .map(|(k, v)| format!("{k}={}\n", v.text()))
+            .collect()
+    }
+}
+
+struct Recording(Telemetry);
+
+#[derive(Default)]
+struct Fields(BTreeMap<String, Field>);
+
+impl Visit for Fields {
+    fn record_str(&mut self, field: &TracingField, value: &str) {
+        self.0.insert(field.name().into(), Field::Str(value.into()));
+    }
+    fn record_i64(&mut self, field: &TracingField, value: i64) {
+        self.0.insert(field.name().into(), Field::I64(value));
+    }
+    fn record_u64(&mut self, field: &TracingField, value: u64) {
+        self.0.insert(field.name().into(), Field::U64(value));
+    }
+    fn record_f64(&mut self, field: &TracingField, value: f64) {
+        self.0.insert(field.name().into(), Field::F64(value));
+    }
+    fn record_bool(&mut self, field: &TracingField, value: bool) {
+        self.0.insert(field.name().into(), Field::Bool(value));
+    }
+    fn record_debug(&mut self, field: &TracingField, value: &dyn fmt::Debug) {
+        self.0
+            .insert(field.name().into(), Field::Debug(format!("{value:?}")));
+    }
+}
+
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Recording {
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let mut fields = Fields::default();
+        attrs.record(&mut fields);
+        let parent = ctx
+            .span_scope(id)
+            .and_then(|mut scope| scope.nth(1))
+            .map(|parent| parent.id().into_u64());
+        let metadata = attrs.metadata();
+        self.0.0.lock().unwrap().spans.push(SpanRecord {
+            id: id.into_u64(),
+            name: metadata.name().into(),
+            target: metadata.target().into(),
+            level: *metadata.level(),
+            parent,
+            fields: fields.0,
+        });
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, _ctx: Context<'_, S>) {
+        let mut fields = Fields::default();
+        values.record(&mut fields);
+        let mut store = self.0.0.lock().unwrap();
+        if let Some(span) = store.spans.iter_mut().rev().find(|s| s.id == id.into_u64()) {
+            span.fields.extend(fields.0);
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let message = fields
+            .0
+            .remove("message")
+            .map(|m| m.text())
+            .unwrap_or_default();
+        let metadata = event.metadata();
+        let span = ctx.event_span(event).map(|span| span.id().into_u64());
+        self.0.0.lock().unwrap().events.push(EventRecord {
+            message,
+            level: *metadata.level(),
+            target: metadata.target().into(),
+            fields: fields.0,
+            span,
+        });
+    }
+}
