@@ -33,7 +33,7 @@ fn a_successful_call_emits_a_span_with_code_attributes() {
         span.fields["code.file.path"],
         Field::Str("tests/tests/success.rs".into())
     );
-    assert_eq!(span.fields["code.line.number"], Field::U64(9));
+    assert_eq!(span.fields["code.line.number"], Field::I64(9));
     assert_eq!(span.fields["title"], Field::Debug("Read paper".into()));
     assert_eq!(span.fields["user.id"], Field::U64(42));
     assert!(!span.fields.contains_key("error.type"));

@@ -75,7 +75,7 @@ macro_rules! __tripod_span {
                         $name,
                         code.function.name = $crate::__private::fn_path(&$here),
                         code.file.path = ::core::file!(),
-                        code.line.number = ::core::line!(),
+                        code.line.number = ::core::line!() as i64,
                         $($fields)*
                         error.type = $crate::__private::tracing::field::Empty,
                         otel.status_description = $crate::__private::tracing::field::Empty,

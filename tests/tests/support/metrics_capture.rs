@@ -40,11 +40,16 @@ impl Metrics {
         &self.recorder
     }
 
-    /// Every series, once (histogram samples are drained by the snapshot).
+    /// Every series; a snapshot drains what it shows (counters, gauges and histograms start over).
     pub fn snapshot(&self) -> Snapshot {
+        Snapshot::from(self.snapshotter.snapshot())
+    }
+}
+
+impl From<metrics_util::debugging::Snapshot> for Snapshot {
+    fn from(snapshot: metrics_util::debugging::Snapshot) -> Self {
         Snapshot(
-            self.snapshotter
-                .snapshot()
+            snapshot
                 .into_vec()
                 .into_iter()
                 .map(|(key, _unit, _help, value): (CompositeKey, _, _, _)| {

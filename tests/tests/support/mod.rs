@@ -6,6 +6,7 @@ pub mod metrics_capture;
 pub mod tracing_capture;
 
 pub use metrics_capture::Metrics;
+#[allow(unused_imports)]
 pub use tracing_capture::{Field, Telemetry};
 
 /// Runs `f` with a recording subscriber and a debugging recorder installed for this thread only.
