@@ -87,19 +87,9 @@ pub(crate) fn parse(tokens: TokenStream) -> Result<ObserveArgs, syn::Error> {
     let mut args = ObserveArgs::default();
     let parser = |input: ParseStream<'_>| {
         let mut seen: Vec<String> = Vec::new();
-        while !input.is_empty() {
-            if let Err(error) = parse_option(input, &mut args, &mut seen, &mut errors) {
-                errors.push(error);
-                skip_to_comma(input);
-            }
-            if !input.is_empty() {
-                if let Err(error) = input.parse::<Token![,]>() {
-                    errors.push(error);
-                    skip_to_comma(input);
-                    let _ = input.parse::<Option<Token![,]>>();
-                }
-            }
-        }
+        parse_list(input, &mut errors, |option, errors| {
+            parse_option(option, &mut args, &mut seen, errors)
+        });
         Ok(())
     };
     parser.parse2(tokens)?;
@@ -244,12 +234,12 @@ fn parse_list(
             errors.push(error);
             skip_to_comma(content);
         }
-        if !content.is_empty() {
-            if let Err(error) = content.parse::<Token![,]>() {
-                errors.push(error);
-                skip_to_comma(content);
-                let _ = content.parse::<Option<Token![,]>>();
-            }
+        if !content.is_empty()
+            && let Err(error) = content.parse::<Token![,]>()
+        {
+            errors.push(error);
+            skip_to_comma(content);
+            let _ = content.parse::<Option<Token![,]>>();
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `#[derive(ErrorType)]`: a low-cardinality `error.type` label from the type's shape.
 //!
-//! ```ignore
+//! ```text
 //! // Input:
 //! #[derive(ErrorType)]
 //! enum ModelError { Timeout, BadInput(String), #[error_type("overloaded")] Busy { retry_in: u64 } }

@@ -1,6 +1,6 @@
 //! Expansion of `#[observe]`: thin code that hands the call to `::tripod::__private`.
 //!
-//! ```ignore
+//! ```text
 //! // Input:
 //! #[observe(name = "ml.inference", fields(input.length = text.len()))]
 //! fn predict(text: &str) -> Result<Label, ModelError> { body }
@@ -27,6 +27,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
+use syn::parse::Parser;
 use syn::spanned::Spanned;
 use syn::{Block, Item, ItemFn, ReturnType, Type};
 
@@ -49,13 +50,14 @@ pub(crate) fn observe(attr: TokenStream, item: TokenStream) -> TokenStream {
             None
         }
     };
-    if let Some(function) = &function {
-        if let Some(constness) = &function.sig.constness {
-            errors.spanned(
-                constness,
-                "#[observe] cannot go on a `const fn`: it records at run time, and a `const fn` may run at compile time",
-            );
-        }
+    if let Some(constness) = function
+        .as_ref()
+        .and_then(|function| function.sig.constness.as_ref())
+    {
+        errors.spanned(
+            constness,
+            "#[observe] cannot go on a `const fn`: it records at run time, and a `const fn` may run at compile time",
+        );
     }
     match (errors.finish(), args, function) {
         (Ok(()), Some(args), Some(function)) => expand(args, function),
@@ -107,34 +109,44 @@ fn expand(args: ObserveArgs, mut function: ItemFn) -> TokenStream {
     match shape {
         Shape::Sync => {
             let body = pinned_body(&function.block, returned.as_ref());
-            function.block = Box::new(syn::parse_quote! {{
+            let run = quote! {
                 #prelude
-                ::tripod::__private::Call::start(&__TRIPOD_SITE, __tripod_span)
-                    .run(move || #body, #classify)
-            }});
+                ::tripod::__private::Call::start(&__TRIPOD_SITE, __tripod_span).run(move || #body, #classify)
+            };
+            replace_statements(&mut function.block, run);
         }
         Shape::Async => {
             let body = pinned_body(&function.block, returned.as_ref());
-            function.block = Box::new(syn::parse_quote! {{
+            let run = quote! {
                 #prelude
                 ::tripod::__private::Call::start(&__TRIPOD_SITE, __tripod_span)
                     .run_async(async move #body, #classify)
                     .await
-            }});
+            };
+            replace_statements(&mut function.block, run);
         }
         Shape::ReturnsFuture { output } => {
             let future = shape::returned_future(&mut function.block)
                 .expect("the shape was recognised on this body");
-            let body = pinned_body(&future.block, output.as_ref());
-            future.block = syn::parse_quote! {{
+            let body = pinned_body(&future.block, output.as_deref());
+            let run = quote! {
                 #prelude
                 ::tripod::__private::Call::start(&__TRIPOD_SITE, __tripod_span)
                     .run_async(async move #body, #classify)
                     .await
-            }};
+            };
+            replace_statements(&mut future.block, run);
         }
     }
     quote!(#function)
+}
+
+/// Replaces a block's statements, keeping its braces: their spans are the user's, so the item
+/// still counts as the user's code (the `dead_code` lint, for one, skips generated items).
+fn replace_statements(block: &mut Block, statements: TokenStream) {
+    block.stmts = Block::parse_within
+        .parse2(statements)
+        .expect("generated statements parse");
 }
 
 /// The call site's statics and span, and the closure that classifies the result.
@@ -177,7 +189,7 @@ fn parts(args: &ObserveArgs, function: &ItemFn, returned: Option<&Type>, shape: 
         );
     };
     let output = match shape {
-        Shape::ReturnsFuture { output } => output.as_ref(),
+        Shape::ReturnsFuture { output } => output.as_deref(),
         Shape::Sync | Shape::Async => returned,
     };
     let opaque = output.is_some_and(shape::is_impl_trait)
@@ -208,21 +220,19 @@ fn pinned_body(block: &Block, returned: Option<&Type>) -> TokenStream {
     let stmts = &block.stmts;
     let fake = match returned {
         Some(ty) if shape::mentions_impl_trait(ty) => quote!(),
-        Some(ty) => {
-            let pin = quote_spanned!(ty.span()=> let __tripod_fake_return: #ty = loop {};);
-            fake_return(pin)
-        }
-        None => fake_return(quote!(let __tripod_fake_return: () = loop {};)),
+        Some(ty) => fake_return(ty.span(), quote!(#ty)),
+        None => fake_return(block.brace_token.span.open(), quote!(())),
     };
     let brace = block.brace_token.span.join();
     quote_spanned!(brace=> { #fake #(#stmts)* })
 }
 
-fn fake_return(pin: TokenStream) -> TokenStream {
-    quote! {
-        #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::let_unit_value, clippy::needless_return)]
+/// Spanned at the return type, so "return type inferred to be ..." notes point at it.
+fn fake_return(at: proc_macro2::Span, ty: TokenStream) -> TokenStream {
+    quote_spanned! {at=>
+        #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::empty_loop, clippy::let_unit_value, clippy::needless_return)]
         if false {
-            #pin
+            let __tripod_fake_return: #ty = loop {};
             return __tripod_fake_return;
         }
     }

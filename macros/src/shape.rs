@@ -13,7 +13,7 @@ pub(crate) enum Shape {
     /// The future is timed, not its construction.
     ReturnsFuture {
         /// The `Output` of the `Future` bound in the return type.
-        output: Option<Type>,
+        output: Option<Box<Type>>,
     },
 }
 
@@ -27,7 +27,9 @@ impl Shape {
             return Shape::Sync;
         };
         match future_output(returned) {
-            Some(output) if returned_future(block).is_some() => Shape::ReturnsFuture { output },
+            Some(output) if returned_future(block).is_some() => Shape::ReturnsFuture {
+                output: output.map(Box::new),
+            },
             _ => Shape::Sync,
         }
     }
@@ -188,9 +190,9 @@ mod tests {
     #[test]
     fn other_bodies_are_plain() {
         let item: syn::ItemFn = parse_quote! { fn f() -> impl Future<Output = u32> { ready(1) } };
-        assert_eq!(shape(item).1, false);
+        assert!(!shape(item).1);
         let item: syn::ItemFn = parse_quote! { async fn f() -> u32 { 1 } };
-        assert_eq!(shape(item).0, true);
+        assert!(shape(item).0);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::time::Duration;
 async fn fetch(id: u64) -> Result<u64, std::io::Error> {
     tokio::time::sleep(Duration::from_millis(id % 7)).await;
     tokio::task::yield_now().await;
-    if id % 10 == 0 {
+    if id.is_multiple_of(10) {
         return Err(std::io::Error::from(std::io::ErrorKind::NotFound));
     }
     Ok(id)

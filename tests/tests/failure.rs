@@ -79,8 +79,12 @@ fn early_return(fail: bool) -> Result<u8, BadInput> {
 
 #[tripod::observe(name = "question.mark")]
 fn question_mark() -> Result<u32, ModelError> {
-    let text = Err(io::Error::other("disk on fire")).map_err(ModelError::BadInput)?;
+    let text = read_disk().map_err(ModelError::BadInput)?;
     Ok(text)
+}
+
+fn read_disk() -> io::Result<u32> {
+    Err(io::Error::other("disk on fire"))
 }
 
 #[test]

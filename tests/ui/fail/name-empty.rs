@@ -1,0 +1,6 @@
+//! `name` must not be empty.
+
+#[tripod::observe(name = "")]
+fn create() {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+//! Only functions can be observed.
+
+#[tripod::observe]
+struct Todo {
+    title: String,
+}
+
+fn main() {}
