@@ -59,6 +59,10 @@ macro_rules! __tripod_site {
 /// A call's span and its `NAME.start` event, both with the attribute's fields, which are
 /// evaluated once (bound by reference, so no argument moves) and only when something listens
 /// at the attribute's level.
+///
+/// `code.file.path` and `code.line.number` are the span's metadata (`file()`, `line()`, here the
+/// function's name), which the OpenTelemetry layer exports under those names: recording them as
+/// fields too would repeat them in every exported span and every formatted log line.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __tripod_span {
@@ -74,8 +78,6 @@ macro_rules! __tripod_span {
                         $crate::__private::Level::$level,
                         $name,
                         code.function.name = $crate::__private::fn_path(&$here),
-                        code.file.path = ::core::file!(),
-                        code.line.number = ::core::line!() as i64,
                         $($fields)*
                         error.type = $crate::__private::tracing::field::Empty,
                         otel.status_description = $crate::__private::tracing::field::Empty,

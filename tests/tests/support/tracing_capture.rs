@@ -42,6 +42,9 @@ pub struct SpanRecord {
     pub name: String,
     pub target: String,
     pub level: Level,
+    /// The metadata's `file()` and `line()`: exported as `code.file.path`, `code.line.number`.
+    pub file: Option<String>,
+    pub line: Option<u32>,
     pub parent: Option<u64>,
     pub fields: BTreeMap<String, Field>,
 }
@@ -75,6 +78,7 @@ pub struct Telemetry(Arc<Mutex<Store>>);
 impl Telemetry {
     /// A subscriber recording into this capture.
     pub fn subscriber(&self) -> impl Subscriber + Send + Sync + 'static {
+        CURRENT.with(|current| *current.borrow_mut() = Some(self.clone()));
         Registry::default().with(Recording(self.clone()))
     }
 
@@ -135,6 +139,21 @@ impl Telemetry {
     }
 }
 
+/// The messages recorded so far by the capture installed on this thread.
+pub fn current_messages() -> Vec<String> {
+    CURRENT.with(|current| {
+        current
+            .borrow()
+            .as_ref()
+            .map(Telemetry::messages)
+            .unwrap_or_default()
+    })
+}
+
+thread_local! {
+    static CURRENT: std::cell::RefCell<Option<Telemetry>> = const { std::cell::RefCell::new(None) };
+}
+
 struct Recording(Telemetry);
 
 #[derive(Default)]
@@ -176,6 +195,8 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Recording {
             name: metadata.name().into(),
             target: metadata.target().into(),
             level: *metadata.level(),
+            file: metadata.file().map(Into::into),
+            line: metadata.line(),
             parent,
             fields: fields.0,
         });
