@@ -22,7 +22,7 @@ fn a_thousand_concurrent_calls_are_each_recorded_once() {
     let snapshotter = recorder.snapshotter();
     recorder.install().unwrap();
     let telemetry = support::Telemetry::default();
-    tracing::subscriber::set_global_default(telemetry.subscriber()).unwrap();
+    telemetry.record_process_wide();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)

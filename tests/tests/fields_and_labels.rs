@@ -110,14 +110,3 @@ fn labels_are_added_to_every_metric_of_the_call() {
     );
     assert_eq!(snapshot.gauge("operation_in_flight", &labels), 0.0);
 }
-
-#[test]
-fn fields_are_not_evaluated_when_nothing_listens_at_the_level() {
-    let before = EVALUATIONS.get();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_writer(std::io::sink)
-        .finish();
-    tracing::subscriber::with_default(subscriber, || login(secret(), 1)).unwrap();
-    assert_eq!(EVALUATIONS.get(), before);
-}

@@ -11,6 +11,8 @@ use support::capture_async;
 
 #[tripod::observe(name = "load.later")]
 fn load_later(id: u32) -> impl Future<Output = Result<u32, std::io::Error>> + Send {
+    // Work done when the future is built, before it is observed.
+    let id = id.min(1_000);
     async move {
         tokio::task::yield_now().await;
         tracing::info!("loading");

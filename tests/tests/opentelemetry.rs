@@ -46,7 +46,13 @@ impl Model {
     }
 }
 
+/// Exports what `f` emits. Serialized: subscribers installed for a thread while other threads
+/// create and drop theirs race in `tracing-core`'s callsite interest cache.
 fn export(f: impl FnOnce()) -> Vec<SpanData> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _serial = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let exporter = InMemorySpanExporter::default();
     let provider = SdkTracerProvider::builder()
         .with_simple_exporter(exporter.clone())

@@ -72,7 +72,7 @@ fn a_successful_call_records_one_success_duration_and_leaves_nothing_in_flight()
         &[("name", "todo.create"), ("outcome", "success")],
     );
     assert_eq!(durations.len(), 1);
-    assert!(durations[0] >= 0.0 && durations[0] < 5.0);
+    assert!(durations[0].is_finite() && durations[0] >= 0.0);
     assert_eq!(
         snapshot.gauge("operation_in_flight", &[("name", "todo.create")]),
         0.0

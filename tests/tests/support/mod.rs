@@ -13,9 +13,7 @@ pub use tracing_capture::{Field, Telemetry};
 pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Telemetry, Metrics) {
     let telemetry = Telemetry::default();
     let metrics = Metrics::new();
-    let result = tracing::subscriber::with_default(telemetry.subscriber(), || {
-        metrics::with_local_recorder(metrics.recorder(), f)
-    });
+    let result = telemetry.record(|| metrics::with_local_recorder(metrics.recorder(), f));
     (result, telemetry, metrics)
 }
 

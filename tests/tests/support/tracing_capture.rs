@@ -1,4 +1,9 @@
 //! A `tracing-subscriber` layer that records spans and events with all their fields.
+//!
+//! One recording subscriber is installed globally, once, and routes what it sees to the capture
+//! of the current thread (or to a process-wide capture). Thread-local subscribers created and
+//! dropped by tests running in parallel would race in `tracing-core`'s callsite interest cache
+//! and could lose events; one global dispatcher cannot.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -76,10 +81,27 @@ struct Store {
 pub struct Telemetry(Arc<Mutex<Store>>);
 
 impl Telemetry {
-    /// A subscriber recording into this capture.
-    pub fn subscriber(&self) -> impl Subscriber + Send + Sync + 'static {
-        CURRENT.with(|current| *current.borrow_mut() = Some(self.clone()));
-        Registry::default().with(Recording(self.clone()))
+    /// Records what this thread emits while `f` runs.
+    pub fn record<R>(&self, f: impl FnOnce() -> R) -> R {
+        install();
+        let previous = CURRENT.with(|current| current.replace(Some(self.clone())));
+        struct Restore(Option<Telemetry>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                CURRENT.with(|current| *current.borrow_mut() = self.0.take());
+            }
+        }
+        let _restore = Restore(previous);
+        f()
+    }
+
+    /// Records what every thread without a capture of its own emits, from now on.
+    pub fn record_process_wide(&self) {
+        install();
+        assert!(
+            PROCESS.set(self.clone()).is_ok(),
+            "one process-wide capture per test binary"
+        );
     }
 
     pub fn events(&self) -> Vec<EventRecord> {
@@ -154,7 +176,28 @@ thread_local! {
     static CURRENT: std::cell::RefCell<Option<Telemetry>> = const { std::cell::RefCell::new(None) };
 }
 
-struct Recording(Telemetry);
+static PROCESS: std::sync::OnceLock<Telemetry> = std::sync::OnceLock::new();
+
+/// Installs the routing subscriber, once per test binary.
+fn install() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        tracing::subscriber::set_global_default(Registry::default().with(Recording))
+            .expect("no other global subscriber in a test binary using the capture");
+    });
+}
+
+/// Runs `f` on the capture of this thread, or the process-wide one.
+fn with_capture(f: impl FnOnce(&Telemetry)) {
+    let routed = CURRENT
+        .with(|current| current.borrow().clone())
+        .or_else(|| PROCESS.get().cloned());
+    if let Some(telemetry) = routed {
+        f(&telemetry);
+    }
+}
+
+struct Recording;
 
 #[derive(Default)]
 struct Fields(BTreeMap<String, Field>);
@@ -190,25 +233,29 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Recording {
             .and_then(|mut scope| scope.nth(1))
             .map(|parent| parent.id().into_u64());
         let metadata = attrs.metadata();
-        self.0.0.lock().unwrap().spans.push(SpanRecord {
-            id: id.into_u64(),
-            name: metadata.name().into(),
-            target: metadata.target().into(),
-            level: *metadata.level(),
-            file: metadata.file().map(Into::into),
-            line: metadata.line(),
-            parent,
-            fields: fields.0,
+        with_capture(|telemetry| {
+            telemetry.0.lock().unwrap().spans.push(SpanRecord {
+                id: id.into_u64(),
+                name: metadata.name().into(),
+                target: metadata.target().into(),
+                level: *metadata.level(),
+                file: metadata.file().map(Into::into),
+                line: metadata.line(),
+                parent,
+                fields: fields.0,
+            })
         });
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, _ctx: Context<'_, S>) {
         let mut fields = Fields::default();
         values.record(&mut fields);
-        let mut store = self.0.0.lock().unwrap();
-        if let Some(span) = store.spans.iter_mut().rev().find(|s| s.id == id.into_u64()) {
-            span.fields.extend(fields.0);
-        }
+        with_capture(|telemetry| {
+            let mut store = telemetry.0.lock().unwrap();
+            if let Some(span) = store.spans.iter_mut().rev().find(|s| s.id == id.into_u64()) {
+                span.fields.extend(fields.0);
+            }
+        });
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
@@ -221,12 +268,14 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Recording {
             .unwrap_or_default();
         let metadata = event.metadata();
         let span = ctx.event_span(event).map(|span| span.id().into_u64());
-        self.0.0.lock().unwrap().events.push(EventRecord {
-            message,
-            level: *metadata.level(),
-            target: metadata.target().into(),
-            fields: fields.0,
-            span,
+        with_capture(|telemetry| {
+            telemetry.0.lock().unwrap().events.push(EventRecord {
+                message,
+                level: *metadata.level(),
+                target: metadata.target().into(),
+                fields: fields.0,
+                span,
+            })
         });
     }
 }
