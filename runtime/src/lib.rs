@@ -41,6 +41,26 @@
 #[doc(hidden)]
 pub mod __private;
 mod error_type;
+pub mod metric_names;
+
+#[cfg(feature = "axum")]
+pub mod axum;
+#[cfg(feature = "_init")]
+mod init;
+#[cfg(feature = "_init")]
+mod logs;
+#[cfg(feature = "otlp")]
+mod otlp;
+#[cfg(feature = "prometheus")]
+mod prometheus;
+#[cfg(feature = "_init")]
+pub mod trace;
 
 pub use error_type::ErrorType;
+#[cfg(feature = "_init")]
+pub use init::{Builder, InitError, LogFormat, Telemetry, init};
+#[cfg(feature = "otlp")]
+pub use otlp::Protocol;
+#[cfg(feature = "prometheus")]
+pub use prometheus::DEFAULT_BUCKETS;
 pub use tripod_macros::{ErrorType, observe};

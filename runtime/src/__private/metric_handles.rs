@@ -6,12 +6,9 @@ use metrics::{Counter, Gauge, Histogram, Key, Label, Recorder, SharedString, Uni
 
 use super::site::Site;
 
-/// `operation_duration_seconds`: histogram by `name`, `outcome` and the constant labels.
-pub const DURATION: &str = "operation_duration_seconds";
-/// `operation_errors_total`: counter by `name`, `error_type` and the constant labels.
-pub const ERRORS: &str = "operation_errors_total";
-/// `operation_in_flight`: gauge by `name` and the constant labels.
-pub const IN_FLIGHT: &str = "operation_in_flight";
+use crate::metric_names::{
+    OPERATION_DURATION as DURATION, OPERATION_ERRORS as ERRORS, OPERATION_IN_FLIGHT as IN_FLIGHT,
+};
 
 static METADATA: metrics::Metadata<'static> =
     metrics::Metadata::new("tripod", metrics::Level::INFO, Some(module_path!()));

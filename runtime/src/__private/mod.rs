@@ -9,7 +9,7 @@
 mod call;
 mod events;
 mod macros;
-mod metric_handles;
+pub(crate) mod metric_handles;
 pub(crate) mod names;
 mod outcome;
 pub mod probe;
@@ -28,6 +28,12 @@ pub use tracing_core::field::FieldSet;
 pub use tracing_core::metadata::{Kind, Metadata};
 
 pub use crate::{__tripod_classify as classify, __tripod_site as site, __tripod_span as span};
+
+/// Calibrates the clock calls are timed with (about a millisecond, once per process), so the
+/// first observed call does not pay for it. `tripod::init()` calls it.
+pub fn warm_up_clock() {
+    let _ = quanta::Instant::now();
+}
 
 /// Whether anything listens at `level`: the global maximum level, checked before a call site
 /// evaluates its fields or builds its span.

@@ -2,6 +2,7 @@
 //! `tracing-subscriber` layer) and every metric (`metrics-util`'s debugging recorder).
 #![allow(dead_code, unreachable_pub)]
 
+pub mod backends;
 pub mod metrics_capture;
 pub mod tracing_capture;
 

@@ -1,0 +1,202 @@
+//! The standard environment variables, read once at `install()`: each value that cannot be used
+//! becomes a warning (logged once the subscriber is up) and the setting keeps its default.
+
+use std::time::Duration;
+
+use crate::trace::Sampler;
+
+/// Reads one variable; the process environment unless a builder was given another source.
+pub(crate) type Source = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+pub(crate) fn process_environment() -> Source {
+    Box::new(|name| std::env::var(name).ok())
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line (`TRIPOD_LOG_FORMAT=json`, the default).
+    #[default]
+    Json,
+    /// Human-readable, multi-line, for a terminal (`TRIPOD_LOG_FORMAT=pretty`).
+    Pretty,
+}
+
+/// What the environment says, after validation.
+#[derive(Debug, Default)]
+pub(crate) struct FromEnvironment {
+    pub(crate) service_name: Option<String>,
+    pub(crate) resource_attributes: Vec<(String, String)>,
+    pub(crate) log_format: Option<LogFormat>,
+    pub(crate) log_filter: Option<String>,
+    pub(crate) otlp_endpoint: Option<String>,
+    pub(crate) otlp_traces_endpoint: Option<String>,
+    #[cfg(feature = "otlp")]
+    pub(crate) otlp_protocol: Option<crate::otlp::Protocol>,
+    pub(crate) otlp_timeout: Option<Duration>,
+    pub(crate) sampler: Option<Sampler>,
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Reads and checks every variable tripod understands.
+pub(crate) fn read(source: &Source) -> FromEnvironment {
+    let mut env = FromEnvironment::default();
+    let var = |name: &str| {
+        source(name)
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+    };
+
+    env.service_name = var("OTEL_SERVICE_NAME");
+    if let Some(attributes) = var("OTEL_RESOURCE_ATTRIBUTES") {
+        for pair in attributes.split(',').filter(|pair| !pair.trim().is_empty()) {
+            match pair.split_once('=') {
+                Some((key, value)) if !key.trim().is_empty() => {
+                    env.resource_attributes
+                        .push((percent_decode(key.trim()), percent_decode(value.trim())));
+                }
+                _ => env.warnings.push(format!(
+                    "OTEL_RESOURCE_ATTRIBUTES: ignoring {pair:?}, which is not `key=value`"
+                )),
+            }
+        }
+    }
+    match var("TRIPOD_LOG_FORMAT").as_deref() {
+        None => {}
+        Some("json") => env.log_format = Some(LogFormat::Json),
+        Some("pretty") => env.log_format = Some(LogFormat::Pretty),
+        Some(other) => env.warnings.push(format!(
+            "TRIPOD_LOG_FORMAT={other:?} is neither \"json\" nor \"pretty\"; writing JSON"
+        )),
+    }
+    if let Some(filter) = var("RUST_LOG") {
+        match tracing_subscriber::EnvFilter::try_new(&filter) {
+            Ok(_) => env.log_filter = Some(filter),
+            Err(error) => env.warnings.push(format!(
+                "RUST_LOG={filter:?} is not a valid filter ({error}); using the default"
+            )),
+        }
+    }
+    for (name, slot) in [
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &mut env.otlp_endpoint),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            &mut env.otlp_traces_endpoint,
+        ),
+    ] {
+        if let Some(url) = var(name) {
+            match crate::init::validate_url(&url) {
+                Ok(()) => *slot = Some(url),
+                Err(problem) => env.warnings.push(format!("{name}: {problem}; ignoring it")),
+            }
+        }
+    }
+    #[cfg(feature = "otlp")]
+    if let Some(protocol) =
+        var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL").or_else(|| var("OTEL_EXPORTER_OTLP_PROTOCOL"))
+    {
+        match protocol.parse() {
+            Ok(protocol) => env.otlp_protocol = Some(protocol),
+            Err(problem) => env.warnings.push(format!(
+                "OTEL_EXPORTER_OTLP_PROTOCOL: {problem}; using http/protobuf"
+            )),
+        }
+    }
+    if let Some(timeout) = var("OTEL_EXPORTER_OTLP_TIMEOUT") {
+        match timeout.parse::<u64>() {
+            Ok(millis) => env.otlp_timeout = Some(Duration::from_millis(millis)),
+            Err(_) => env.warnings.push(format!(
+                "OTEL_EXPORTER_OTLP_TIMEOUT={timeout:?} is not a number of milliseconds; using 10000"
+            )),
+        }
+    }
+    let sampler_arg = var("OTEL_TRACES_SAMPLER_ARG");
+    if let Some(name) = var("OTEL_TRACES_SAMPLER") {
+        match Sampler::from_env_values(&name, sampler_arg.as_deref()) {
+            Ok(sampler) => env.sampler = Some(sampler),
+            Err(error) => {
+                env.warnings.push(format!(
+                    "OTEL_TRACES_SAMPLER: {error}; using parentbased_always_on"
+                ));
+            }
+        }
+    }
+    env
+}
+
+/// Decodes `%XX` escapes, as the specification allows in `OTEL_RESOURCE_ATTRIBUTES`.
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(vars: &'static [(&'static str, &'static str)]) -> FromEnvironment {
+        read(
+            &(Box::new(move |name: &str| {
+                vars.iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| (*value).to_owned())
+            }) as Source),
+        )
+    }
+
+    #[test]
+    fn valid_values_are_taken() {
+        let env = env(&[
+            ("OTEL_SERVICE_NAME", "todo-app"),
+            (
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "deployment.environment=prod,team=ml%20ops",
+            ),
+            ("TRIPOD_LOG_FORMAT", "pretty"),
+            ("RUST_LOG", "info,sqlx=warn"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"),
+            ("OTEL_TRACES_SAMPLER", "traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "0.5"),
+        ]);
+        assert!(env.warnings.is_empty(), "{:?}", env.warnings);
+        assert_eq!(env.service_name.as_deref(), Some("todo-app"));
+        assert_eq!(env.resource_attributes[1], ("team".into(), "ml ops".into()));
+        assert_eq!(env.log_format, Some(LogFormat::Pretty));
+        assert_eq!(env.sampler, Some(Sampler::TraceIdRatio(0.5)));
+    }
+
+    #[test]
+    fn each_malformed_value_is_a_warning_and_no_setting() {
+        let env = env(&[
+            ("OTEL_RESOURCE_ATTRIBUTES", "good=1,bad"),
+            ("TRIPOD_LOG_FORMAT", "xml"),
+            ("RUST_LOG", "info,[=nope"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "soon"),
+            ("OTEL_TRACES_SAMPLER", "sometimes"),
+        ]);
+        assert_eq!(env.warnings.len(), 6, "{:#?}", env.warnings);
+        assert_eq!(
+            env.resource_attributes,
+            [("good".to_owned(), "1".to_owned())]
+        );
+        assert_eq!(env.log_format, None);
+        assert_eq!(env.log_filter, None);
+        assert_eq!(env.otlp_endpoint, None);
+        assert_eq!(env.sampler, None);
+    }
+}

@@ -1,0 +1,464 @@
+//! `tripod::init()`: JSON logs, Prometheus and OTLP traces from one builder.
+
+mod env;
+mod error;
+mod telemetry;
+
+use std::io::Write;
+use std::time::Duration;
+
+use tracing_subscriber::filter::FilterExt as _;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
+
+pub use env::LogFormat;
+pub use error::InitError;
+pub use telemetry::Telemetry;
+
+use crate::logs::{Flusher, LineOutput, SharedOutput};
+use crate::trace::{Sampler, TraceContextLayer};
+
+#[cfg(feature = "otlp")]
+pub(crate) use crate::otlp::validate_url;
+#[cfg(not(feature = "otlp"))]
+pub(crate) fn validate_url(_url: &str) -> Result<(), String> {
+    Ok(())
+}
+
+/// Starts configuring telemetry; finish with [`Builder::install`].
+///
+/// ```no_run
+/// let _telemetry = tripod::init().service_name("todo-app").install()?;
+/// // ... the application; dropping `_telemetry` at the end of main flushes spans and logs.
+/// # Ok::<(), tripod::InitError>(())
+/// ```
+///
+/// Environment variables override the builder's settings, so operators can reconfigure without
+/// a rebuild: `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_EXPORTER_OTLP_ENDPOINT`
+/// (unset: no trace export), `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_PROTOCOL`
+/// (`http/protobuf` or `grpc`), `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_TRACES_SAMPLER` and
+/// `OTEL_TRACES_SAMPLER_ARG`, `RUST_LOG` and `TRIPOD_LOG_FORMAT` (`json` or `pretty`). A value
+/// that cannot be used is logged as a warning and the default applies.
+pub fn init() -> Builder {
+    Builder::new()
+}
+
+/// Configuration of logs, metrics and traces. Every setter documents its default.
+#[must_use = "a Builder does nothing until .install()"]
+pub struct Builder {
+    environment: env::Source,
+    service_name: Option<String>,
+    log_format: LogFormat,
+    log_filter: String,
+    log_writer: Option<Box<dyn Write + Send>>,
+    trace_filter: String,
+    sampler: Sampler,
+    shutdown_timeout: Duration,
+    #[cfg(feature = "prometheus")]
+    prometheus: bool,
+    #[cfg(feature = "prometheus")]
+    default_buckets: Vec<f64>,
+    #[cfg(feature = "prometheus")]
+    metric_buckets: Vec<(String, Vec<f64>)>,
+    #[cfg(feature = "prometheus")]
+    metrics_listener: Option<std::net::SocketAddr>,
+    #[cfg(feature = "otlp")]
+    otlp: bool,
+    #[cfg(feature = "otlp")]
+    otlp_endpoint: Option<String>,
+    #[cfg(feature = "otlp")]
+    otlp_protocol: crate::otlp::Protocol,
+    #[cfg(feature = "otlp")]
+    export_queue: crate::otlp::QueueConfig,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("service_name", &self.service_name)
+            .field("log_format", &self.log_format)
+            .field("log_filter", &self.log_filter)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The Prometheus parts [`Telemetry`] owns.
+#[cfg(feature = "prometheus")]
+pub(crate) struct PrometheusParts {
+    pub(crate) handle: metrics_exporter_prometheus::PrometheusHandle,
+    pub(crate) recorder: Option<metrics_exporter_prometheus::PrometheusRecorder>,
+    pub(crate) listener: Option<(std::net::SocketAddr, crate::prometheus::Background)>,
+    pub(crate) _upkeep: crate::prometheus::Background,
+}
+
+impl Builder {
+    /// A builder with every default: JSON logs to stdout at `info`, Prometheus on, trace export
+    /// off unless `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+    pub fn new() -> Self {
+        Builder {
+            environment: env::process_environment(),
+            service_name: None,
+            log_format: LogFormat::Json,
+            log_filter: "info".into(),
+            log_writer: None,
+            trace_filter: "info".into(),
+            sampler: Sampler::default(),
+            shutdown_timeout: Duration::from_secs(3),
+            #[cfg(feature = "prometheus")]
+            prometheus: true,
+            #[cfg(feature = "prometheus")]
+            default_buckets: crate::prometheus::DEFAULT_BUCKETS.to_vec(),
+            #[cfg(feature = "prometheus")]
+            metric_buckets: Vec::new(),
+            #[cfg(feature = "prometheus")]
+            metrics_listener: None,
+            #[cfg(feature = "otlp")]
+            otlp: true,
+            #[cfg(feature = "otlp")]
+            otlp_endpoint: None,
+            #[cfg(feature = "otlp")]
+            otlp_protocol: crate::otlp::Protocol::default(),
+            #[cfg(feature = "otlp")]
+            export_queue: crate::otlp::QueueConfig::default(),
+        }
+    }
+
+    /// The `service.name` of exported traces. `OTEL_SERVICE_NAME` overrides it. Defaults to the
+    /// OpenTelemetry SDK's `unknown_service`.
+    pub fn service_name(mut self, name: impl Into<String>) -> Self {
+        self.service_name = Some(name.into());
+        self
+    }
+
+    /// JSON lines or human-readable output. `TRIPOD_LOG_FORMAT` overrides it. Defaults to JSON.
+    pub fn log_format(mut self, format: LogFormat) -> Self {
+        self.log_format = format;
+        self
+    }
+
+    /// Which events are logged, in `RUST_LOG` syntax (`info,sqlx=warn`). `RUST_LOG` overrides it.
+    /// Defaults to `info`.
+    pub fn log_filter(mut self, filter: impl Into<String>) -> Self {
+        self.log_filter = filter.into();
+        self
+    }
+
+    /// Where log lines go. Lines are buffered and written out every 100 ms and when
+    /// [`Telemetry`] drops, so a crash can lose the last 100 ms of lines. Defaults to stdout.
+    pub fn log_writer(mut self, writer: impl Write + Send + 'static) -> Self {
+        self.log_writer = Some(Box::new(writer));
+        self
+    }
+
+    /// Which spans are exported, in `RUST_LOG` syntax; separate from the log filter, so
+    /// `RUST_LOG=warn` does not stop info spans from reaching the trace viewer. Defaults to `info`.
+    pub fn trace_filter(mut self, filter: impl Into<String>) -> Self {
+        self.trace_filter = filter.into();
+        self
+    }
+
+    /// Which traces are exported. `OTEL_TRACES_SAMPLER` overrides it. Defaults to
+    /// `parentbased_always_on`.
+    pub fn sampler(mut self, sampler: Sampler) -> Self {
+        self.sampler = sampler;
+        self
+    }
+
+    /// How long dropping [`Telemetry`] may wait for pending spans to be exported. Defaults to 3 s.
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// Reads configuration from `source` instead of the process environment (tests use this to
+    /// try variables without touching the process). Defaults to `std::env::var`.
+    pub fn environment(
+        mut self,
+        source: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.environment = Box::new(source);
+        self
+    }
+
+    /// Whether to install the Prometheus recorder. Defaults to `true`.
+    #[cfg(feature = "prometheus")]
+    pub fn prometheus(mut self, enabled: bool) -> Self {
+        self.prometheus = enabled;
+        self
+    }
+
+    /// The buckets of every histogram without buckets of its own. Defaults to
+    /// [`DEFAULT_BUCKETS`](crate::DEFAULT_BUCKETS), OpenTelemetry's advisory seconds buckets.
+    #[cfg(feature = "prometheus")]
+    pub fn histogram_buckets(mut self, buckets: &[f64]) -> Self {
+        self.default_buckets = buckets.to_vec();
+        self
+    }
+
+    /// The buckets of one histogram, by its full name. Defaults to the
+    /// [`histogram_buckets`](Builder::histogram_buckets).
+    #[cfg(feature = "prometheus")]
+    pub fn metric_buckets(mut self, metric: impl Into<String>, buckets: &[f64]) -> Self {
+        self.metric_buckets.push((metric.into(), buckets.to_vec()));
+        self
+    }
+
+    /// Serves `GET /metrics` on `address` from a thread of its own, for applications that serve
+    /// no HTTP themselves (port 0 picks a free port: see [`Telemetry::metrics_address`]).
+    /// Defaults to no listener (axum applications mount `tripod::axum::metrics_router`).
+    #[cfg(feature = "prometheus")]
+    pub fn metrics_listener(mut self, address: impl Into<std::net::SocketAddr>) -> Self {
+        self.metrics_listener = Some(address.into());
+        self
+    }
+
+    /// Whether traces may be exported at all; with `true` they are exported when an endpoint is
+    /// configured. Defaults to `true`.
+    #[cfg(feature = "otlp")]
+    pub fn otlp(mut self, enabled: bool) -> Self {
+        self.otlp = enabled;
+        self
+    }
+
+    /// The collector's base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT` gives it (for HTTP,
+    /// `/v1/traces` is appended). The environment variables override it. Defaults to none: no
+    /// export.
+    #[cfg(feature = "otlp")]
+    pub fn otlp_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.otlp_endpoint = Some(url.into());
+        self
+    }
+
+    /// The transport. `OTEL_EXPORTER_OTLP_PROTOCOL` overrides it. Defaults to `http/protobuf`.
+    #[cfg(feature = "otlp")]
+    pub fn otlp_protocol(mut self, protocol: crate::otlp::Protocol) -> Self {
+        self.otlp_protocol = protocol;
+        self
+    }
+
+    /// How many finished spans may wait for export; beyond it spans are dropped and counted.
+    /// Defaults to 2048.
+    #[cfg(feature = "otlp")]
+    pub fn export_queue_size(mut self, spans: usize) -> Self {
+        self.export_queue.max_queue_size = spans.max(1);
+        self
+    }
+
+    /// How long one export may take. `OTEL_EXPORTER_OTLP_TIMEOUT` overrides it. Defaults to 10 s.
+    #[cfg(feature = "otlp")]
+    pub fn export_timeout(mut self, timeout: Duration) -> Self {
+        self.export_queue.export_timeout = timeout;
+        self
+    }
+
+    /// How long finished spans wait to be batched. Defaults to 5 s.
+    #[cfg(feature = "otlp")]
+    pub fn export_interval(mut self, interval: Duration) -> Self {
+        self.export_queue.schedule_delay = interval;
+        self
+    }
+
+    /// Builds everything and installs it globally: the subscriber as `tracing`'s default, the
+    /// recorder as `metrics`' global recorder, the W3C trace-context propagator as
+    /// OpenTelemetry's. Then logs a warning for each unusable environment variable.
+    ///
+    /// # Errors
+    ///
+    /// [`InitError::AlreadyInitialized`] when a global subscriber or recorder exists, and every
+    /// error of [`build`](Builder::build); nothing is installed then.
+    pub fn install(self) -> Result<Telemetry, InitError> {
+        let mut telemetry = self.build()?;
+        tracing::dispatcher::set_global_default(telemetry.dispatch.clone())
+            .map_err(|_| InitError::AlreadyInitialized("tracing subscriber"))?;
+        #[cfg(feature = "prometheus")]
+        if let Some(prometheus) = &mut telemetry.prometheus {
+            if let Some(recorder) = prometheus.recorder.take() {
+                metrics::set_global_recorder(recorder)
+                    .map_err(|_| InitError::AlreadyInitialized("metrics recorder"))?;
+            }
+        }
+        #[cfg(feature = "otlp")]
+        opentelemetry::global::set_text_map_propagator(
+            opentelemetry_sdk::propagation::TraceContextPropagator::new(),
+        );
+        for warning in &telemetry.warnings {
+            tracing::warn!(target: "tripod", "{warning}");
+        }
+        Ok(telemetry)
+    }
+
+    /// Builds everything without installing anything globally: the subscriber is
+    /// [`Telemetry::dispatch`], the recorder [`Telemetry::recorder`]. Exporter threads run.
+    ///
+    /// # Errors
+    ///
+    /// [`InitError::InvalidFilter`], [`InitError::InvalidBuckets`],
+    /// [`InitError::MetricsListener`] and [`InitError::Exporter`], for settings given in code
+    /// (unusable environment variables are warnings instead).
+    pub fn build(self) -> Result<Telemetry, InitError> {
+        let env = env::read(&self.environment);
+        let warnings = env.warnings.clone();
+        let sampler = env.sampler.unwrap_or(self.sampler);
+        let log_filter = env
+            .log_filter
+            .clone()
+            .unwrap_or_else(|| self.log_filter.clone());
+        let parse = |filter: &str| {
+            EnvFilter::try_new(filter).map_err(|error| InitError::InvalidFilter {
+                filter: filter.to_owned(),
+                reason: error.to_string(),
+            })
+        };
+        // The trace context layer sees every span that either logs or traces want.
+        let context_filter = parse(&log_filter)?.or(parse(&self.trace_filter)?);
+
+        let output: SharedOutput = LineOutput::new(
+            self.log_writer
+                .unwrap_or_else(|| Box::new(std::io::stdout())),
+        );
+        let log_layer: Box<dyn Layer<Registry> + Send + Sync> =
+            match env.log_format.unwrap_or(self.log_format) {
+                #[cfg(feature = "json")]
+                LogFormat::Json => crate::logs::JsonLayer::new(output.clone())
+                    .with_filter(parse(&log_filter)?)
+                    .boxed(),
+                #[cfg(not(feature = "json"))]
+                LogFormat::Json => tracing_subscriber::fmt::layer()
+                    .with_writer(output_writer(output.clone()))
+                    .with_filter(parse(&log_filter)?)
+                    .boxed(),
+                LogFormat::Pretty => tracing_subscriber::fmt::layer()
+                    .pretty()
+                    .with_writer(output_writer(output.clone()))
+                    .with_filter(parse(&log_filter)?)
+                    .boxed(),
+            };
+
+        #[cfg(feature = "prometheus")]
+        let prometheus = if self.prometheus {
+            let recorder = crate::prometheus::recorder(&self.default_buckets, &self.metric_buckets)
+                .map_err(InitError::InvalidBuckets)?;
+            let handle = recorder.handle();
+            let listener = match self.metrics_listener {
+                Some(address) => Some(
+                    crate::prometheus::listen(address, handle.clone())
+                        .map_err(|source| InitError::MetricsListener { address, source })?,
+                ),
+                None => None,
+            };
+            let upkeep = crate::prometheus::upkeep(handle.clone());
+            Some(PrometheusParts {
+                handle,
+                recorder: Some(recorder),
+                listener,
+                _upkeep: upkeep,
+            })
+        } else {
+            None
+        };
+
+        #[cfg(feature = "otlp")]
+        let (otlp, otlp_layer) = {
+            let protocol = env.otlp_protocol.unwrap_or(self.otlp_protocol);
+            let base = env.otlp_endpoint.clone().or(self.otlp_endpoint.clone());
+            let endpoint = crate::otlp::traces_endpoint(
+                base.as_deref(),
+                env.otlp_traces_endpoint.as_deref(),
+                protocol,
+            );
+            match endpoint.filter(|_| self.otlp) {
+                Some(endpoint) => {
+                    let mut queue = self.export_queue;
+                    if let Some(timeout) = env.otlp_timeout {
+                        queue.export_timeout = timeout;
+                    }
+                    let resource = resource(
+                        env.service_name.clone().or(self.service_name.clone()),
+                        &env.resource_attributes,
+                    );
+                    let exporting = crate::otlp::start(endpoint.clone(), protocol, resource, queue)
+                        .map_err(|reason| InitError::Exporter { endpoint, reason })?;
+                    let layer = crate::otlp::OtlpLayer::new(exporting.queue.clone())
+                        .with_filter(parse(&self.trace_filter)?);
+                    (Some(exporting), Some(layer))
+                }
+                None => (None, None),
+            }
+        };
+        #[cfg(not(feature = "otlp"))]
+        let otlp_layer: Option<tracing_subscriber::layer::Identity> = None;
+
+        let mut layers = vec![
+            TraceContextLayer::new(sampler)
+                .with_filter(context_filter)
+                .boxed(),
+            log_layer,
+        ];
+        if let Some(otlp_layer) = otlp_layer {
+            layers.push(otlp_layer.boxed());
+        }
+        let subscriber = Registry::default().with(layers);
+        crate::__private::warm_up_clock();
+        Ok(Telemetry {
+            dispatch: tracing::Dispatch::new(subscriber),
+            log_flusher: Some(Flusher::start(output.clone())),
+            log_output: Some(output),
+            #[cfg(feature = "prometheus")]
+            prometheus,
+            #[cfg(feature = "otlp")]
+            otlp,
+            shutdown_timeout: self.shutdown_timeout,
+            warnings,
+        })
+    }
+}
+
+/// The log output as a `tracing-subscriber` writer.
+fn output_writer(
+    output: SharedOutput,
+) -> impl for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static {
+    move || OutputWriter(output.clone())
+}
+
+struct OutputWriter(SharedOutput);
+
+impl Write for OutputWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write_line(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `service.name` and the resource attributes, over the SDK's defaults (`telemetry.sdk.*`).
+#[cfg(feature = "otlp")]
+fn resource(
+    service_name: Option<String>,
+    attributes: &[(String, String)],
+) -> opentelemetry_sdk::Resource {
+    let mut builder = opentelemetry_sdk::Resource::builder_empty()
+        .with_detector(Box::new(
+            opentelemetry_sdk::resource::SdkProvidedResourceDetector,
+        ))
+        .with_detector(Box::new(
+            opentelemetry_sdk::resource::TelemetryResourceDetector,
+        ))
+        .with_attributes(
+            attributes
+                .iter()
+                .map(|(key, value)| opentelemetry::KeyValue::new(key.clone(), value.clone())),
+        );
+    if let Some(name) = service_name {
+        builder = builder.with_service_name(name);
+    }
+    builder.build()
+}

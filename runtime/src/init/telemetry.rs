@@ -1,0 +1,124 @@
+//! [`Telemetry`]: what `install()` returns; dropping it flushes and shuts the exporters down.
+
+use std::time::Duration;
+
+use tracing::Dispatch;
+
+use crate::logs::SharedOutput;
+
+/// The installed telemetry. Keep it alive for the program's lifetime (`let _telemetry = ...` in
+/// `main`): dropping it exports pending spans (bounded by the shutdown timeout, so a dead
+/// collector never hangs the exit) and flushes buffered log lines.
+#[must_use = "dropping Telemetry shuts the exporters down"]
+pub struct Telemetry {
+    pub(crate) dispatch: Dispatch,
+    pub(crate) log_output: Option<SharedOutput>,
+    pub(crate) log_flusher: Option<crate::logs::Flusher>,
+    #[cfg(feature = "prometheus")]
+    pub(crate) prometheus: Option<super::PrometheusParts>,
+    #[cfg(feature = "otlp")]
+    pub(crate) otlp: Option<crate::otlp::Exporting>,
+    pub(crate) shutdown_timeout: Duration,
+    pub(crate) warnings: Vec<String>,
+}
+
+impl Telemetry {
+    /// The subscriber that was built, as a [`Dispatch`]: `install()` made it the global default;
+    /// `build()` leaves it to the caller (for example `tracing::dispatcher::with_default` in tests).
+    pub fn dispatch(&self) -> &Dispatch {
+        &self.dispatch
+    }
+
+    /// What the environment variables said that could not be used (each was also logged as a
+    /// warning); empty when all were fine.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The Prometheus exposition of every metric recorded so far, as `/metrics` serves it.
+    #[cfg(feature = "prometheus")]
+    pub fn render_metrics(&self) -> Option<String> {
+        self.prometheus
+            .as_ref()
+            .map(|prometheus| prometheus.handle.render())
+    }
+
+    /// The Prometheus handle, to serve `/metrics` from your own HTTP server.
+    #[cfg(feature = "prometheus")]
+    pub fn prometheus_handle(&self) -> Option<&metrics_exporter_prometheus::PrometheusHandle> {
+        self.prometheus
+            .as_ref()
+            .map(|prometheus| &prometheus.handle)
+    }
+
+    /// The recorder, when `build()` left its installation to the caller (for example
+    /// `metrics::with_local_recorder` in tests); `None` after `install()`, which made it global.
+    #[cfg(feature = "prometheus")]
+    pub fn recorder(&self) -> Option<&metrics_exporter_prometheus::PrometheusRecorder> {
+        self.prometheus
+            .as_ref()
+            .and_then(|prometheus| prometheus.recorder.as_ref())
+    }
+
+    /// Where the standalone `/metrics` listener listens, when one was asked for.
+    #[cfg(feature = "prometheus")]
+    pub fn metrics_address(&self) -> Option<std::net::SocketAddr> {
+        self.prometheus
+            .as_ref()
+            .and_then(|prometheus| prometheus.listener.as_ref().map(|(address, _)| *address))
+    }
+
+    /// The URL traces are exported to, when export is on.
+    #[cfg(feature = "otlp")]
+    pub fn otlp_endpoint(&self) -> Option<&str> {
+        self.otlp.as_ref().map(|otlp| otlp.endpoint.as_str())
+    }
+
+    /// The transport traces are exported with, when export is on.
+    #[cfg(feature = "otlp")]
+    pub fn otlp_protocol(&self) -> Option<crate::Protocol> {
+        self.otlp.as_ref().map(|otlp| otlp.protocol)
+    }
+
+    /// Spans dropped because the export queue was full (also counted by
+    /// `tripod_spans_dropped_total`).
+    #[cfg(feature = "otlp")]
+    pub fn spans_dropped(&self) -> u64 {
+        self.otlp.as_ref().map_or(0, |otlp| otlp.queue.dropped())
+    }
+
+    /// Exports the spans finished so far and writes out buffered log lines; `false` when the
+    /// export did not finish within `timeout` (the spans stay queued).
+    pub fn flush(&self, timeout: Duration) -> bool {
+        if let Some(output) = &self.log_output {
+            output.flush();
+        }
+        #[cfg(feature = "otlp")]
+        if let Some(otlp) = &self.otlp {
+            return otlp.flush(timeout);
+        }
+        let _ = timeout;
+        true
+    }
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        #[cfg(feature = "otlp")]
+        if let Some(otlp) = self.otlp.take() {
+            otlp.shutdown(self.shutdown_timeout);
+        }
+        #[cfg(feature = "prometheus")]
+        drop(self.prometheus.take());
+        // Last: the flusher writes out everything logged until now.
+        drop(self.log_flusher.take());
+    }
+}
+
+impl std::fmt::Debug for Telemetry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Telemetry")
+            .field("warnings", &self.warnings)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,134 @@
+//! The W3C `traceparent` header: `00-<trace id>-<parent id>-<flags>`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::ids::{SpanId, TraceId};
+
+/// A span's identity in its trace, as a `traceparent` header carries it.
+///
+/// ```
+/// use tripod::trace::SpanContext;
+///
+/// let parent: SpanContext = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().unwrap();
+/// assert_eq!(parent.trace_id.to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+/// assert!(parent.sampled);
+/// assert_eq!(parent.to_string(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+/// assert!("00-00000000000000000000000000000000-00f067aa0ba902b7-01".parse::<SpanContext>().is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpanContext {
+    /// The trace this span belongs to.
+    pub trace_id: TraceId,
+    /// The span itself.
+    pub span_id: SpanId,
+    /// Whether the trace is recorded (exported).
+    pub sampled: bool,
+}
+
+/// Why a `traceparent` header was rejected (the request then starts a new trace).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TraceparentError {
+    /// Not four `-`-separated parts of 2, 32, 16 and 2 hex digits.
+    #[error("a traceparent is `00-<32 hex digits>-<16 hex digits>-<2 hex digits>`")]
+    Malformed,
+    /// Version `ff` is invalid by the specification.
+    #[error("traceparent version ff is invalid")]
+    InvalidVersion,
+    /// An all-zero trace or span id.
+    #[error("traceparent ids must not be all zeros")]
+    ZeroId,
+}
+
+impl FromStr for SpanContext {
+    type Err = TraceparentError;
+
+    fn from_str(header: &str) -> Result<Self, Self::Err> {
+        let mut parts = header.trim().split('-');
+        let (Some(version), Some(trace), Some(span), Some(flags)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(TraceparentError::Malformed);
+        };
+        let hex = |part: &str, len: usize| {
+            (part.len() == len
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+            .then(|| u128::from_str_radix(part, 16).ok())
+            .flatten()
+            .ok_or(TraceparentError::Malformed)
+        };
+        let version = hex(version, 2)?;
+        if version == 0xff {
+            return Err(TraceparentError::InvalidVersion);
+        }
+        // Version 00 has exactly four parts; later versions may append more.
+        if version == 0 && parts.next().is_some() {
+            return Err(TraceparentError::Malformed);
+        }
+        let trace_id = hex(trace, 32)?;
+        let span_id = hex(span, 16)? as u64;
+        let flags = hex(flags, 2)?;
+        if trace_id == 0 || span_id == 0 {
+            return Err(TraceparentError::ZeroId);
+        }
+        Ok(SpanContext {
+            trace_id: TraceId(trace_id),
+            span_id: SpanId(span_id),
+            sampled: flags & 1 == 1,
+        })
+    }
+}
+
+impl fmt::Display for SpanContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "00-{}-{}-{:02x}",
+            self.trace_id,
+            self.span_id,
+            u8::from(self.sampled)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_headers_are_rejected() {
+        for bad in [
+            "",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+            "zz-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        ] {
+            assert_eq!(
+                bad.parse::<SpanContext>(),
+                Err(TraceparentError::Malformed),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse::<SpanContext>(),
+            Err(TraceparentError::InvalidVersion)
+        );
+        assert_eq!(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01".parse::<SpanContext>(),
+            Err(TraceparentError::ZeroId)
+        );
+    }
+
+    #[test]
+    fn unsampled_flags_are_kept() {
+        let parent: SpanContext = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"
+            .parse()
+            .unwrap();
+        assert!(!parent.sampled);
+        assert!(parent.to_string().ends_with("-00"));
+    }
+}

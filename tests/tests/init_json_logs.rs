@@ -1,0 +1,167 @@
+//! `tripod::init()`'s JSON logs: one object per line in structlog's shape, flat fields, and the
+//! trace context of the call on every line inside it.
+
+mod support;
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::backends::MemoryLog;
+
+static LOG: OnceLock<(MemoryLog, tripod::Telemetry)> = OnceLock::new();
+
+/// One installation for the whole test binary (the subscriber is global).
+fn log() -> &'static MemoryLog {
+    let (log, _) = LOG.get_or_init(|| {
+        let log = MemoryLog::default();
+        let telemetry = tripod::init()
+            .environment(|_| None)
+            .log_writer(log.clone())
+            .prometheus(false)
+            .install()
+            .expect("installs");
+        (log, telemetry)
+    });
+    log
+}
+
+fn flush() {
+    LOG.get().unwrap().1.flush(Duration::from_secs(5));
+}
+
+#[tripod::observe(name = "todo.create", fields(title = %title, user_id = user_id))]
+fn create(title: &str, user_id: u64) -> Result<u64, std::io::Error> {
+    tracing::info!(stored = true, "todo.stored");
+    Ok(user_id)
+}
+
+#[tripod::observe(name = "todo.fail", fields(user_id = user_id))]
+fn fail(user_id: u64) -> Result<u64, std::io::Error> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::NotFound,
+        "no such todo \"7\"\nsecond line",
+    ))
+}
+
+#[test]
+fn each_line_is_one_flat_json_object_in_structlog_shape() {
+    let log = log();
+    create("Read paper", 42).unwrap();
+    flush();
+    let start = &log.events("todo.create.start")[0];
+    let object = start.as_object().unwrap();
+    let keys: Vec<&str> = object.keys().map(String::as_str).collect();
+    for key in [
+        "timestamp",
+        "level",
+        "event",
+        "title",
+        "user_id",
+        "trace_id",
+        "span_id",
+    ] {
+        assert!(keys.contains(&key), "{key} missing from {start}");
+    }
+    assert_eq!(start["level"], "info");
+    assert_eq!(start["title"], "Read paper");
+    assert_eq!(start["user_id"], 42);
+    let timestamp = start["timestamp"].as_str().unwrap();
+    assert_eq!(
+        timestamp.len(),
+        "2026-04-14T10:23:45.123Z".len(),
+        "{timestamp}"
+    );
+    assert!(timestamp.ends_with('Z') && timestamp.as_bytes()[10] == b'T');
+    assert!(
+        object.values().all(|v| !v.is_object() && !v.is_array()),
+        "fields are flat: {start}"
+    );
+}
+
+#[test]
+fn later_events_of_a_call_carry_its_fields_and_one_trace_id() {
+    let log = log();
+    create("Write tests", 7).unwrap();
+    flush();
+    let lines: Vec<Value> = log
+        .json_lines()
+        .into_iter()
+        .filter(|line| line["user_id"] == 7 && line["title"] == "Write tests")
+        .collect();
+    let events: Vec<&str> = lines
+        .iter()
+        .map(|line| line["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        ["todo.create.start", "todo.stored", "todo.create.success"]
+    );
+    let trace_id = &lines[0]["trace_id"];
+    assert_eq!(trace_id.as_str().unwrap().len(), 32);
+    assert!(
+        lines
+            .iter()
+            .all(|line| &line["trace_id"] == trace_id && line["span_id"] == lines[0]["span_id"])
+    );
+    assert_eq!(lines[1]["stored"], true);
+    assert!(lines[2]["duration_ms"].is_f64());
+    assert_eq!(lines[2]["code.function.name"], "init_json_logs::create");
+}
+
+#[test]
+fn a_failure_line_escapes_the_message_and_reports_the_error_type() {
+    let log = log();
+    let _ = fail(9);
+    flush();
+    let failure = &log.events("todo.fail.failure")[0];
+    assert_eq!(failure["level"], "error");
+    assert_eq!(failure["error"], "no such todo \"7\"\nsecond line");
+    assert_eq!(failure["error.type"], "NotFound");
+    assert_eq!(failure["user_id"], 9);
+}
+
+#[test]
+fn an_event_outside_any_span_has_no_trace_context() {
+    let log = log();
+    tracing::warn!(disk_free_mb = 12, "disk.low");
+    flush();
+    let line = &log.events("disk.low")[0];
+    assert_eq!(
+        line,
+        &json!({"timestamp": line["timestamp"], "level": "warn", "event": "disk.low", "disk_free_mb": 12})
+    );
+}
+
+#[test]
+fn lines_from_many_threads_never_interleave() {
+    let log = log();
+    let threads: Vec<_> = (0..8)
+        .map(|thread| {
+            std::thread::spawn(move || {
+                for i in 0..200 {
+                    tracing::info!(thread, i, padding = "x".repeat(300), "burst");
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    flush();
+    assert_eq!(
+        log.events("burst").len(),
+        1600,
+        "every line parses as one object"
+    );
+}
+
+#[test]
+fn debug_events_are_filtered_at_the_default_info_level() {
+    let log = log();
+    tracing::debug!("quiet.debug");
+    tracing::info!("loud.info");
+    flush();
+    assert!(log.events("quiet.debug").is_empty());
+    assert_eq!(log.events("loud.info").len(), 1);
+}

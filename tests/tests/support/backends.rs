@@ -1,0 +1,314 @@
+//! Real backends for end-to-end tests, all on 127.0.0.1: an in-memory log writer, a tiny HTTP
+//! client, the `oteltap` OTLP/HTTP receiver and a Prometheus server (both installed by `tests/run`).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A log writer tests can read back.
+#[derive(Clone, Default)]
+pub struct MemoryLog(Arc<Mutex<Vec<u8>>>);
+
+impl Write for MemoryLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl MemoryLog {
+    /// Every line written so far, as text.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).expect("log output is UTF-8")
+    }
+
+    /// Every line, parsed; panics on a line that is not one JSON object.
+    pub fn json_lines(&self) -> Vec<Value> {
+        self.text()
+            .lines()
+            .map(|line| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"))
+            })
+            .collect()
+    }
+
+    /// The parsed lines whose `event` is `event`.
+    pub fn events(&self, event: &str) -> Vec<Value> {
+        self.json_lines()
+            .into_iter()
+            .filter(|line| line["event"] == event)
+            .collect()
+    }
+}
+
+/// A free port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `GET path` over HTTP/1.1; the status code and body.
+pub fn http_get(address: SocketAddr, path: &str) -> (u16, String) {
+    let mut stream =
+        TcpStream::connect_timeout(&address, Duration::from_secs(5)).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Polls `f` until it returns `Some`, for at most `timeout`.
+pub fn eventually<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = f() {
+            return Some(value);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The `oteltap` OTLP/HTTP receiver, printing each received span as a JSON line.
+pub struct Oteltap {
+    child: Child,
+    pub port: u16,
+    spans: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Oteltap {
+    pub fn start() -> Oteltap {
+        let binary = std::env::var("TRIPOD_OTELTAP")
+            .unwrap_or_else(|_| "/var/tmp/tripod-venv/bin/oteltap".into());
+        let port = free_port();
+        let mut child = Command::new(&binary)
+            .args(["--port", &port.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot run {binary} ({e}): run the tests with tests/run, which installs it")
+            });
+        let spans = Arc::new(Mutex::new(Vec::new()));
+        let stdout = child.stdout.take().unwrap();
+        let sink = spans.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(value) = serde_json::from_str::<Value>(&line) {
+                    sink.lock().unwrap().push(value);
+                }
+            }
+        });
+        let address: SocketAddr = ([127, 0, 0, 1], port).into();
+        eventually(Duration::from_secs(20), || TcpStream::connect(address).ok())
+            .expect("oteltap listens");
+        Oteltap { child, port, spans }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Every received record that looks like a span (has a `traceId` and a `name`).
+    pub fn spans(&self) -> Vec<Value> {
+        let records = self.spans.lock().unwrap().clone();
+        records.into_iter().flat_map(flatten_spans).collect()
+    }
+
+    /// Waits for a span named `name`.
+    pub fn wait_for(&self, name: &str, timeout: Duration) -> Value {
+        eventually(timeout, || {
+            self.spans().into_iter().find(|span| span["name"] == name)
+        })
+        .unwrap_or_else(|| panic!("no span {name} reached oteltap; got {:#?}", self.spans()))
+    }
+}
+
+/// oteltap prints one object per span; tolerate envelopes holding lists of spans too.
+fn flatten_spans(value: Value) -> Vec<Value> {
+    if value.get("traceId").is_some() && value.get("name").is_some() {
+        return vec![value];
+    }
+    match value {
+        Value::Object(map) => map
+            .into_iter()
+            .flat_map(|(_, v)| flatten_spans(v))
+            .collect(),
+        Value::Array(items) => items.into_iter().flat_map(flatten_spans).collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl Drop for Oteltap {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A Prometheus server scraping one target every second.
+pub struct Prometheus {
+    child: Child,
+    pub address: SocketAddr,
+    _data: TempDir,
+}
+
+impl Prometheus {
+    pub fn scraping(target: SocketAddr) -> Prometheus {
+        let data = TempDir::new("prometheus");
+        let config = data.0.join("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ['{target}']\n"
+            ),
+        )
+        .unwrap();
+        let address: SocketAddr = ([127, 0, 0, 1], free_port()).into();
+        let child = Command::new("prometheus")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                data.0.join("tsdb").display()
+            ))
+            .arg(format!("--web.listen-address={address}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot run prometheus ({e}): run the tests with tests/run, which installs it"
+                )
+            });
+        eventually(Duration::from_secs(20), || {
+            (http_get_opt(address, "/-/ready")? == 200).then_some(())
+        })
+        .expect("prometheus gets ready");
+        Prometheus {
+            child,
+            address,
+            _data: data,
+        }
+    }
+
+    /// Runs an instant PromQL query; the `data.result` array.
+    pub fn query(&self, promql: &str) -> Vec<Value> {
+        let (status, body) = http_get(
+            self.address,
+            &format!("/api/v1/query?query={}", url_encode(promql)),
+        );
+        assert_eq!(status, 200, "{body}");
+        let response: Value = serde_json::from_str(&body).unwrap();
+        response["data"]["result"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn http_get_opt(address: SocketAddr, path: &str) -> Option<u16> {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(1)).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A directory under the system temp dir, removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(prefix: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!(
+            "tripod-{prefix}-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `promtool check metrics` on an exposition; its exit code and output.
+pub fn promtool_check_metrics(exposition: &str) -> (i32, String) {
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot run promtool ({e}): run the tests with tests/run, which installs it")
+        });
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(exposition.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code().unwrap_or(-1), text)
+}
