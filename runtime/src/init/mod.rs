@@ -266,35 +266,41 @@ impl Builder {
 
     /// Builds everything and installs it globally: the subscriber as `tracing`'s default, the
     /// recorder as `metrics`' global recorder, the W3C trace-context propagator as
-    /// OpenTelemetry's. Then logs a warning for each unusable environment variable.
+    /// OpenTelemetry's.
     ///
     /// # Errors
     ///
     /// [`InitError::AlreadyInitialized`] when a global subscriber or recorder exists, and every
     /// error of [`build`](Builder::build); nothing is installed then.
     pub fn install(self) -> Result<Telemetry, InitError> {
+        // Checked first, so a failure leaves nothing half-installed.
+        if tracing::dispatcher::has_been_set() {
+            return Err(InitError::AlreadyInitialized("tracing subscriber"));
+        }
+        #[cfg_attr(not(feature = "prometheus"), allow(unused_mut))]
         let mut telemetry = self.build()?;
+        #[cfg(feature = "prometheus")]
+        if let Some(recorder) = telemetry
+            .prometheus
+            .as_mut()
+            .and_then(|prometheus| prometheus.recorder.take())
+        {
+            metrics::set_global_recorder(recorder)
+                .map_err(|_| InitError::AlreadyInitialized("metrics recorder"))?;
+        }
         tracing::dispatcher::set_global_default(telemetry.dispatch.clone())
             .map_err(|_| InitError::AlreadyInitialized("tracing subscriber"))?;
-        #[cfg(feature = "prometheus")]
-        if let Some(prometheus) = &mut telemetry.prometheus {
-            if let Some(recorder) = prometheus.recorder.take() {
-                metrics::set_global_recorder(recorder)
-                    .map_err(|_| InitError::AlreadyInitialized("metrics recorder"))?;
-            }
-        }
         #[cfg(feature = "otlp")]
         opentelemetry::global::set_text_map_propagator(
             opentelemetry_sdk::propagation::TraceContextPropagator::new(),
         );
-        for warning in &telemetry.warnings {
-            tracing::warn!(target: "tripod", "{warning}");
-        }
         Ok(telemetry)
     }
 
     /// Builds everything without installing anything globally: the subscriber is
-    /// [`Telemetry::dispatch`], the recorder [`Telemetry::recorder`]. Exporter threads run.
+    /// [`Telemetry::dispatch`], the recorder [`Telemetry::recorder`]. Exporter threads run. Each
+    /// environment variable that could not be used is logged as a warning through the new
+    /// subscriber.
     ///
     /// # Errors
     ///
@@ -405,14 +411,21 @@ impl Builder {
         }
         let subscriber = Registry::default().with(layers);
         crate::__private::warm_up_clock();
+        let dispatch = tracing::Dispatch::new(subscriber);
+        tracing::dispatcher::with_default(&dispatch, || {
+            for warning in &warnings {
+                tracing::warn!(target: "tripod", "{warning}");
+            }
+        });
         Ok(Telemetry {
-            dispatch: tracing::Dispatch::new(subscriber),
+            dispatch,
             log_flusher: Some(Flusher::start(output.clone())),
             log_output: Some(output),
             #[cfg(feature = "prometheus")]
             prometheus,
             #[cfg(feature = "otlp")]
             otlp,
+            #[cfg(feature = "otlp")]
             shutdown_timeout: self.shutdown_timeout,
             warnings,
         })

@@ -18,6 +18,7 @@ pub struct Telemetry {
     pub(crate) prometheus: Option<super::PrometheusParts>,
     #[cfg(feature = "otlp")]
     pub(crate) otlp: Option<crate::otlp::Exporting>,
+    #[cfg(feature = "otlp")]
     pub(crate) shutdown_timeout: Duration,
     pub(crate) warnings: Vec<String>,
 }

@@ -31,6 +31,7 @@ impl TraceId {
     }
 
     /// Writes the 32 hex digits into `out`.
+    #[cfg(feature = "json")]
     pub(crate) fn write_hex(self, out: &mut Vec<u8>) {
         write_hex(out, self.0, 32);
     }
@@ -42,11 +43,13 @@ impl SpanId {
     }
 
     /// Writes the 16 hex digits into `out`.
+    #[cfg(feature = "json")]
     pub(crate) fn write_hex(self, out: &mut Vec<u8>) {
         write_hex(out, u128::from(self.0), 16);
     }
 }
 
+#[cfg(feature = "json")]
 fn write_hex(out: &mut Vec<u8>, value: u128, digits: u32) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     for i in (0..digits).rev() {
@@ -123,9 +126,12 @@ mod tests {
             let span = SpanId::random();
             assert_ne!(trace.0, 0);
             assert_ne!(span.0, 0);
-            let mut out = Vec::new();
-            trace.write_hex(&mut out);
-            assert_eq!(String::from_utf8(out).unwrap(), trace.to_string());
+            #[cfg(feature = "json")]
+            {
+                let mut out = Vec::new();
+                trace.write_hex(&mut out);
+                assert_eq!(String::from_utf8(out).unwrap(), trace.to_string());
+            }
             assert_eq!(trace.to_string().len(), 32);
             assert_eq!(span.to_string().len(), 16);
         }

@@ -9,7 +9,7 @@ use super::ids::TraceId;
 /// Root spans are decided by the policy; with a `ParentBased*` policy, a span with a parent
 /// (local or remote) follows its parent's decision. Spans that are not sampled still carry ids,
 /// so their log lines have a `trace_id`; they are just not exported.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub enum Sampler {
     /// `always_on`.
     AlwaysOn,
@@ -18,17 +18,12 @@ pub enum Sampler {
     /// `traceidratio`: this fraction of traces, chosen by trace id.
     TraceIdRatio(f64),
     /// `parentbased_always_on`, the default.
+    #[default]
     ParentBasedAlwaysOn,
     /// `parentbased_always_off`.
     ParentBasedAlwaysOff,
     /// `parentbased_traceidratio`.
     ParentBasedTraceIdRatio(f64),
-}
-
-impl Default for Sampler {
-    fn default() -> Self {
-        Sampler::ParentBasedAlwaysOn
-    }
 }
 
 /// `OTEL_TRACES_SAMPLER` named no known sampler, or `OTEL_TRACES_SAMPLER_ARG` no ratio in `[0, 1]`.
