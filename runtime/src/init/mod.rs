@@ -315,36 +315,29 @@ impl Builder {
             .log_filter
             .clone()
             .unwrap_or_else(|| self.log_filter.clone());
-        let parse = |filter: &str| {
-            EnvFilter::try_new(filter).map_err(|error| InitError::InvalidFilter {
-                filter: filter.to_owned(),
-                reason: error.to_string(),
-            })
-        };
-        // The trace context layer sees every span that either logs or traces want.
-        let context_filter = parse(&log_filter)?.or(parse(&self.trace_filter)?);
+        let filters = Filters::new(&log_filter, &self.trace_filter)?;
 
         let output: SharedOutput = LineOutput::new(
             self.log_writer
                 .unwrap_or_else(|| Box::new(std::io::stdout())),
         );
-        let log_layer: Box<dyn Layer<Registry> + Send + Sync> =
-            match env.log_format.unwrap_or(self.log_format) {
-                #[cfg(feature = "json")]
-                LogFormat::Json => crate::logs::JsonLayer::new(output.clone())
-                    .with_filter(parse(&log_filter)?)
-                    .boxed(),
-                #[cfg(not(feature = "json"))]
-                LogFormat::Json => tracing_subscriber::fmt::layer()
-                    .with_writer(output_writer(output.clone()))
-                    .with_filter(parse(&log_filter)?)
-                    .boxed(),
-                LogFormat::Pretty => tracing_subscriber::fmt::layer()
+        let log_layer = match env.log_format.unwrap_or(self.log_format) {
+            #[cfg(feature = "json")]
+            LogFormat::Json => {
+                filtered(crate::logs::JsonLayer::new(output.clone()), filters.log()?)
+            }
+            #[cfg(not(feature = "json"))]
+            LogFormat::Json => filtered(
+                tracing_subscriber::fmt::layer().with_writer(output_writer(output.clone())),
+                filters.log()?,
+            ),
+            LogFormat::Pretty => filtered(
+                tracing_subscriber::fmt::layer()
                     .pretty()
-                    .with_writer(output_writer(output.clone()))
-                    .with_filter(parse(&log_filter)?)
-                    .boxed(),
-            };
+                    .with_writer(output_writer(output.clone())),
+                filters.log()?,
+            ),
+        };
 
         #[cfg(feature = "prometheus")]
         let prometheus = if self.prometheus {
@@ -390,26 +383,24 @@ impl Builder {
                     );
                     let exporting = crate::otlp::start(endpoint.clone(), protocol, resource, queue)
                         .map_err(|reason| InitError::Exporter { endpoint, reason })?;
-                    let layer = crate::otlp::OtlpLayer::new(exporting.queue.clone())
-                        .with_filter(parse(&self.trace_filter)?);
+                    let layer = filtered(
+                        crate::otlp::OtlpLayer::new(exporting.queue.clone()),
+                        filters.trace()?,
+                    );
                     (Some(exporting), Some(layer))
                 }
                 None => (None, None),
             }
         };
         #[cfg(not(feature = "otlp"))]
-        let otlp_layer: Option<tracing_subscriber::layer::Identity> = None;
+        let otlp_layer: Option<BoxedLayer> = None;
 
         let mut layers = vec![
-            TraceContextLayer::new(sampler)
-                .with_filter(context_filter)
-                .boxed(),
+            filtered(TraceContextLayer::new(sampler), filters.context()?),
             log_layer,
         ];
-        if let Some(otlp_layer) = otlp_layer {
-            layers.push(otlp_layer.boxed());
-        }
-        let subscriber = Registry::default().with(layers);
+        layers.extend(otlp_layer);
+        let subscriber = Registry::default().with(filters.global).with(layers);
         crate::__private::warm_up_clock();
         let dispatch = tracing::Dispatch::new(subscriber);
         tracing::dispatcher::with_default(&dispatch, || {
@@ -429,6 +420,96 @@ impl Builder {
             shutdown_timeout: self.shutdown_timeout,
             warnings,
         })
+    }
+}
+
+/// The subscriber under tripod's layers: the registry, behind the global filter when there is one.
+type Base = tracing_subscriber::layer::Layered<Option<GlobalFilter>, Registry>;
+type GlobalFilter = Box<dyn Layer<Registry> + Send + Sync>;
+type DynFilter = Box<dyn tracing_subscriber::layer::Filter<Base> + Send + Sync>;
+type BoxedLayer = Box<dyn Layer<Base> + Send + Sync>;
+
+/// How the layers are filtered. When logs and traces share their directives (the default), one
+/// global filter: a disabled callsite then reaches no layer at all, the cheapest there is.
+/// Otherwise each layer has its own, and the trace context layer sees what either wants, so
+/// `RUST_LOG=warn` does not stop info spans from being exported.
+struct Filters {
+    global: Option<GlobalFilter>,
+    log: String,
+    trace: String,
+}
+
+impl Filters {
+    fn new(log: &str, trace: &str) -> Result<Filters, InitError> {
+        let global = if log.trim() == trace.trim() {
+            Some(match log.parse::<tracing_subscriber::filter::Targets>() {
+                Ok(targets) => Box::new(targets) as GlobalFilter,
+                Err(_) => Box::new(env_filter(log)?) as GlobalFilter,
+            })
+        } else {
+            // Checked now, so a bad directive fails here whichever layer would use it.
+            parse_filter(log)?;
+            parse_filter(trace)?;
+            None
+        };
+        Ok(Filters {
+            global,
+            log: log.to_owned(),
+            trace: trace.to_owned(),
+        })
+    }
+
+    fn log(&self) -> Result<Option<DynFilter>, InitError> {
+        self.per_layer(|| parse_filter(&self.log))
+    }
+
+    fn trace(&self) -> Result<Option<DynFilter>, InitError> {
+        self.per_layer(|| parse_filter(&self.trace))
+    }
+
+    fn context(&self) -> Result<Option<DynFilter>, InitError> {
+        self.per_layer(|| {
+            Ok(Box::new(parse_filter(&self.log)?.or(parse_filter(&self.trace)?)) as DynFilter)
+        })
+    }
+
+    fn per_layer(
+        &self,
+        make: impl FnOnce() -> Result<DynFilter, InitError>,
+    ) -> Result<Option<DynFilter>, InitError> {
+        if self.global.is_some() {
+            Ok(None)
+        } else {
+            make().map(Some)
+        }
+    }
+}
+
+/// A per-layer filter from `RUST_LOG`-style directives: tracing-subscriber's `Targets` when the
+/// directives are static (`info,sqlx=warn`), which filters without span bookkeeping; `EnvFilter`
+/// for directives that match spans or fields (`[request{id=7}]=debug`).
+fn parse_filter(directives: &str) -> Result<DynFilter, InitError> {
+    match directives.parse::<tracing_subscriber::filter::Targets>() {
+        Ok(targets) => Ok(Box::new(targets)),
+        Err(_) => env_filter(directives).map(|filter| Box::new(filter) as DynFilter),
+    }
+}
+
+fn env_filter(directives: &str) -> Result<EnvFilter, InitError> {
+    EnvFilter::try_new(directives).map_err(|error| InitError::InvalidFilter {
+        filter: directives.to_owned(),
+        reason: error.to_string(),
+    })
+}
+
+/// `layer` behind its per-layer filter, if it has one.
+fn filtered(
+    layer: impl Layer<Base> + Send + Sync + 'static,
+    filter: Option<DynFilter>,
+) -> BoxedLayer {
+    match filter {
+        Some(filter) => layer.with_filter(filter).boxed(),
+        None => layer.boxed(),
     }
 }
 

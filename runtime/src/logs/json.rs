@@ -258,6 +258,13 @@ impl fmt::Write for Escaper<'_> {
 
 fn escape_into(buf: &mut Vec<u8>, value: &str) {
     let bytes = value.as_bytes();
+    if !bytes
+        .iter()
+        .any(|&byte| byte < 0x20 || byte == b'"' || byte == b'\\')
+    {
+        buf.extend_from_slice(bytes);
+        return;
+    }
     let mut start = 0;
     for (i, &byte) in bytes.iter().enumerate() {
         let escape: &[u8] = match byte {

@@ -1,7 +1,6 @@
 //! RFC 3339 UTC timestamps with milliseconds, the date and time of day cached per second.
 
 use std::cell::RefCell;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 thread_local! {
     /// The last second formatted on this thread, and its `YYYY-MM-DDTHH:MM:SS`.
@@ -10,9 +9,7 @@ thread_local! {
 
 /// Appends the current time as `2026-04-14T10:23:45.123Z`.
 pub(crate) fn write_now(out: &mut Vec<u8>) {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let now = crate::clock::since_epoch();
     write_at(out, now.as_secs(), now.subsec_millis());
 }
 

@@ -66,7 +66,7 @@ where
         let mut recording = Recording {
             name: Cow::Borrowed(metadata.name()),
             kind: SpanKind::Internal,
-            start: SystemTime::now(),
+            start: crate::clock::now(),
             attributes: Vec::with_capacity(metadata.fields().len() + 2),
             events: Vec::new(),
             status: Status::Unset,
@@ -110,7 +110,7 @@ where
             .map_or(Cow::Borrowed(event.metadata().name()), Cow::Owned);
         recording.events.push(otel::Event::new(
             name,
-            SystemTime::now(),
+            crate::clock::now(),
             visitor.attributes,
             0,
         ));
@@ -125,6 +125,11 @@ where
         ) else {
             return;
         };
+        if self.queue.is_full() {
+            // The collector is behind: the span is dropped before it is built.
+            self.queue.count_dropped();
+            return;
+        }
         let mut events = SpanEvents::default();
         events.events = recording.events;
         self.queue.push(SpanData {
@@ -142,7 +147,7 @@ where
             span_kind: recording.kind,
             name: recording.name,
             start_time: recording.start,
-            end_time: SystemTime::now(),
+            end_time: crate::clock::now(),
             attributes: recording.attributes,
             dropped_attributes_count: 0,
             events,

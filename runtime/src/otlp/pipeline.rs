@@ -76,14 +76,26 @@ impl Queue {
         let mut state = self.lock();
         if state.shutdown || state.spans.len() >= self.config.max_queue_size {
             drop(state);
+            // Counted here; the export thread reports the total (a metric lookup per dropped
+            // span would make a full queue expensive exactly when the collector struggles).
             self.dropped.fetch_add(1, Ordering::Relaxed);
-            metrics::counter!(SPANS_DROPPED).increment(1);
             return;
         }
         state.spans.push_back(span);
         if state.spans.len() >= self.config.max_batch_size {
             self.wake_exporter.notify_one();
         }
+    }
+
+    /// Whether a span would be dropped now; then the caller can skip building it.
+    pub(crate) fn is_full(&self) -> bool {
+        let state = self.lock();
+        state.shutdown || state.spans.len() >= self.config.max_queue_size
+    }
+
+    /// Counts a span dropped without being offered.
+    pub(crate) fn count_dropped(&self) {
+        self.dropped.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Spans dropped so far.
@@ -228,6 +240,7 @@ fn export_loop<E: SpanExporter>(queue: &Queue, runtime: &tokio::runtime::Runtime
                 .block_on(async { tokio::time::timeout(timeout, exporter.export(batch)).await });
         }
         queue.mark(flushed, false);
+        metrics::counter!(SPANS_DROPPED).absolute(queue.dropped());
         if stop {
             return;
         }

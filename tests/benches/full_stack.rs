@@ -1,0 +1,152 @@
+//! Per-call cost of `#[observe]` under the full stack `tripod::init()` builds (JSON logs to
+//! `io::sink()`, the Prometheus recorder, OTLP batch export to an endpoint nobody listens on),
+//! side by side with the hand-written equivalent under the usual crates: `#[tracing::instrument(err)]`,
+//! two `info!` events and `metrics` macros, under tracing-subscriber's `fmt().json()` to
+//! `io::sink()` plus `tracing-opentelemetry` with the SDK's batch span processor (its exporter
+//! discards batches: the cheapest collector there is) and the same Prometheus recorder.
+//!
+//! Run: `cargo bench -p tripod-tests --bench full_stack`.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter};
+use tracing_subscriber::layer::SubscriberExt;
+
+#[derive(Debug)]
+struct BenchError;
+
+impl std::fmt::Display for BenchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("bench error")
+    }
+}
+
+impl std::error::Error for BenchError {}
+
+#[inline(always)]
+fn work(x: u64) -> Result<u64, BenchError> {
+    if x == u64::MAX {
+        Err(BenchError)
+    } else {
+        Ok(x.wrapping_mul(31).wrapping_add(7))
+    }
+}
+
+#[inline(never)]
+#[tripod::observe(name = "bench.observed")]
+fn observed(x: u64) -> Result<u64, BenchError> {
+    work(x)
+}
+
+#[inline(never)]
+#[tracing::instrument(name = "bench.hand_written", skip_all, err)]
+fn hand_written(x: u64) -> Result<u64, BenchError> {
+    let started = Instant::now();
+    tracing::info!("bench.hand_written.start");
+    let result = work(x);
+    let elapsed = started.elapsed();
+    match &result {
+        Ok(_) => {
+            metrics::histogram!("operation_duration_seconds", "name" => "bench.hand_written", "outcome" => "success")
+                .record(elapsed.as_secs_f64());
+            tracing::info!(
+                duration_ms = elapsed.as_secs_f64() * 1e3,
+                "bench.hand_written.success"
+            );
+        }
+        Err(_) => {
+            metrics::counter!("operation_errors_total", "name" => "bench.hand_written", "error_type" => "BenchError")
+                .increment(1);
+        }
+    }
+    result
+}
+
+/// A collector that accepts every batch instantly.
+#[derive(Debug)]
+struct Discard;
+
+impl SpanExporter for Discard {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        drop(black_box(batch));
+        Ok(())
+    }
+}
+
+fn full_stack(c: &mut Criterion) {
+    let nobody = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let telemetry = tripod::init()
+        .environment(|_| None)
+        .log_writer(std::io::sink())
+        .otlp_endpoint(format!("http://{nobody}"))
+        .install()
+        .expect("tripod installs");
+
+    let provider = SdkTracerProvider::builder()
+        .with_span_processor(BatchSpanProcessor::builder(Discard).build())
+        .build();
+    let hand_written_stack = tracing::Dispatch::new(
+        tracing_subscriber::registry()
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_writer(std::io::sink),
+            )
+            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"))),
+    );
+
+    // Where tripod's time goes: the same stack without trace export, and without logs.
+    let variant = |logs: &'static str, otlp: bool| {
+        tripod::init()
+            .environment(|_| None)
+            .log_writer(std::io::sink())
+            .log_filter(logs)
+            .trace_filter("info")
+            .prometheus(false)
+            .otlp(otlp)
+            .otlp_endpoint(format!("http://{nobody}"))
+            .build()
+            .expect("tripod builds")
+    };
+    let without_otlp = variant("info", false);
+    let without_logs = variant("off", true);
+
+    let mut group = c.benchmark_group("full_stack");
+    group.bench_function("observe/tripod_init", |b| b.iter(|| observed(black_box(7))));
+    tracing::dispatcher::with_default(without_otlp.dispatch(), || {
+        group.bench_function("observe/tripod_init_without_otlp", |b| {
+            b.iter(|| observed(black_box(7)))
+        });
+    });
+    tracing::dispatcher::with_default(without_logs.dispatch(), || {
+        group.bench_function("observe/tripod_init_without_logs", |b| {
+            b.iter(|| observed(black_box(7)))
+        });
+    });
+    tracing::dispatcher::with_default(&hand_written_stack, || {
+        group.bench_function("hand_written/fmt_json_tracing_opentelemetry", |b| {
+            b.iter(|| hand_written(black_box(7)))
+        });
+    });
+    group.finish();
+    println!(
+        "spans dropped by tripod's full export queue: {}",
+        telemetry.spans_dropped()
+    );
+    drop(telemetry);
+    let _ = provider.shutdown();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    targets = full_stack
+}
+criterion_main!(benches);
