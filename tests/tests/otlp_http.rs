@@ -62,7 +62,12 @@ fn spans_reach_an_otlp_http_receiver_with_the_log_lines_trace_id() {
         "the export finished"
     );
 
-    let spans = receiver.spans();
+    // oteltap prints what it received after answering: wait for the three spans to be read.
+    let spans = support::backends::eventually(Duration::from_secs(10), || {
+        let spans = receiver.spans();
+        (spans.len() >= 3).then_some(spans)
+    })
+    .unwrap_or_else(|| panic!("three spans reach oteltap; got {:#?}", receiver.spans()));
     let named = |name: &str| -> Vec<serde_json::Value> {
         spans
             .iter()
