@@ -12,3 +12,12 @@ pub const OPERATION_ERRORS: &str = "operation_errors_total";
 pub const OPERATION_IN_FLIGHT: &str = "operation_in_flight";
 /// Counter of spans dropped because the trace export queue was full.
 pub const SPANS_DROPPED: &str = "tripod_spans_dropped_total";
+/// Counter of HTTP requests served, by `method`, `endpoint` (the route template) and `status_code`.
+pub const HTTP_REQUESTS: &str = "http_requests_total";
+/// Histogram of HTTP request durations, by `method` and `endpoint`.
+pub const HTTP_REQUEST_DURATION: &str = "http_request_duration_seconds";
+/// Gauge of HTTP requests in progress.
+pub const HTTP_REQUESTS_IN_FLIGHT: &str = "http_requests_in_flight";
+/// The `endpoint` label of requests that matched no route: one value, so scanners probing random
+/// paths cannot explode the series count.
+pub const UNMATCHED_ENDPOINT: &str = "unmatched";

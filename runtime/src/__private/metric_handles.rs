@@ -76,6 +76,22 @@ pub(crate) fn describe(recorder: &dyn Recorder) {
         Some(Unit::Count),
         SharedString::const_str("Calls of observed operations in progress."),
     );
+    use crate::metric_names::{HTTP_REQUEST_DURATION, HTTP_REQUESTS, HTTP_REQUESTS_IN_FLIGHT};
+    recorder.describe_counter(
+        HTTP_REQUESTS.into(),
+        Some(Unit::Count),
+        SharedString::const_str("HTTP requests served, by method, route template and status code."),
+    );
+    recorder.describe_histogram(
+        HTTP_REQUEST_DURATION.into(),
+        Some(Unit::Seconds),
+        SharedString::const_str("Duration of HTTP requests, by method and route template."),
+    );
+    recorder.describe_gauge(
+        HTTP_REQUESTS_IN_FLIGHT.into(),
+        Some(Unit::Count),
+        SharedString::const_str("HTTP requests in progress."),
+    );
 }
 
 fn labels(site: &Site, first: &[(&'static str, &'static str)]) -> Vec<Label> {

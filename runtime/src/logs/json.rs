@@ -5,7 +5,8 @@
 //! ```
 //!
 //! Fields are flat: the event's own, then those of its enclosing spans, innermost first; a key
-//! already written is not repeated. Span fields are formatted once, when recorded, and copied
+//! already written is not repeated. Span fields named `otel.*` (directives for the trace exporter)
+//! are left out. Span fields are formatted once, when recorded, and copied
 //! into each line. Each line is built in a reused per-thread buffer, with no intermediate value
 //! tree, and written whole.
 
@@ -179,6 +180,10 @@ struct SpanVisitor<'a>(&'a mut SpanFields);
 
 impl SpanVisitor<'_> {
     fn entry(&mut self, field: &Field, value: impl FnOnce(&mut Vec<u8>)) {
+        // `otel.name`, `otel.kind`, `otel.status_*` instruct the trace exporter; they are no data.
+        if field.name().starts_with("otel.") {
+            return;
+        }
         let fields = &mut *self.0;
         let start = fields.json.len();
         write_string(&mut fields.json, field.name());

@@ -1,0 +1,35 @@
+//! The router and its state.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::db::Todos;
+use crate::model::Classifier;
+use crate::routes::{health, predict, todos};
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The todo table.
+    pub todos: Todos,
+    /// The trained classifier.
+    pub model: Arc<Classifier>,
+}
+
+/// The whole API, observed per request by `tripod::axum::observe_http`; a function so tests can
+/// call it without starting a server. `/metrics` is mounted by `main` (it needs the installed
+/// recorder's handle).
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/api/todos", post(todos::create).get(todos::list))
+        .route(
+            "/api/todos/{id}",
+            get(todos::get).patch(todos::update).delete(todos::delete),
+        )
+        .route("/api/predict", post(predict::predict))
+        .route("/healthz", get(health::health))
+        .layer(axum::middleware::from_fn(tripod::axum::observe_http))
+        .with_state(state)
+}

@@ -1,0 +1,11 @@
+//! The todo + ML-predict service, observed end to end with tripod: every handler, repository
+//! function and the model carry `#[tripod::observe]`, and `tripod::axum::observe_http` records the
+//! HTTP metrics and server spans.
+
+pub mod app;
+pub mod db;
+pub mod error;
+pub mod model;
+pub mod routes;
+
+pub use app::{AppState, app};

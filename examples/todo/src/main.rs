@@ -1,0 +1,73 @@
+//! Run with: `cargo run -p todo-app`
+//!
+//! Serves the API on `127.0.0.1:8000` (`TODO_ADDR` changes it), with the todos in SQLite
+//! (`DATABASE_URL`, default `sqlite://todo.db?mode=rwc`), JSON logs on stdout, Prometheus at
+//! `/metrics`, and OTLP traces when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Ctrl-C or SIGTERM stops it
+//! gracefully: in-flight requests finish, the database closes, telemetry is flushed.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use todo_app::db::{self, Todos};
+use todo_app::model::Classifier;
+use todo_app::{AppState, app};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let telemetry = tripod::init().service_name("todo-app").install()?;
+    let address = match std::env::var("TODO_ADDR") {
+        Ok(value) => value.parse::<SocketAddr>().unwrap_or_else(|_| {
+            tracing::warn!(value = %value, "TODO_ADDR is no socket address; using 127.0.0.1:8000");
+            SocketAddr::from(([127, 0, 0, 1], 8000))
+        }),
+        Err(_) => SocketAddr::from(([127, 0, 0, 1], 8000)),
+    };
+    let database_url =
+        std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://todo.db?mode=rwc".into());
+
+    let pool = db::connect(&database_url).await?;
+    let todos = Todos::new(pool);
+    let model = Arc::new(Classifier::shipped());
+    let metrics = telemetry
+        .prometheus_handle()
+        .expect("Prometheus is on")
+        .clone();
+    let router = app(AppState {
+        todos: todos.clone(),
+        model,
+    })
+    .merge(tripod::axum::metrics_router(metrics));
+
+    let listener = tokio::net::TcpListener::bind(address).await?;
+    tracing::info!(address = %listener.local_addr()?, database = %database_url, "server.started");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    todos.close().await;
+    tracing::info!("server.stopped");
+    drop(telemetry);
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("server.stopping");
+}

@@ -1,0 +1,15 @@
+//! `GET /healthz`: the service and its database answer.
+
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// `{"status": "ok"}` when the database answers.
+#[tripod::observe(name = "health.check", level = "debug")]
+pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
+    state.todos.ping().await?;
+    Ok(Json(json!({ "status": "ok" })))
+}
