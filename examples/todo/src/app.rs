@@ -18,7 +18,8 @@ pub struct AppState {
     pub model: Arc<Classifier>,
 }
 
-/// The whole API, observed per request by `tripod::axum::observe_http`; a function so tests can
+/// The whole API, observed per request by `tripod::axum::observe_http` (the fallback too, so
+/// unknown paths are counted, under one `unmatched` endpoint label); a function so tests can
 /// call it without starting a server. `/metrics` is mounted by `main` (it needs the installed
 /// recorder's handle).
 pub fn app(state: AppState) -> Router {
@@ -30,6 +31,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/predict", post(predict::predict))
         .route("/healthz", get(health::health))
+        .fallback(health::no_route)
         .layer(axum::middleware::from_fn(tripod::axum::observe_http))
         .with_state(state)
 }

@@ -14,6 +14,9 @@ pub enum AppError {
     /// No todo with this id.
     #[error("todo {0} not found")]
     NotFound(i64),
+    /// No route matches the request's path.
+    #[error("{0}")]
+    NoRoute(String),
     /// The request is well-formed but its values are not acceptable.
     #[error("{0}")]
     Invalid(String),
@@ -36,7 +39,7 @@ pub enum AppError {
 impl AppError {
     fn status(&self) -> StatusCode {
         match self {
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::NotFound(_) | AppError::NoRoute(_) => StatusCode::NOT_FOUND,
             AppError::Invalid(_) | AppError::Model(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Rejected { status, .. } => *status,
             AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,

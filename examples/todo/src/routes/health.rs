@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::{Method, Uri};
 use serde_json::{Value, json};
 
 use crate::app::AppState;
@@ -12,4 +13,9 @@ use crate::error::AppError;
 pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
     state.todos.ping().await?;
     Ok(Json(json!({ "status": "ok" })))
+}
+
+/// Any path no route matches: a JSON 404.
+pub async fn no_route(method: Method, uri: Uri) -> AppError {
+    AppError::NoRoute(format!("no route for {method} {}", uri.path()))
 }

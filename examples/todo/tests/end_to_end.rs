@@ -1,0 +1,390 @@
+//! The running binary, as a user runs it: scripted requests, then `/metrics` has exactly the
+//! expected counts, the JSON log lines of one request share one trace id, which is the id of the
+//! spans a real OTLP receiver (`oteltap`, installed by `tests/run`) got; SIGTERM stops it
+//! gracefully and the data is there after a restart.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+fn request(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    extra: &[(&str, &str)],
+) -> Response {
+    let mut stream =
+        TcpStream::connect_timeout(&address, Duration::from_secs(5)).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    for (key, value) in extra {
+        head.push_str(&format!("{key}: {value}\r\n"));
+    }
+    if let Some(body) = body {
+        head.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    if let Some(body) = body {
+        stream.write_all(body.as_bytes()).unwrap();
+    }
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|line| line.split_once(": "))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    Response {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `oteltap`, printing received spans as JSON lines.
+struct Receiver {
+    child: Child,
+    port: u16,
+    records: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Receiver {
+    fn start() -> Receiver {
+        let binary = std::env::var("TRIPOD_OTELTAP")
+            .unwrap_or_else(|_| "/var/tmp/tripod-venv/bin/oteltap".into());
+        let port = free_port();
+        let mut child = Command::new(&binary)
+            .args(["--port", &port.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot run {binary} ({e}): run the tests with tests/run, which installs it")
+            });
+        let records = Arc::new(Mutex::new(Vec::new()));
+        collect_json_lines(child.stdout.take().unwrap(), records.clone());
+        wait_until(Duration::from_secs(20), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        Receiver {
+            child,
+            port,
+            records,
+        }
+    }
+
+    fn spans_of(&self, trace_id: &str) -> Vec<Value> {
+        self.records
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|span| span["traceId"] == trace_id)
+            .cloned()
+            .collect()
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn collect_json_lines(output: impl Read + Send + 'static, into: Arc<Mutex<Vec<Value>>>) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(output).lines().map_while(Result::ok) {
+            if let Ok(value) = serde_json::from_str::<Value>(&line) {
+                into.lock().unwrap().push(value);
+            }
+        }
+    });
+}
+
+fn wait_until(timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The app binary, its stdout JSON lines collected.
+struct App {
+    child: Child,
+    address: SocketAddr,
+    logs: Arc<Mutex<Vec<Value>>>,
+}
+
+impl App {
+    fn start(database: &common::TempDb, otlp: Option<String>) -> App {
+        let address: SocketAddr = ([127, 0, 0, 1], free_port()).into();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_todo-app"));
+        command
+            .env("TODO_ADDR", address.to_string())
+            .env("DATABASE_URL", database.url())
+            .env("RUST_LOG", "info")
+            .env_remove("TRIPOD_LOG_FORMAT")
+            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        if let Some(endpoint) = otlp {
+            command.env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint);
+        }
+        let mut child = command.spawn().expect("the app starts");
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        collect_json_lines(child.stdout.take().unwrap(), logs.clone());
+        wait_until(Duration::from_secs(30), || {
+            TcpStream::connect(address).is_ok()
+        });
+        App {
+            child,
+            address,
+            logs,
+        }
+    }
+
+    /// SIGTERM, then waits for a clean exit; every JSON line it logged.
+    fn stop(mut self) -> Vec<Value> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(exit) = self.child.try_wait().unwrap() {
+                assert!(exit.success(), "the app exits cleanly on SIGTERM: {exit}");
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the app stops within 30 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // The reader thread reaches the end of stdout shortly after the exit.
+        std::thread::sleep(Duration::from_millis(300));
+        self.logs.lock().unwrap().clone()
+    }
+}
+
+fn metric_value(exposition: &str, series: &str) -> Option<f64> {
+    exposition
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+}
+
+#[test]
+fn a_scripted_session_is_counted_logged_and_traced_end_to_end() {
+    let receiver = Receiver::start();
+    let database = common::TempDb::new();
+    let app = App::start(
+        &database,
+        Some(format!("http://127.0.0.1:{}", receiver.port)),
+    );
+    let at = app.address;
+
+    let created = request(
+        at,
+        "POST",
+        "/api/todos",
+        Some(r#"{"title":"Read paper","user_id":42}"#),
+        &[],
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let trace_id = created
+        .header("x-trace-id")
+        .expect("the trace id is returned")
+        .to_owned();
+    let id = serde_json::from_str::<Value>(&created.body).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(request(at, "GET", "/api/todos", None, &[]).status, 200);
+    assert_eq!(request(at, "GET", "/api/todos/999", None, &[]).status, 404);
+    assert_eq!(
+        request(at, "GET", &format!("/api/todos/{id}"), None, &[]).status,
+        200
+    );
+    assert_eq!(
+        request(
+            at,
+            "POST",
+            "/api/predict",
+            Some(r#"{"text":"lovely and friendly"}"#),
+            &[]
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        request(at, "POST", "/api/predict", Some(r#"{"text":""}"#), &[]).status,
+        422
+    );
+    assert_eq!(request(at, "GET", "/no/such/path/1", None, &[]).status, 404);
+    assert_eq!(request(at, "GET", "/no/such/path/2", None, &[]).status, 404);
+
+    // A caller's traceparent is continued.
+    let caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let continued = request(at, "GET", "/api/todos", None, &[("traceparent", caller)]);
+    assert_eq!(
+        continued.header("x-trace-id"),
+        Some("4bf92f3577b34da6a3ce929d0e0e4736")
+    );
+
+    let metrics = request(at, "GET", "/metrics", None, &[]).body;
+    let count = |series: &str| {
+        metric_value(&metrics, series).unwrap_or_else(|| panic!("{series} missing:\n{metrics}"))
+    };
+    assert_eq!(
+        count(r#"http_requests_total{method="POST",endpoint="/api/todos",status_code="201"}"#),
+        1.0
+    );
+    assert_eq!(
+        count(r#"http_requests_total{method="GET",endpoint="/api/todos",status_code="200"}"#),
+        2.0
+    );
+    assert_eq!(
+        count(r#"http_requests_total{method="GET",endpoint="/api/todos/{id}",status_code="404"}"#),
+        1.0
+    );
+    assert_eq!(
+        count(r#"http_requests_total{method="GET",endpoint="/api/todos/{id}",status_code="200"}"#),
+        1.0
+    );
+    assert_eq!(
+        count(r#"http_requests_total{method="POST",endpoint="/api/predict",status_code="200"}"#),
+        1.0
+    );
+    assert_eq!(
+        count(r#"http_requests_total{method="POST",endpoint="/api/predict",status_code="422"}"#),
+        1.0
+    );
+    assert_eq!(
+        count(r#"http_requests_total{method="GET",endpoint="unmatched",status_code="404"}"#),
+        2.0
+    );
+    assert!(
+        !metrics.contains("/no/such/path"),
+        "raw paths never become labels"
+    );
+    assert_eq!(
+        count(r#"http_request_duration_seconds_count{method="GET",endpoint="/api/todos"}"#),
+        2.0
+    );
+    assert_eq!(
+        count(
+            r#"operation_duration_seconds_count{name="ml.inference",outcome="success",model_name="sentiment-nb-v1"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        count(r#"operation_errors_total{name="todo.get",error_type="NotFound"}"#),
+        1.0
+    );
+    assert_eq!(
+        count(r#"operation_errors_total{name="api.predict",error_type="Invalid"}"#),
+        1.0
+    );
+    assert_eq!(
+        count("http_requests_in_flight"),
+        0.0,
+        "scrapes of /metrics are not observed requests"
+    );
+
+    let logs = app.stop();
+    assert!(
+        logs.iter().any(|line| line["event"] == "server.stopped"),
+        "a graceful stop is logged"
+    );
+
+    // The log lines of the create request share its trace id and show the whole timeline.
+    let logs: Vec<Value> = logs
+        .into_iter()
+        .filter(|line| line["trace_id"] == trace_id.as_str())
+        .collect();
+    let events: Vec<&str> = logs
+        .iter()
+        .map(|line| line["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "todo.create.start",
+            "db.todos.insert.start",
+            "db.todos.insert.success",
+            "todo.create.success"
+        ],
+        "{logs:#?}"
+    );
+    assert!(
+        logs.iter()
+            .all(|line| line["http.route"] == "/api/todos" && line["user.id"] == 42)
+    );
+
+    // The same trace reached the OTLP receiver (exported at shutdown): server span, handler, query.
+    wait_until(Duration::from_secs(15), || {
+        receiver.spans_of(&trace_id).len() >= 3
+    });
+    let spans = receiver.spans_of(&trace_id);
+    let mut names: Vec<&str> = spans
+        .iter()
+        .map(|span| span["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["POST /api/todos", "db.todos.insert", "todo.create"],
+        "{spans:#?}"
+    );
+
+    // Graceful shutdown lost no committed write.
+    let app = App::start(&database, None);
+    assert_eq!(
+        request(app.address, "GET", &format!("/api/todos/{id}"), None, &[]).status,
+        200
+    );
+    app.stop();
+}
