@@ -1,8 +1,12 @@
 //! Helpers shared by the example's tests: a fresh app on a temporary SQLite file, and requests.
 #![allow(dead_code, unreachable_pub)]
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
@@ -73,4 +77,160 @@ pub async fn send(
         serde_json::from_slice(&bytes).expect("JSON body")
     };
     (status, value)
+}
+
+/// An HTTP response.
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Sends one request over a fresh connection.
+pub fn request(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    extra: &[(&str, &str)],
+) -> Response {
+    let mut stream =
+        TcpStream::connect_timeout(&address, Duration::from_secs(5)).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    for (key, value) in extra {
+        head.push_str(&format!("{key}: {value}\r\n"));
+    }
+    if let Some(body) = body {
+        head.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    if let Some(body) = body {
+        stream.write_all(body.as_bytes()).unwrap();
+    }
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|line| line.split_once(": "))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    Response {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+/// A free port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Collects the JSON lines `output` prints, on a thread.
+pub fn collect_json_lines(output: impl Read + Send + 'static, into: Arc<Mutex<Vec<Value>>>) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(output).lines().map_while(Result::ok) {
+            if let Ok(value) = serde_json::from_str::<Value>(&line) {
+                into.lock().unwrap().push(value);
+            }
+        }
+    });
+}
+
+/// Polls `ready` until it holds; panics after `timeout`.
+pub fn wait_until(timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The app binary, its stdout JSON lines collected.
+pub struct App {
+    child: Child,
+    /// Where it listens.
+    pub address: SocketAddr,
+    logs: Arc<Mutex<Vec<Value>>>,
+}
+
+impl App {
+    /// Starts the binary on a free port.
+    pub fn start(database: &TempDb, otlp: Option<String>) -> App {
+        let address: SocketAddr = ([127, 0, 0, 1], free_port()).into();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_todo-app"));
+        command
+            .env("TODO_ADDR", address.to_string())
+            .env("DATABASE_URL", database.url())
+            .env("RUST_LOG", "info")
+            .env_remove("TRIPOD_LOG_FORMAT")
+            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        if let Some(endpoint) = otlp {
+            command.env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint);
+        }
+        let mut child = command.spawn().expect("the app starts");
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        collect_json_lines(child.stdout.take().unwrap(), logs.clone());
+        wait_until(Duration::from_secs(30), || {
+            TcpStream::connect(address).is_ok()
+        });
+        App {
+            child,
+            address,
+            logs,
+        }
+    }
+
+    /// SIGTERM, then waits for a clean exit; every JSON line it logged.
+    pub fn stop(mut self) -> Vec<Value> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(exit) = self.child.try_wait().unwrap() {
+                assert!(exit.success(), "the app exits cleanly on SIGTERM: {exit}");
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the app stops within 30 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // The reader thread reaches the end of stdout shortly after the exit.
+        std::thread::sleep(Duration::from_millis(300));
+        self.logs.lock().unwrap().clone()
+    }
 }
