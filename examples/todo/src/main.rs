@@ -4,6 +4,7 @@
 //! (`DATABASE_URL`, default `sqlite://todo.db?mode=rwc`), JSON logs on stdout, Prometheus at
 //! `/metrics`, and OTLP traces when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Ctrl-C or SIGTERM stops it
 //! gracefully: in-flight requests finish, the database closes, telemetry is flushed.
+//! `TODO_TELEMETRY=off` installs no telemetry at all (the baseline of the load benchmark).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,7 +15,11 @@ use todo_app::{AppState, app};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let telemetry = tripod::init().service_name("todo-app").install()?;
+    // `TODO_TELEMETRY=off` runs the same app with nothing installed: the load benchmark's baseline.
+    let telemetry = match std::env::var("TODO_TELEMETRY").as_deref() {
+        Ok("off") => None,
+        _ => Some(tripod::init().service_name("todo-app").install()?),
+    };
     let address = match std::env::var("TODO_ADDR") {
         Ok(value) => value.parse::<SocketAddr>().unwrap_or_else(|_| {
             tracing::warn!(value = %value, "TODO_ADDR is no socket address; using 127.0.0.1:8000");
@@ -28,15 +33,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pool = db::connect(&database_url).await?;
     let todos = Todos::new(pool);
     let model = Arc::new(Classifier::shipped());
-    let metrics = telemetry
-        .prometheus_handle()
-        .expect("Prometheus is on")
-        .clone();
-    let router = app(AppState {
+    let mut router = app(AppState {
         todos: todos.clone(),
         model,
-    })
-    .merge(tripod::axum::metrics_router(metrics));
+    });
+    if let Some(metrics) = telemetry
+        .as_ref()
+        .and_then(|telemetry| telemetry.prometheus_handle())
+    {
+        router = router.merge(tripod::axum::metrics_router(metrics.clone()));
+    }
 
     let listener = tokio::net::TcpListener::bind(address).await?;
     tracing::info!(address = %listener.local_addr()?, database = %database_url, "server.started");
