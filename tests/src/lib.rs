@@ -1,2 +1,5 @@
-//! Tests of tripod: trybuild UI cases under `ui/`, behaviour tests under `tests/`, and the
-//! overhead benchmark under `benches/`. Shared test helpers live in `tests/support/`.
+//! Tests of tripod: trybuild UI cases under `ui/`, behaviour tests under `tests/`, benchmarks under
+//! `benches/`. The library holds what tests of several packages share: [`backends`], the real
+//! backends end-to-end tests talk to (the example service's tests use it too).
+
+pub mod backends;

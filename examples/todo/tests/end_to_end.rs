@@ -5,64 +5,12 @@
 
 mod common;
 
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{App, collect_json_lines, free_port, request, wait_until};
+use common::{App, request};
+use tripod_tests::backends::{Oteltap, eventually};
 
 use serde_json::Value;
-
-/// `oteltap`, printing received spans as JSON lines.
-struct Receiver {
-    child: Child,
-    port: u16,
-    records: Arc<Mutex<Vec<Value>>>,
-}
-
-impl Receiver {
-    fn start() -> Receiver {
-        let binary = std::env::var("TRIPOD_OTELTAP")
-            .unwrap_or_else(|_| "/var/tmp/tripod-venv/bin/oteltap".into());
-        let port = free_port();
-        let mut child = Command::new(&binary)
-            .args(["--port", &port.to_string()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot run {binary} ({e}): run the tests with tests/run, which installs it")
-            });
-        let records = Arc::new(Mutex::new(Vec::new()));
-        collect_json_lines(child.stdout.take().unwrap(), records.clone());
-        wait_until(Duration::from_secs(20), || {
-            TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-        Receiver {
-            child,
-            port,
-            records,
-        }
-    }
-
-    fn spans_of(&self, trace_id: &str) -> Vec<Value> {
-        self.records
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|span| span["traceId"] == trace_id)
-            .cloned()
-            .collect()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn metric_value(exposition: &str, series: &str) -> Option<f64> {
     exposition
@@ -72,12 +20,9 @@ fn metric_value(exposition: &str, series: &str) -> Option<f64> {
 
 #[test]
 fn a_scripted_session_is_counted_logged_and_traced_end_to_end() {
-    let receiver = Receiver::start();
+    let receiver = Oteltap::start();
     let database = common::TempDb::new();
-    let app = App::start(
-        &database,
-        Some(format!("http://127.0.0.1:{}", receiver.port)),
-    );
+    let app = App::start(&database, Some(receiver.endpoint()));
     let at = app.address;
 
     let created = request(
@@ -218,8 +163,8 @@ fn a_scripted_session_is_counted_logged_and_traced_end_to_end() {
     );
 
     // The same trace reached the OTLP receiver (exported at shutdown): server span, handler, query.
-    wait_until(Duration::from_secs(15), || {
-        receiver.spans_of(&trace_id).len() >= 3
+    eventually(Duration::from_secs(15), || {
+        (receiver.spans_of(&trace_id).len() >= 3).then_some(())
     });
     let spans = receiver.spans_of(&trace_id);
     let mut names: Vec<&str> = spans

@@ -4,12 +4,12 @@
 
 mod common;
 
-use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{App, TempDb, free_port, request};
+use common::{App, TempDb, request};
 use serde_json::Value;
+use tripod_tests::backends::{Prometheus, eventually};
 
 const KIT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ops");
 
@@ -26,17 +26,6 @@ fn promtool_accepts_the_prometheus_config() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[test]
@@ -65,32 +54,7 @@ fn every_dashboard_query_returns_data_from_a_real_prometheus() {
 
     let database = TempDb::new();
     let app = App::start(&database, None);
-    let scratch = TempDb::new();
-    let data_dir = scratch.0.with_extension("prometheus");
-    std::fs::create_dir_all(&data_dir).unwrap();
-    let config = data_dir.join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: todo-app\n    static_configs:\n      - targets: ['{}']\n",
-            app.address
-        ),
-    )
-    .unwrap();
-    let prometheus_address: SocketAddr = ([127, 0, 0, 1], free_port()).into();
-    let mut prometheus = Command::new("prometheus")
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            data_dir.join("tsdb").display()
-        ))
-        .arg(format!("--web.listen-address={prometheus_address}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("cannot run prometheus ({e}): run the tests with tests/run, which installs it")
-        });
+    let prometheus = Prometheus::scraping(app.address);
 
     // Traffic over several scrapes, so rates and quantiles have two samples to work with.
     let deadline = Instant::now() + Duration::from_secs(8);
@@ -114,41 +78,13 @@ fn every_dashboard_query_returns_data_from_a_real_prometheus() {
         std::thread::sleep(Duration::from_millis(200));
     }
 
-    let query = |expr: &str| -> Option<Value> {
-        let path = format!("/api/v1/query?query={}", url_encode(expr));
-        let response =
-            std::panic::catch_unwind(|| request(prometheus_address, "GET", &path, None, &[]))
-                .ok()?;
-        serde_json::from_str(&response.body).ok()
-    };
     for (title, expr) in &queries {
-        let mut last = Value::Null;
-        let found = {
-            let start = Instant::now();
-            loop {
-                if let Some(answer) = query(expr) {
-                    assert_ne!(answer["status"], "error", "{title}: {expr}: {answer}");
-                    if answer["data"]["result"]
-                        .as_array()
-                        .is_some_and(|r| !r.is_empty())
-                    {
-                        break true;
-                    }
-                    last = answer;
-                }
-                if start.elapsed() > Duration::from_secs(30) {
-                    break false;
-                }
-                std::thread::sleep(Duration::from_millis(500));
-            }
-        };
-        assert!(
-            found,
-            "the panel {title:?} has no data: {expr}\nlast answer: {last}"
-        );
+        // `query` fails the test on an invalid expression (Prometheus answers 400).
+        let found = eventually(Duration::from_secs(30), || {
+            Some(prometheus.query(expr)).filter(|r| !r.is_empty())
+        });
+        assert!(found.is_some(), "the panel {title:?} has no data: {expr}");
     }
-    let _ = prometheus.kill();
-    let _ = prometheus.wait();
-    let _ = std::fs::remove_dir_all(&data_dir);
+    drop(prometheus);
     app.stop();
 }

@@ -2,7 +2,8 @@
 //! `tracing-subscriber` layer) and every metric (`metrics-util`'s debugging recorder).
 #![allow(dead_code, unreachable_pub)]
 
-pub mod backends;
+#[allow(unused_imports)]
+pub use tripod_tests::backends;
 pub mod metrics_capture;
 pub mod tracing_capture;
 

@@ -2,7 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -16,6 +16,7 @@ use todo_app::db::{self, Todos};
 use todo_app::model::Classifier;
 use todo_app::{AppState, app};
 use tower::ServiceExt;
+use tripod_tests::backends::{eventually, free_port};
 
 /// A database file removed when dropped.
 pub struct TempDb(pub PathBuf);
@@ -144,15 +145,6 @@ pub fn request(
     }
 }
 
-/// A free port on 127.0.0.1.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Collects the JSON lines `output` prints, on a thread.
 pub fn collect_json_lines(output: impl Read + Send + 'static, into: Arc<Mutex<Vec<Value>>>) {
     std::thread::spawn(move || {
@@ -162,15 +154,6 @@ pub fn collect_json_lines(output: impl Read + Send + 'static, into: Arc<Mutex<Ve
             }
         }
     });
-}
-
-/// Polls `ready` until it holds; panics after `timeout`.
-pub fn wait_until(timeout: Duration, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !ready() {
-        assert!(Instant::now() < deadline, "timed out waiting");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 /// The app binary, its stdout JSON lines collected.
@@ -200,9 +183,8 @@ impl App {
         let mut child = command.spawn().expect("the app starts");
         let logs = Arc::new(Mutex::new(Vec::new()));
         collect_json_lines(child.stdout.take().unwrap(), logs.clone());
-        wait_until(Duration::from_secs(30), || {
-            TcpStream::connect(address).is_ok()
-        });
+        eventually(Duration::from_secs(30), || TcpStream::connect(address).ok())
+            .expect("the app listens");
         App {
             child,
             address,

@@ -102,11 +102,13 @@ pub fn eventually<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Opt
 /// The `oteltap` OTLP/HTTP receiver, printing each received span as a JSON line.
 pub struct Oteltap {
     child: Child,
+    /// The port it listens on.
     pub port: u16,
     spans: Arc<Mutex<Vec<Value>>>,
 }
 
 impl Oteltap {
+    /// Starts it on a free port; panics with a hint when it is not installed.
     pub fn start() -> Oteltap {
         let binary = std::env::var("TRIPOD_OTELTAP")
             .unwrap_or_else(|_| "/var/tmp/tripod-venv/bin/oteltap".into());
@@ -135,6 +137,7 @@ impl Oteltap {
         Oteltap { child, port, spans }
     }
 
+    /// Its base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT` takes it.
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -143,6 +146,14 @@ impl Oteltap {
     pub fn spans(&self) -> Vec<Value> {
         let records = self.spans.lock().unwrap().clone();
         records.into_iter().flat_map(flatten_spans).collect()
+    }
+
+    /// Every received span of one trace (`trace_id` in hex).
+    pub fn spans_of(&self, trace_id: &str) -> Vec<Value> {
+        self.spans()
+            .into_iter()
+            .filter(|span| span["traceId"] == trace_id)
+            .collect()
     }
 
     /// Waits for a span named `name`.
@@ -176,14 +187,16 @@ impl Drop for Oteltap {
     }
 }
 
-/// A Prometheus server scraping one target every second.
+/// A Prometheus server scraping one target every second (job `app`).
 pub struct Prometheus {
     child: Child,
+    /// Where its HTTP API listens.
     pub address: SocketAddr,
     _data: TempDir,
 }
 
 impl Prometheus {
+    /// Starts it scraping `target`; waits until it is ready.
     pub fn scraping(target: SocketAddr) -> Prometheus {
         let data = TempDir::new("prometheus");
         let config = data.0.join("prometheus.yml");
@@ -270,6 +283,7 @@ fn url_encode(text: &str) -> String {
 pub struct TempDir(pub std::path::PathBuf);
 
 impl TempDir {
+    /// Creates the directory.
     pub fn new(prefix: &str) -> TempDir {
         let path = std::env::temp_dir().join(format!(
             "tripod-{prefix}-{}-{}",
