@@ -13,65 +13,13 @@
 
 use std::hint::black_box;
 use std::sync::Once;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
-#[derive(Debug)]
-struct BenchError;
+mod common;
 
-impl std::fmt::Display for BenchError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("bench error")
-    }
-}
-
-impl std::error::Error for BenchError {}
-
-/// The work every variant does: trivial, so only the instrumentation is measured.
-#[inline(always)]
-fn work(x: u64) -> Result<u64, BenchError> {
-    if x == u64::MAX {
-        Err(BenchError)
-    } else {
-        Ok(x.wrapping_mul(31).wrapping_add(7))
-    }
-}
-
-#[inline(never)]
-fn bare(x: u64) -> Result<u64, BenchError> {
-    work(x)
-}
-
-#[inline(never)]
-#[tripod::observe(name = "bench.observed")]
-fn observed(x: u64) -> Result<u64, BenchError> {
-    work(x)
-}
-
-#[inline(never)]
-#[tracing::instrument(name = "bench.hand_written", skip_all, err)]
-fn hand_written(x: u64) -> Result<u64, BenchError> {
-    let started = Instant::now();
-    tracing::info!("bench.hand_written.start");
-    let result = work(x);
-    let elapsed = started.elapsed();
-    match &result {
-        Ok(_) => {
-            metrics::histogram!("operation_duration_seconds", "name" => "bench.hand_written", "outcome" => "success")
-                .record(elapsed.as_secs_f64());
-            tracing::info!(
-                duration_ms = elapsed.as_secs_f64() * 1e3,
-                "bench.hand_written.success"
-            );
-        }
-        Err(_) => {
-            metrics::counter!("operation_errors_total", "name" => "bench.hand_written", "error_type" => "BenchError")
-                .increment(1);
-        }
-    }
-    result
-}
+use common::{bare, hand_written, observed};
 
 fn install_prometheus() {
     static ONCE: Once = Once::new();

@@ -33,30 +33,25 @@ pub(crate) fn start(
     let queue = Queue::new(config);
     let timeout = config.export_timeout;
     let target = endpoint.clone();
-    match protocol {
-        Protocol::HttpProtobuf => pipeline::start(queue.clone(), move || {
-            use opentelemetry_otlp::WithExportConfig as _;
-            let mut exporter = opentelemetry_otlp::SpanExporter::builder()
+    pipeline::start(queue.clone(), move || {
+        use opentelemetry_otlp::WithExportConfig as _;
+        let builder = opentelemetry_otlp::SpanExporter::builder();
+        let built = match protocol {
+            Protocol::HttpProtobuf => builder
                 .with_http()
                 .with_endpoint(target)
                 .with_timeout(timeout)
-                .build()
-                .map_err(|error| error.to_string())?;
-            exporter.set_resource(&resource);
-            Ok(exporter)
-        })?,
-        Protocol::Grpc => pipeline::start(queue.clone(), move || {
-            use opentelemetry_otlp::WithExportConfig as _;
-            let mut exporter = opentelemetry_otlp::SpanExporter::builder()
+                .build(),
+            Protocol::Grpc => builder
                 .with_tonic()
                 .with_endpoint(target)
                 .with_timeout(timeout)
-                .build()
-                .map_err(|error| error.to_string())?;
-            exporter.set_resource(&resource);
-            Ok(exporter)
-        })?,
-    }
+                .build(),
+        };
+        let mut exporter = built.map_err(|error| error.to_string())?;
+        exporter.set_resource(&resource);
+        Ok(exporter)
+    })?;
     Ok(Exporting {
         queue,
         endpoint,

@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
@@ -65,7 +65,7 @@ impl Queue {
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+    fn lock(&self) -> MutexGuard<'_, State> {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -113,17 +113,9 @@ impl Queue {
         state.flush_requested += 1;
         let ticket = state.flush_requested;
         self.wake_exporter.notify_one();
-        while state.flush_done < ticket && !state.stopped {
-            let now = Instant::now();
-            if now >= deadline {
-                return false;
-            }
-            state = self
-                .wake_waiters
-                .wait_timeout(state, deadline - now)
-                .map_or_else(|e| e.into_inner().0, |r| r.0);
-        }
-        true
+        self.wait(state, deadline, |state| {
+            state.flush_done >= ticket || state.stopped
+        })
     }
 
     /// Stops accepting spans, exports what is queued and stops the thread; `false` when that took
@@ -133,7 +125,17 @@ impl Queue {
         let mut state = self.lock();
         state.shutdown = true;
         self.wake_exporter.notify_one();
-        while !state.stopped {
+        self.wait(state, deadline, |state| state.stopped)
+    }
+
+    /// Waits for the export thread until `done` holds; `false` at the deadline.
+    fn wait(
+        &self,
+        mut state: MutexGuard<'_, State>,
+        deadline: Instant,
+        done: impl Fn(&State) -> bool,
+    ) -> bool {
+        while !done(&state) {
             let now = Instant::now();
             if now >= deadline {
                 return false;
