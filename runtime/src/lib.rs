@@ -46,6 +46,8 @@ pub mod metric_names;
 #[cfg(feature = "axum")]
 pub mod axum;
 #[cfg(feature = "_init")]
+mod background;
+#[cfg(feature = "_init")]
 mod clock;
 #[cfg(feature = "_init")]
 mod init;

@@ -3,10 +3,10 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
+
+pub(crate) use crate::background::Background;
 
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
@@ -46,47 +46,11 @@ pub(crate) fn recorder(
     Ok(recorder)
 }
 
-/// Stops a background thread when dropped.
-pub(crate) struct Background {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-    wake: Option<SocketAddr>,
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Release);
-        if let Some(address) = self.wake {
-            // Unblocks `accept`.
-            let _ = TcpStream::connect_timeout(&address, Duration::from_millis(200));
-        }
-        if let Some(thread) = self.thread.take() {
-            thread.thread().unpark();
-            let _ = thread.join();
-        }
-    }
-}
-
 /// Runs the handle's upkeep every few seconds.
 pub(crate) fn upkeep(handle: PrometheusHandle) -> Background {
-    let stop = Arc::new(AtomicBool::new(false));
-    let thread = {
-        let stop = stop.clone();
-        std::thread::Builder::new()
-            .name("tripod-prometheus-upkeep".into())
-            .spawn(move || {
-                while !stop.load(Ordering::Acquire) {
-                    std::thread::park_timeout(UPKEEP_INTERVAL);
-                    handle.run_upkeep();
-                }
-            })
-            .ok()
-    };
-    Background {
-        stop,
-        thread,
-        wake: None,
-    }
+    Background::every("tripod-prometheus-upkeep", UPKEEP_INTERVAL, move || {
+        handle.run_upkeep()
+    })
 }
 
 /// Serves `GET /metrics` on `address` (port 0 picks a free one) from a thread of its own.
@@ -96,30 +60,17 @@ pub(crate) fn listen(
 ) -> std::io::Result<(SocketAddr, Background)> {
     let listener = TcpListener::bind(address)?;
     let bound = listener.local_addr()?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let thread = {
-        let stop = stop.clone();
-        std::thread::Builder::new()
-            .name("tripod-metrics-listener".into())
-            .spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::Acquire) {
-                        return;
-                    }
-                    if let Ok(stream) = stream {
-                        let _ = serve(stream, &handle);
-                    }
-                }
-            })?
-    };
-    Ok((
-        bound,
-        Background {
-            stop,
-            thread: Some(thread),
-            wake: Some(bound),
-        },
-    ))
+    let background = Background::spawn("tripod-metrics-listener", Some(bound), move |stop| {
+        for stream in listener.incoming() {
+            if stop.load(Ordering::Acquire) {
+                return;
+            }
+            if let Ok(stream) = stream {
+                let _ = serve(stream, &handle);
+            }
+        }
+    })?;
+    Ok((bound, background))
 }
 
 /// Answers one request: the exposition for `GET /metrics`, 404 otherwise, 405 for other methods.

@@ -15,7 +15,7 @@ pub use env::LogFormat;
 pub use error::InitError;
 pub use telemetry::Telemetry;
 
-use crate::logs::{Flusher, LineOutput, SharedOutput};
+use crate::logs::{LineOutput, SharedOutput};
 use crate::trace::{Sampler, TraceContextLayer};
 
 #[cfg(feature = "otlp")]
@@ -410,7 +410,7 @@ impl Builder {
         });
         Ok(Telemetry {
             dispatch,
-            log_flusher: Some(Flusher::start(output.clone())),
+            log_flusher: Some(crate::logs::flusher(output.clone())),
             log_output: Some(output),
             #[cfg(feature = "prometheus")]
             prometheus,
@@ -463,6 +463,7 @@ impl Filters {
         self.per_layer(|| parse_filter(&self.log))
     }
 
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
     fn trace(&self) -> Result<Option<DynFilter>, InitError> {
         self.per_layer(|| parse_filter(&self.trace))
     }

@@ -13,7 +13,7 @@ use crate::logs::SharedOutput;
 pub struct Telemetry {
     pub(crate) dispatch: Dispatch,
     pub(crate) log_output: Option<SharedOutput>,
-    pub(crate) log_flusher: Option<crate::logs::Flusher>,
+    pub(crate) log_flusher: Option<crate::background::Background>,
     #[cfg(feature = "prometheus")]
     pub(crate) prometheus: Option<super::PrometheusParts>,
     #[cfg(feature = "otlp")]
@@ -111,8 +111,11 @@ impl Drop for Telemetry {
         }
         #[cfg(feature = "prometheus")]
         drop(self.prometheus.take());
-        // Last: the flusher writes out everything logged until now.
+        // Last: everything logged until now is written out.
         drop(self.log_flusher.take());
+        if let Some(output) = &self.log_output {
+            output.flush();
+        }
     }
 }
 

@@ -8,4 +8,4 @@ mod timestamp;
 
 #[cfg(feature = "json")]
 pub(crate) use json::JsonLayer;
-pub(crate) use output::{Flusher, LineOutput, SharedOutput};
+pub(crate) use output::{LineOutput, SharedOutput, flusher};

@@ -6,10 +6,10 @@
 //! lines of the last flush interval (100 ms), which is said in `Builder::log_writer`'s docs.
 
 use std::io::{self, BufWriter, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
+
+use crate::background::Background;
 
 /// How often buffered lines are written out.
 const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
@@ -58,43 +58,7 @@ impl io::Write for &LineOutput {
     }
 }
 
-/// Flushes an output every [`FLUSH_INTERVAL`] until stopped; stopping flushes once more.
-pub(crate) struct Flusher {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-    output: SharedOutput,
-}
-
-impl Flusher {
-    pub(crate) fn start(output: SharedOutput) -> Flusher {
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (stop, output) = (stop.clone(), output.clone());
-            std::thread::Builder::new()
-                .name("tripod-log-flush".into())
-                .spawn(move || {
-                    while !stop.load(Ordering::Acquire) {
-                        std::thread::park_timeout(FLUSH_INTERVAL);
-                        output.flush();
-                    }
-                })
-                .ok()
-        };
-        Flusher {
-            stop,
-            thread,
-            output,
-        }
-    }
-}
-
-impl Drop for Flusher {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Release);
-        if let Some(thread) = self.thread.take() {
-            thread.thread().unpark();
-            let _ = thread.join();
-        }
-        self.output.flush();
-    }
+/// Flushes `output` every [`FLUSH_INTERVAL`] until the handle drops, and once more then.
+pub(crate) fn flusher(output: SharedOutput) -> Background {
+    Background::every("tripod-log-flush", FLUSH_INTERVAL, move || output.flush())
 }
