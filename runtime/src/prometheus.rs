@@ -37,12 +37,6 @@ pub(crate) fn recorder(
     }
     let recorder = builder.build_recorder();
     crate::__private::metric_handles::describe(&recorder);
-    metrics::Recorder::describe_counter(
-        &recorder,
-        crate::metric_names::SPANS_DROPPED.into(),
-        Some(metrics::Unit::Count),
-        "Spans dropped because the trace export queue was full.".into(),
-    );
     Ok(recorder)
 }
 

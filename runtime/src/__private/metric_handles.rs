@@ -57,7 +57,8 @@ impl Handles {
     }
 }
 
-/// Gives the three metrics their unit and HELP text in `recorder`.
+/// Gives every metric tripod records (operations, HTTP requests, dropped spans) its unit and
+/// HELP text in `recorder`.
 pub(crate) fn describe(recorder: &dyn Recorder) {
     recorder.describe_histogram(
         DURATION.into(),
@@ -76,7 +77,14 @@ pub(crate) fn describe(recorder: &dyn Recorder) {
         Some(Unit::Count),
         SharedString::const_str("Calls of observed operations in progress."),
     );
-    use crate::metric_names::{HTTP_REQUEST_DURATION, HTTP_REQUESTS, HTTP_REQUESTS_IN_FLIGHT};
+    use crate::metric_names::{
+        HTTP_REQUEST_DURATION, HTTP_REQUESTS, HTTP_REQUESTS_IN_FLIGHT, SPANS_DROPPED,
+    };
+    recorder.describe_counter(
+        SPANS_DROPPED.into(),
+        Some(Unit::Count),
+        SharedString::const_str("Spans dropped because the trace export queue was full."),
+    );
     recorder.describe_counter(
         HTTP_REQUESTS.into(),
         Some(Unit::Count),

@@ -125,14 +125,7 @@ where
         ) else {
             return;
         };
-        if self.queue.is_full() {
-            // The collector is behind: the span is dropped before it is built.
-            self.queue.count_dropped();
-            return;
-        }
-        let mut events = SpanEvents::default();
-        events.events = recording.events;
-        self.queue.push(SpanData {
+        self.queue.push_with(|| SpanData {
             span_context: otel::SpanContext::new(
                 otel::TraceId::from(ids.trace_id.0),
                 otel::SpanId::from(ids.span_id.0),
@@ -150,12 +143,19 @@ where
             end_time: crate::clock::now(),
             attributes: recording.attributes,
             dropped_attributes_count: 0,
-            events,
+            events: span_events(recording.events),
             links: SpanLinks::default(),
             status: recording.status,
             instrumentation_scope: self.scope.clone(),
         });
     }
+}
+
+/// `SpanEvents` is non-exhaustive: built from its default.
+fn span_events(list: Vec<otel::Event>) -> SpanEvents {
+    let mut events = SpanEvents::default();
+    events.events = list;
+    events
 }
 
 /// Turns span fields into attributes, and the `otel.*` fields into name, kind and status.

@@ -71,8 +71,9 @@ impl Queue {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Queues a finished span, or drops and counts it when the queue is full or shut down.
-    pub(crate) fn push(&self, span: SpanData) {
+    /// Queues the span `build` makes, or, when the queue is full or shut down, drops and counts
+    /// it without building it (a collector that is behind then costs the caller the least).
+    pub(crate) fn push_with(&self, build: impl FnOnce() -> SpanData) {
         let mut state = self.lock();
         if state.shutdown || state.spans.len() >= self.config.max_queue_size {
             drop(state);
@@ -81,21 +82,10 @@ impl Queue {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        state.spans.push_back(span);
+        state.spans.push_back(build());
         if state.spans.len() >= self.config.max_batch_size {
             self.wake_exporter.notify_one();
         }
-    }
-
-    /// Whether a span would be dropped now; then the caller can skip building it.
-    pub(crate) fn is_full(&self) -> bool {
-        let state = self.lock();
-        state.shutdown || state.spans.len() >= self.config.max_queue_size
-    }
-
-    /// Counts a span dropped without being offered.
-    pub(crate) fn count_dropped(&self) {
-        self.dropped.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Spans dropped so far.
@@ -279,7 +269,7 @@ mod tests {
             ..QueueConfig::default()
         });
         for _ in 0..5 {
-            queue.push(span());
+            queue.push_with(span);
         }
         assert_eq!(queue.dropped(), 2);
         assert_eq!(queue.lock().spans.len(), 3);
@@ -288,7 +278,7 @@ mod tests {
     #[test]
     fn flush_and_shutdown_are_bounded_without_an_export_thread() {
         let queue = Queue::new(QueueConfig::default());
-        queue.push(span());
+        queue.push_with(span);
         assert!(
             !queue.flush(Duration::from_millis(50)),
             "nothing exports: the flush times out"
@@ -297,7 +287,7 @@ mod tests {
             !queue.shutdown(Duration::from_millis(50)),
             "nothing exports: the shutdown times out"
         );
-        queue.push(span());
+        queue.push_with(span);
         assert_eq!(queue.dropped(), 1, "a shut-down queue drops");
     }
 }

@@ -216,3 +216,11 @@ impl App {
         self.logs.lock().unwrap().clone()
     }
 }
+
+impl Drop for App {
+    /// A test that fails before `stop` leaves no server behind (after `stop` this does nothing).
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
