@@ -59,7 +59,10 @@ where
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let mut fields = SpanFields::default();
+        let mut fields = SpanFields {
+            json: Vec::with_capacity(128),
+            entries: Vec::with_capacity(attrs.metadata().fields().len()),
+        };
         attrs.record(&mut SpanVisitor(&mut fields));
         span.extensions_mut().insert(fields);
     }
@@ -263,10 +266,7 @@ impl fmt::Write for Escaper<'_> {
 
 fn escape_into(buf: &mut Vec<u8>, value: &str) {
     let bytes = value.as_bytes();
-    if !bytes
-        .iter()
-        .any(|&byte| byte < 0x20 || byte == b'"' || byte == b'\\')
-    {
+    if !needs_escape(bytes) {
         buf.extend_from_slice(bytes);
         return;
     }
@@ -301,6 +301,30 @@ fn escape_into(buf: &mut Vec<u8>, value: &str) {
     buf.extend_from_slice(&bytes[start..]);
 }
 
+/// Whether `bytes` hold a quote, a backslash or a control character, eight bytes at a time.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // A byte of `word` is zero exactly when the word has a high bit set for it here (the classic
+    // "has zero byte" test); `< 0x20` is "has a byte below n" with n = 0x20.
+    let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS != 0;
+    let has_below_space = |word: u64| word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        if has_below_space(word)
+            || has_zero(word ^ (ONES * u64::from(b'"')))
+            || has_zero(word ^ (ONES * u64::from(b'\\')))
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&byte| byte < 0x20 || byte == b'"' || byte == b'\\')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,6 +337,25 @@ mod tests {
             String::from_utf8(buf).unwrap(),
             r#""a \"quote\", a \\ and\na\tcontrol \u0001""#
         );
+    }
+
+    #[test]
+    fn every_byte_that_needs_escaping_is_found_at_every_position() {
+        for len in 1..20 {
+            for position in 0..len {
+                for byte in (0u8..0x20).chain([b'"', b'\\']) {
+                    let mut text = vec![b'a'; len];
+                    text[position] = byte;
+                    assert!(needs_escape(&text), "{byte:#x} at {position} of {len}");
+                }
+                // Bytes just outside the ranges, and UTF-8 continuation bytes, need no escape.
+                let clean = [b' ', b'!', b'#', b'[', b']', 0x7f, 0xc3, 0xa9];
+                let text: Vec<u8> = (0..len)
+                    .map(|i| clean[(i + position) % clean.len()])
+                    .collect();
+                assert!(!needs_escape(&text), "{text:?}");
+            }
+        }
     }
 
     #[test]

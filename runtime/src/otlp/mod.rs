@@ -1,9 +1,10 @@
-//! OTLP trace export: a lean bridge from `tracing` spans to the OpenTelemetry SDK's `SpanData`,
-//! a bounded queue, and `opentelemetry-otlp`'s HTTP/protobuf or gRPC exporter.
+//! OTLP trace export: a lean bridge from `tracing` spans to compact span records, a bounded
+//! queue, a thread that turns them into the OpenTelemetry SDK's `SpanData`, and `opentelemetry-otlp`'s HTTP/protobuf or gRPC exporter.
 
 mod bridge;
 mod endpoint;
 mod pipeline;
+mod record;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -11,8 +11,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry::InstrumentationScope;
+use opentelemetry_sdk::trace::SpanExporter;
 
+use super::record::SpanRecord;
 use crate::metric_names::SPANS_DROPPED;
 
 /// Queue and batch sizes, per the OpenTelemetry batch span processor defaults.
@@ -37,7 +39,7 @@ impl Default for QueueConfig {
 
 #[derive(Default)]
 struct State {
-    spans: VecDeque<SpanData>,
+    spans: VecDeque<SpanRecord>,
     /// Flushes asked for, and done: the thread drains the queue, then catches up.
     flush_requested: u64,
     flush_done: u64,
@@ -71,18 +73,18 @@ impl Queue {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Queues the span `build` makes, or, when the queue is full or shut down, drops and counts
-    /// it without building it (a collector that is behind then costs the caller the least).
-    pub(crate) fn push_with(&self, build: impl FnOnce() -> SpanData) {
+    /// Queues a finished span, or, when the queue is full or shut down, drops and counts it.
+    pub(crate) fn push(&self, span: SpanRecord) {
         let mut state = self.lock();
         if state.shutdown || state.spans.len() >= self.config.max_queue_size {
             drop(state);
+            drop(span);
             // Counted here; the export thread reports the total (a metric lookup per dropped
             // span would make a full queue expensive exactly when the collector struggles).
             self.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        state.spans.push_back(build());
+        state.spans.push_back(span);
         if state.spans.len() >= self.config.max_batch_size {
             self.wake_exporter.notify_one();
         }
@@ -140,7 +142,7 @@ impl Queue {
 
     /// Waits for a batch: full, due, flushed or shut down. Returns the batch and the flush
     /// ticket it completes.
-    fn next_batch(&self) -> (Vec<SpanData>, u64, bool) {
+    fn next_batch(&self) -> (Vec<SpanRecord>, u64, bool) {
         let deadline = Instant::now() + self.config.schedule_delay;
         let mut state = self.lock();
         loop {
@@ -224,9 +226,17 @@ where
 
 fn export_loop<E: SpanExporter>(queue: &Queue, runtime: &tokio::runtime::Runtime, exporter: &E) {
     let timeout = queue.config.export_timeout;
+    let scope = InstrumentationScope::builder("tripod")
+        .with_version(env!("CARGO_PKG_VERSION"))
+        .build();
     loop {
         let (batch, flushed, stop) = queue.next_batch();
         if !batch.is_empty() {
+            // Built here, off the application's threads, and only for spans that were queued.
+            let batch = batch
+                .into_iter()
+                .map(|span| span.into_span_data(&scope))
+                .collect();
             // Failures are the collector's: the batch is dropped, the application goes on.
             let _ = runtime
                 .block_on(async { tokio::time::timeout(timeout, exporter.export(batch)).await });
@@ -243,23 +253,15 @@ fn export_loop<E: SpanExporter>(queue: &Queue, runtime: &tokio::runtime::Runtime
 mod tests {
     use super::*;
 
-    fn span() -> SpanData {
-        use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status};
-        SpanData {
-            span_context: SpanContext::empty_context(),
-            parent_span_id: SpanId::INVALID,
-            parent_span_is_remote: false,
-            span_kind: SpanKind::Internal,
-            name: "test".into(),
-            start_time: std::time::SystemTime::now(),
-            end_time: std::time::SystemTime::now(),
-            attributes: Vec::new(),
-            dropped_attributes_count: 0,
-            events: Default::default(),
-            links: Default::default(),
-            status: Status::Unset,
-            instrumentation_scope: Default::default(),
-        }
+    fn span() -> SpanRecord {
+        let ids = crate::trace::SpanIds {
+            trace_id: crate::trace::TraceId(1),
+            span_id: crate::trace::SpanId(1),
+            parent: None,
+            parent_is_remote: false,
+            sampled: true,
+        };
+        SpanRecord::new(ids, "test", 0)
     }
 
     #[test]
@@ -269,7 +271,7 @@ mod tests {
             ..QueueConfig::default()
         });
         for _ in 0..5 {
-            queue.push_with(span);
+            queue.push(span());
         }
         assert_eq!(queue.dropped(), 2);
         assert_eq!(queue.lock().spans.len(), 3);
@@ -278,7 +280,7 @@ mod tests {
     #[test]
     fn flush_and_shutdown_are_bounded_without_an_export_thread() {
         let queue = Queue::new(QueueConfig::default());
-        queue.push_with(span);
+        queue.push(span());
         assert!(
             !queue.flush(Duration::from_millis(50)),
             "nothing exports: the flush times out"
@@ -287,7 +289,7 @@ mod tests {
             !queue.shutdown(Duration::from_millis(50)),
             "nothing exports: the shutdown times out"
         );
-        queue.push_with(span);
+        queue.push(span());
         assert_eq!(queue.dropped(), 1, "a shut-down queue drops");
     }
 }

@@ -50,11 +50,14 @@ impl SpanId {
 }
 
 #[cfg(feature = "json")]
-fn write_hex(out: &mut Vec<u8>, value: u128, digits: u32) {
+fn write_hex(out: &mut Vec<u8>, value: u128, digits: usize) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    for i in (0..digits).rev() {
-        out.push(HEX[((value >> (i * 4)) & 0xf) as usize]);
+    let mut text = [0u8; 32];
+    for (pair, byte) in text.chunks_exact_mut(2).zip(value.to_be_bytes()) {
+        pair[0] = HEX[usize::from(byte >> 4)];
+        pair[1] = HEX[usize::from(byte & 0xf)];
     }
+    out.extend_from_slice(&text[32 - digits..]);
 }
 
 thread_local! {
