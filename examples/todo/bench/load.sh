@@ -2,20 +2,21 @@
 # Load benchmark of the todo service: requests/s and p99 latency of GET /api/todos and
 # POST /api/predict, with full telemetry (JSON logs to a file, Prometheus, OTLP to a real
 # receiver), with telemetry not installed, and with full telemetry and the collector down,
-# all in one run, on 127.0.0.1. Needs wrk (Debian: `apt-get install wrk`) and oteltap
-# (installed by tests/run). Usage: examples/todo/bench/load.sh [seconds per case, default 10]
+# all in one run, on 127.0.0.1. Needs wrk (Debian: `apt-get install wrk`). The receiver is
+# `otlp-sink` (tests/src/bin/otlp-sink.rs), which decodes and counts the spans: a receiver that
+# prints them (oteltap, in Python) would take a whole core of the two the app and wrk share.
+# Usage: examples/todo/bench/load.sh [seconds per case, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 DURATION="${1:-10}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/tripod-target}"
-cargo build --release -q -p todo-app
+cargo build --release -q -p todo-app -p tripod-tests --bin todo-app --bin otlp-sink
 APP="$CARGO_TARGET_DIR/release/todo-app"
-OTELTAP="${TRIPOD_OTELTAP:-/var/tmp/tripod-venv/bin/oteltap}"
 WORK="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-"$OTELTAP" --port 4399 > "$WORK/spans.ndjson" 2>/dev/null &
-sleep 2
+"$CARGO_TARGET_DIR/release/otlp-sink" 4399 > /dev/null &
+for _ in $(seq 50); do curl -sf http://127.0.0.1:4399/spans > /dev/null && break; sleep 0.1; done
 
 run_case() { # name, extra env...
     local name="$1"; shift
@@ -47,4 +48,4 @@ run_case() { # name, extra env...
 run_case telemetry_off TODO_TELEMETRY=off
 run_case telemetry_on OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399
 run_case collector_down OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:9
-echo "log lines written with telemetry on: $(wc -l < "$WORK/telemetry_on.log"); spans received: $(wc -l < "$WORK/spans.ndjson")"
+echo "log lines written with telemetry on: $(wc -l < "$WORK/telemetry_on.log"); spans received: $(curl -s http://127.0.0.1:4399/spans)"

@@ -13,7 +13,7 @@ pub(crate) mod metric_handles;
 pub(crate) mod names;
 mod outcome;
 pub mod probe;
-mod recorder;
+pub(crate) mod recorder;
 mod site;
 
 pub use call::{Call, Observed};

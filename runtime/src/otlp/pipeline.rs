@@ -5,6 +5,9 @@
 //! runs a small Tokio runtime of its own (gRPC and the HTTP client need one), so the application
 //! needs none. Every export is bounded by a timeout, and so are flush and shutdown: a collector
 //! that is down or never answers costs dropped spans, never a blocked or failed application.
+//! After a failed export the thread waits (1 s, doubling up to 30 s) before the next, so such a
+//! collector costs no busy loop either; the spans that arrive meanwhile fill the queue and are
+//! dropped there.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -140,23 +143,30 @@ impl Queue {
         true
     }
 
-    /// Waits for a batch: full, due, flushed or shut down. Returns the batch and the flush
-    /// ticket it completes.
-    fn next_batch(&self) -> (Vec<SpanRecord>, u64, bool) {
-        let deadline = Instant::now() + self.config.schedule_delay;
+    /// Waits for a batch: full, due, flushed or shut down; while the collector is backed off
+    /// from (`not_before`), only a flush or the shutdown sends early. Returns the batch and the
+    /// flush ticket it completes.
+    fn next_batch(&self, not_before: Option<Instant>) -> (Vec<SpanRecord>, u64, bool) {
+        let due = Instant::now() + self.config.schedule_delay;
+        let due = not_before.map_or(due, |not_before| due.max(not_before));
         let mut state = self.lock();
         loop {
             let flushing = state.flush_requested > state.flush_done;
-            if state.shutdown || flushing || state.spans.len() >= self.config.max_batch_size {
+            if state.shutdown || flushing {
                 break;
             }
             let now = Instant::now();
-            if now >= deadline {
+            let ready = not_before.is_none_or(|not_before| now >= not_before);
+            if now >= due || (ready && state.spans.len() >= self.config.max_batch_size) {
                 break;
             }
+            let wake = match not_before {
+                Some(not_before) if now < not_before => not_before,
+                _ => due,
+            };
             state = self
                 .wake_exporter
-                .wait_timeout(state, deadline - now)
+                .wait_timeout(state, wake - now)
                 .map_or_else(|e| e.into_inner().0, |r| r.0);
         }
         let take = state.spans.len().min(self.config.max_batch_size);
@@ -229,23 +239,50 @@ fn export_loop<E: SpanExporter>(queue: &Queue, runtime: &tokio::runtime::Runtime
     let scope = InstrumentationScope::builder("tripod")
         .with_version(env!("CARGO_PKG_VERSION"))
         .build();
+    let mut backoff = Backoff::default();
     loop {
-        let (batch, flushed, stop) = queue.next_batch();
+        let (batch, flushed, stop) = queue.next_batch(backoff.until);
         if !batch.is_empty() {
             // Built here, off the application's threads, and only for spans that were queued.
             let batch = batch
                 .into_iter()
                 .map(|span| span.into_span_data(&scope))
                 .collect();
-            // Failures are the collector's: the batch is dropped, the application goes on.
-            let _ = runtime
+            // Failures are the collector's: the batch is dropped, the application goes on, and
+            // the next attempt waits, so a collector that is down costs no busy export loop.
+            let exported = runtime
                 .block_on(async { tokio::time::timeout(timeout, exporter.export(batch)).await });
+            backoff.after(matches!(exported, Ok(Ok(()))));
         }
         queue.mark(flushed, false);
         metrics::counter!(SPANS_DROPPED).absolute(queue.dropped());
         if stop {
             return;
         }
+    }
+}
+
+/// How long the export thread waits after failed exports: from one second, doubling up to 30.
+#[derive(Default)]
+struct Backoff {
+    delay: Option<Duration>,
+    until: Option<Instant>,
+}
+
+impl Backoff {
+    const FIRST: Duration = Duration::from_secs(1);
+    const LONGEST: Duration = Duration::from_secs(30);
+
+    fn after(&mut self, exported: bool) {
+        if exported {
+            *self = Backoff::default();
+            return;
+        }
+        let delay = self
+            .delay
+            .map_or(Self::FIRST, |delay| (delay * 2).min(Self::LONGEST));
+        self.delay = Some(delay);
+        self.until = Some(Instant::now() + delay);
     }
 }
 
@@ -275,6 +312,41 @@ mod tests {
         }
         assert_eq!(queue.dropped(), 2);
         assert_eq!(queue.lock().spans.len(), 3);
+    }
+
+    #[test]
+    fn failed_exports_back_off_from_one_second_to_thirty_and_a_success_resets() {
+        let mut backoff = Backoff::default();
+        let delays: Vec<Duration> = (0..7)
+            .map(|_| {
+                backoff.after(false);
+                backoff.delay.expect("backing off")
+            })
+            .collect();
+        let secs: Vec<u64> = delays.iter().map(Duration::as_secs).collect();
+        assert_eq!(secs, [1, 2, 4, 8, 16, 30, 30]);
+        assert!(backoff.until.is_some_and(|until| until > Instant::now()));
+        backoff.after(true);
+        assert!(backoff.delay.is_none() && backoff.until.is_none());
+    }
+
+    #[test]
+    fn a_backed_off_queue_waits_but_a_flush_sends_at_once() {
+        let queue = Queue::new(QueueConfig {
+            max_batch_size: 2,
+            ..QueueConfig::default()
+        });
+        queue.push(span());
+        queue.push(span());
+        queue.lock().flush_requested += 1;
+        let started = Instant::now();
+        let (batch, ticket, stop) =
+            queue.next_batch(Some(Instant::now() + Duration::from_secs(30)));
+        assert_eq!((batch.len(), ticket, stop), (2, 1, false));
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the flush did not wait out the backoff"
+        );
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! axum integration: `/metrics` as a route.
+//! axum integration: `/metrics` as a route, and the HTTP middleware.
+
+mod handles;
 
 /// A router serving the Prometheus exposition at `GET /metrics`: merge it into your app, or
 /// serve it on a port of its own.
@@ -48,8 +50,9 @@ pub fn metrics_router<S: Clone + Send + Sync + 'static>(
 ///
 /// Per request it records `http_requests_total{method, endpoint, status_code}`,
 /// `http_request_duration_seconds{method, endpoint}` and `http_requests_in_flight`, where
-/// `endpoint` is the route template (`/api/todos/{id}`), or `unmatched` for requests no route
-/// matched, so the number of series stays bounded whatever paths clients send. The span
+/// `method` is one of HTTP's nine methods or `_OTHER`, and `endpoint` is the route template
+/// (`/api/todos/{id}`) or `unmatched` for requests no route matched, so the number of series
+/// stays bounded whatever clients send. The span
 /// (`otel.kind = server`, named `GET /api/todos/{id}`) carries `http.request.method`,
 /// `http.route`, `url.path` and `http.response.status_code`; an incoming `traceparent` header
 /// makes it continue the caller's trace, and the response carries the trace id in `x-trace-id`
@@ -58,24 +61,22 @@ pub async fn observe_http(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    use crate::metric_names::{
-        HTTP_REQUEST_DURATION, HTTP_REQUESTS, HTTP_REQUESTS_IN_FLIGHT, UNMATCHED_ENDPOINT,
-    };
+    use crate::metric_names::{HTTP_REQUESTS_IN_FLIGHT, UNMATCHED_ENDPOINT};
     use axum::extract::MatchedPath;
     use tracing::Instrument as _;
 
-    let method = request.method().as_str().to_owned();
-    let endpoint = request.extensions().get::<MatchedPath>().map_or_else(
-        || UNMATCHED_ENDPOINT.to_owned(),
-        |path| path.as_str().to_owned(),
-    );
+    let method = handles::method_label(request.method());
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let endpoint = matched
+        .as_ref()
+        .map_or(UNMATCHED_ENDPOINT, MatchedPath::as_str);
     let span = tracing::info_span!(
         target: "tripod::http",
         "http.request",
         otel.name = %format_args!("{method} {endpoint}"),
         otel.kind = "server",
-        http.request.method = %method,
-        http.route = %endpoint,
+        http.request.method = method,
+        http.route = endpoint,
         url.path = %request.uri().path(),
         http.response.status_code = tracing::field::Empty,
         otel.status_code = tracing::field::Empty,
@@ -101,11 +102,9 @@ pub async fn observe_http(
     if status.is_server_error() {
         span.record("otel.status_code", "error");
     }
-    let status_code = status.as_str().to_owned();
-    metrics::counter!(HTTP_REQUESTS, "method" => method.clone(), "endpoint" => endpoint.clone(), "status_code" => status_code)
-        .increment(1);
-    metrics::histogram!(HTTP_REQUEST_DURATION, "method" => method, "endpoint" => endpoint)
-        .record(seconds);
+    let route = handles::route_handles(method, endpoint, status.as_u16());
+    route.requests.increment(1);
+    route.duration.record(seconds);
 
     if let Some(context) = crate::trace::context_of(&span) {
         let headers = response.headers_mut();
