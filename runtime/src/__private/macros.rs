@@ -88,7 +88,7 @@ macro_rules! __tripod_span {
                             target: ::core::module_path!(),
                             $crate::__private::Level::$level,
                             $($fields)*
-                            ::core::concat!($name, ".start")
+                            message = ::core::concat!($name, ".start"),
                         )
                     });
                     span

@@ -22,7 +22,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 use super::output::SharedOutput;
 use super::timestamp;
-use crate::trace::SpanIds;
+use crate::trace::SpanState;
 
 /// The JSON line layer.
 pub(crate) struct JsonLayer {
@@ -37,7 +37,7 @@ impl JsonLayer {
 
 /// A span's fields, formatted: `"key":value` entries and where each sits in `json`.
 #[derive(Default)]
-struct SpanFields {
+pub(crate) struct SpanFields {
     json: Vec<u8>,
     entries: Vec<(&'static str, Range<usize>)>,
 }
@@ -64,14 +64,16 @@ where
             entries: Vec::with_capacity(attrs.metadata().fields().len()),
         };
         attrs.record(&mut SpanVisitor(&mut fields));
-        span.extensions_mut().insert(fields);
+        if let Some(state) = span.extensions_mut().get_mut::<SpanState>() {
+            state.fields = fields;
+        }
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let mut extensions = span.extensions_mut();
-        if let Some(fields) = extensions.get_mut::<SpanFields>() {
-            values.record(&mut SpanVisitor(fields));
+        if let Some(state) = extensions.get_mut::<SpanState>() {
+            values.record(&mut SpanVisitor(&mut state.fields));
         }
     }
 
@@ -94,16 +96,18 @@ where
             if let Some(scope) = ctx.event_scope(event) {
                 for span in scope {
                     let extensions = span.extensions();
+                    let Some(state) = extensions.get::<SpanState>() else {
+                        continue;
+                    };
                     if ids.is_none() {
-                        ids = extensions.get::<SpanIds>().copied();
+                        ids = Some(state.ids);
                     }
-                    if let Some(fields) = extensions.get::<SpanFields>() {
-                        for (key, range) in &fields.entries {
-                            if !written.contains(key) {
-                                written.push(key);
-                                buf.push(b',');
-                                buf.extend_from_slice(&fields.json[range.clone()]);
-                            }
+                    let fields = &state.fields;
+                    for (key, range) in &fields.entries {
+                        if !written.contains(key) {
+                            written.push(key);
+                            buf.push(b',');
+                            buf.extend_from_slice(&fields.json[range.clone()]);
                         }
                     }
                 }

@@ -7,5 +7,5 @@ mod output;
 mod timestamp;
 
 #[cfg(feature = "json")]
-pub(crate) use json::JsonLayer;
+pub(crate) use json::{JsonLayer, SpanFields};
 pub(crate) use output::{LineOutput, SharedOutput, flusher};

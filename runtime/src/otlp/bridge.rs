@@ -19,7 +19,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 use super::pipeline::Queue;
 use super::record::{FieldSink, FieldValue, SpanRecord};
-use crate::trace::SpanIds;
+use crate::trace::SpanState;
 
 /// Records sampled spans and queues them for export when they close.
 pub(crate) struct OtlpLayer {
@@ -39,12 +39,13 @@ where
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let mut extensions = span.extensions_mut();
-        let Some(ids) = extensions.get_mut::<SpanIds>().copied() else {
+        let Some(state) = extensions.get_mut::<SpanState>() else {
             return;
         };
-        if !ids.sampled {
+        if !state.ids.sampled {
             return;
         }
+        let ids = state.ids;
         let metadata = attrs.metadata();
         let mut record = SpanRecord::new(ids, metadata.name(), metadata.fields().len());
         if let Some(file) = metadata.file() {
@@ -54,12 +55,16 @@ where
             record.field("code.line.number", FieldValue::I64(i64::from(line)));
         }
         attrs.record(&mut Fields(&mut record));
-        extensions.insert(record);
+        state.record = Some(record);
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        if let Some(record) = span.extensions_mut().get_mut::<SpanRecord>() {
+        if let Some(record) = span
+            .extensions_mut()
+            .get_mut::<SpanState>()
+            .and_then(|state| state.record.as_mut())
+        {
             values.record(&mut Fields(record));
         }
     }
@@ -69,7 +74,10 @@ where
             return;
         };
         let mut extensions = span.extensions_mut();
-        let Some(record) = extensions.get_mut::<SpanRecord>() else {
+        let Some(record) = extensions
+            .get_mut::<SpanState>()
+            .and_then(|state| state.record.as_mut())
+        else {
             return;
         };
         record.event(event.metadata().name(), |sink| {
@@ -79,7 +87,11 @@ where
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(&id) else { return };
-        let Some(mut record) = span.extensions_mut().remove::<SpanRecord>() else {
+        let Some(mut record) = span
+            .extensions_mut()
+            .get_mut::<SpanState>()
+            .and_then(|state| state.record.take())
+        else {
             return;
         };
         record.end();

@@ -16,6 +16,7 @@ pub(crate) use bridge::OtlpLayer;
 pub use endpoint::Protocol;
 pub(crate) use endpoint::{traces_endpoint, validate_url};
 pub(crate) use pipeline::{Queue, QueueConfig};
+pub(crate) use record::SpanRecord;
 
 /// A running export pipeline.
 pub(crate) struct Exporting {

@@ -33,7 +33,8 @@ impl TraceId {
     /// Writes the 32 hex digits into `out`.
     #[cfg(feature = "json")]
     pub(crate) fn write_hex(self, out: &mut Vec<u8>) {
-        write_hex(out, self.0, 32);
+        out.extend_from_slice(&hex16((self.0 >> 64) as u64));
+        out.extend_from_slice(&hex16(self.0 as u64));
     }
 }
 
@@ -45,19 +46,27 @@ impl SpanId {
     /// Writes the 16 hex digits into `out`.
     #[cfg(feature = "json")]
     pub(crate) fn write_hex(self, out: &mut Vec<u8>) {
-        write_hex(out, u128::from(self.0), 16);
+        out.extend_from_slice(&hex16(self.0));
     }
 }
 
+/// `value` as 16 lower-case hex digits, computed eight at a time in a `u64` (each nibble spread
+/// into a byte, then `0`–`9` and `a`–`f` added at once).
 #[cfg(feature = "json")]
-fn write_hex(out: &mut Vec<u8>, value: u128, digits: usize) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut text = [0u8; 32];
-    for (pair, byte) in text.chunks_exact_mut(2).zip(value.to_be_bytes()) {
-        pair[0] = HEX[usize::from(byte >> 4)];
-        pair[1] = HEX[usize::from(byte & 0xf)];
+fn hex16(value: u64) -> [u8; 16] {
+    fn eight(nibbles: u32) -> [u8; 8] {
+        let mut x = u64::from(nibbles);
+        x = (x | (x << 16)) & 0x0000_ffff_0000_ffff;
+        x = (x | (x << 8)) & 0x00ff_00ff_00ff_00ff;
+        x = (x | (x << 4)) & 0x0f0f_0f0f_0f0f_0f0f;
+        // 1 in each byte whose nibble is 10 or more.
+        let letters = ((x + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
+        (x + 0x3030_3030_3030_3030 + letters * u64::from(b'a' - b'0' - 10)).to_be_bytes()
     }
-    out.extend_from_slice(&text[32 - digits..]);
+    let mut text = [0u8; 16];
+    text[..8].copy_from_slice(&eight((value >> 32) as u32));
+    text[8..].copy_from_slice(&eight(value as u32));
+    text
 }
 
 thread_local! {
@@ -134,11 +143,31 @@ mod tests {
                 let mut out = Vec::new();
                 trace.write_hex(&mut out);
                 assert_eq!(String::from_utf8(out).unwrap(), trace.to_string());
+                let mut out = Vec::new();
+                span.write_hex(&mut out);
+                assert_eq!(String::from_utf8(out).unwrap(), span.to_string());
             }
             assert_eq!(trace.to_string().len(), 32);
             assert_eq!(span.to_string().len(), 16);
         }
         assert_eq!(SpanId(0xab).to_string(), "00000000000000ab");
+        #[cfg(feature = "json")]
+        for value in [
+            0,
+            1,
+            9,
+            10,
+            15,
+            0x0123_4567_89ab_cdef,
+            u64::MAX,
+            0xa0a0_9f9f_0000_ffff,
+        ] {
+            assert_eq!(
+                hex16(value),
+                format!("{value:016x}").as_bytes(),
+                "{value:#x}"
+            );
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ use tracing::span::{Attributes, Id};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
+use super::SpanState;
 use super::ids::{SpanId, SpanIds, TraceId};
 use super::sampler::Sampler;
 
@@ -26,9 +27,12 @@ where
 {
     fn on_new_span(&self, _attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let parent = span
-            .parent()
-            .and_then(|parent| parent.extensions().get::<SpanIds>().copied());
+        let parent = span.parent().and_then(|parent| {
+            parent
+                .extensions()
+                .get::<SpanState>()
+                .map(|state| state.ids)
+        });
         let ids = match parent {
             Some(parent) => SpanIds {
                 trace_id: parent.trace_id,
@@ -48,6 +52,6 @@ where
                 }
             }
         };
-        span.extensions_mut().insert(ids);
+        span.extensions_mut().insert(SpanState::new(ids));
     }
 }

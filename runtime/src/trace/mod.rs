@@ -7,6 +7,7 @@
 mod ids;
 mod layer;
 mod sampler;
+mod state;
 mod traceparent;
 
 pub use ids::{SpanId, TraceId};
@@ -15,6 +16,7 @@ pub use traceparent::{SpanContext, TraceparentError};
 
 pub(crate) use ids::SpanIds;
 pub(crate) use layer::TraceContextLayer;
+pub(crate) use state::SpanState;
 
 use tracing_subscriber::Registry;
 use tracing_subscriber::registry::LookupSpan;
@@ -48,7 +50,9 @@ fn with_ids<R>(span: &tracing::Span, f: impl FnOnce(&mut SpanIds) -> R) -> Optio
         let registry = dispatch.downcast_ref::<Registry>()?;
         let span = registry.span(id)?;
         let mut extensions = span.extensions_mut();
-        extensions.get_mut::<SpanIds>().map(f)
+        extensions
+            .get_mut::<SpanState>()
+            .map(|state| f(&mut state.ids))
     })
     .flatten()
 }

@@ -1,0 +1,30 @@
+//! What tripod keeps for each span, in one extension of the registry's span data: the ids every
+//! layer needs, the JSON layer's formatted fields and the OTLP bridge's record. One extension
+//! rather than one per layer saves each span the allocation, hash insertion and removal of two
+//! more.
+
+use super::SpanIds;
+
+/// A span's state. The trace context layer creates it (it sees every span another tripod layer
+/// sees); the JSON layer and the OTLP bridge fill in their parts.
+pub(crate) struct SpanState {
+    pub(crate) ids: SpanIds,
+    /// The span's fields as JSON, when JSON lines are written.
+    #[cfg(feature = "json")]
+    pub(crate) fields: crate::logs::SpanFields,
+    /// The span as it will be exported, when it is sampled and exported.
+    #[cfg(feature = "otlp")]
+    pub(crate) record: Option<crate::otlp::SpanRecord>,
+}
+
+impl SpanState {
+    pub(crate) fn new(ids: SpanIds) -> SpanState {
+        SpanState {
+            ids,
+            #[cfg(feature = "json")]
+            fields: crate::logs::SpanFields::default(),
+            #[cfg(feature = "otlp")]
+            record: None,
+        }
+    }
+}
