@@ -36,6 +36,11 @@ impl Background {
         })
     }
 
+    /// The thread, to wake it early with `unpark`; `None` when it could not be started.
+    pub(crate) fn thread(&self) -> Option<&std::thread::Thread> {
+        self.thread.as_ref().map(JoinHandle::thread)
+    }
+
     /// Runs `body` on a thread of its own; `body` returns when its flag turns true. `wake`, when
     /// given, is connected to on drop, for a body blocked in `accept` there.
     pub(crate) fn spawn(
