@@ -110,9 +110,13 @@ pub struct Oteltap {
 impl Oteltap {
     /// Starts it on a free port; panics with a hint when it is not installed.
     pub fn start() -> Oteltap {
+        Oteltap::start_on(free_port())
+    }
+
+    /// Starts it on `port`.
+    pub fn start_on(port: u16) -> Oteltap {
         let binary = std::env::var("TRIPOD_OTELTAP")
             .unwrap_or_else(|_| "/var/tmp/tripod-venv/bin/oteltap".into());
-        let port = free_port();
         let mut child = Command::new(&binary)
             .args(["--port", &port.to_string()])
             .stdout(Stdio::piped())
