@@ -1,5 +1,6 @@
-//! The HTTP metrics' handles, resolved once per (method, endpoint, status code) and thread for
-//! the global recorder, so a request costs no label allocation and no registry lookup. Other
+//! The HTTP metrics' handles, resolved once per thread (and, for the per-route series, per
+//! method, endpoint and status code) for the global recorder, so a request costs no label
+//! allocation and no registry lookup. Other
 //! recorders (a test's thread-local one) are asked on every request, as the `metrics` macros do.
 
 use std::cell::RefCell;
@@ -7,10 +8,10 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 
 use axum::http::Method;
-use metrics::{Counter, Histogram};
+use metrics::{Counter, Gauge, Histogram};
 
 use crate::__private::recorder::{self, Kind};
-use crate::metric_names::{HTTP_REQUEST_DURATION, HTTP_REQUESTS};
+use crate::metric_names::{HTTP_REQUEST_DURATION, HTTP_REQUESTS, HTTP_REQUESTS_IN_FLIGHT};
 
 /// The two per-route series of one request.
 #[derive(Clone)]
@@ -30,6 +31,21 @@ struct Entry {
 thread_local! {
     static CACHE: RefCell<(RandomState, HashMap<u64, Vec<Entry>>)> =
         RefCell::new((RandomState::new(), HashMap::new()));
+    static IN_FLIGHT: std::cell::OnceCell<Gauge> = const { std::cell::OnceCell::new() };
+}
+
+/// The handle of `http_requests_in_flight` in the current recorder.
+pub(super) fn in_flight() -> Gauge {
+    metrics::with_recorder(|recorder| {
+        if recorder::kind_of(recorder) != Kind::Global {
+            return metrics::gauge!(HTTP_REQUESTS_IN_FLIGHT);
+        }
+        IN_FLIGHT.with(|gauge| {
+            gauge
+                .get_or_init(|| metrics::gauge!(HTTP_REQUESTS_IN_FLIGHT))
+                .clone()
+        })
+    })
 }
 
 /// The `method` label: the request's method when it is one of HTTP's nine, else `_OTHER` (as

@@ -61,7 +61,7 @@ pub async fn observe_http(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    use crate::metric_names::{HTTP_REQUESTS_IN_FLIGHT, UNMATCHED_ENDPOINT};
+    use crate::metric_names::UNMATCHED_ENDPOINT;
     use axum::extract::MatchedPath;
     use tracing::Instrument as _;
 
@@ -90,7 +90,7 @@ pub async fn observe_http(
         crate::trace::set_remote_parent(&span, parent);
     }
 
-    let in_flight = metrics::gauge!(HTTP_REQUESTS_IN_FLIGHT);
+    let in_flight = handles::in_flight();
     in_flight.increment(1.0);
     let started = quanta::Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
