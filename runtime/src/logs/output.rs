@@ -77,7 +77,8 @@ impl LineOutput {
         }
         match self.flusher.get() {
             Some(flusher) if pending < LIMIT => {
-                if !self.woken.swap(true, Ordering::AcqRel) {
+                // A load first: until the flusher has run, later lines pass with no write.
+                if !self.woken.load(Ordering::Relaxed) && !self.woken.swap(true, Ordering::AcqRel) {
                     flusher.unpark();
                 }
             }
