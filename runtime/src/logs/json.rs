@@ -309,8 +309,8 @@ fn escape_into(buf: &mut Vec<u8>, value: &str) {
 fn needs_escape(bytes: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // A byte of `word` is zero exactly when the word has a high bit set for it here (the classic
-    // "has zero byte" test); `< 0x20` is "has a byte below n" with n = 0x20.
+    // The classic SWAR tests, exact as yes/no answers: `has_zero`, some byte of `word` is 0 (so
+    // after an XOR, some byte equals the XORed one); `has_below_space`, some byte is below 0x20.
     let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS != 0;
     let has_below_space = |word: u64| word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
     let mut chunks = bytes.chunks_exact(8);

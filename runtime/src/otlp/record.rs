@@ -131,37 +131,7 @@ impl SpanRecord {
     pub(crate) fn set_static(&mut self, key: &'static str, value: &'static str) {
         self.set(key, AttrValue::Text(Text::Static(value)));
     }
-}
 
-impl FieldSink for SpanRecord {
-    /// Sets a span attribute, or applies an `otel.*` directive (name, kind, status).
-    fn field(&mut self, key: &'static str, value: FieldValue<'_>) {
-        match value {
-            FieldValue::I64(value) => self.set(key, AttrValue::I64(value)),
-            FieldValue::U64(value) => {
-                let value = unsigned(value, |text| self.push_text(text));
-                self.set(key, value);
-            }
-            FieldValue::F64(value) => self.set(key, AttrValue::F64(value)),
-            FieldValue::Bool(value) => self.set(key, AttrValue::Bool(value)),
-            FieldValue::Str(value) => {
-                if !self.directive(key, value) {
-                    let text = self.push_text(value);
-                    self.set(key, AttrValue::Text(text));
-                }
-            }
-            FieldValue::Debug(value) => {
-                if key.starts_with("otel.") && self.directive(key, &format!("{value:?}")) {
-                    return;
-                }
-                let text = self.push_debug(value);
-                self.set(key, AttrValue::Text(text));
-            }
-        }
-    }
-}
-
-impl SpanRecord {
     /// Applies `otel.name`, `otel.kind`, `otel.status_code` and `otel.status_description`;
     /// `false` for any other key.
     fn directive(&mut self, key: &'static str, value: &str) -> bool {
@@ -274,7 +244,36 @@ impl SpanRecord {
     fn owned(&self, text: &Text) -> Cow<'static, str> {
         match text {
             Text::Static(text) => Cow::Borrowed(text),
-            Text::Buffer(range) => Cow::Owned(self.text[range.clone()].to_owned()),
+            Text::Buffer(_) => Cow::Owned(self.text(text).to_owned()),
+        }
+    }
+}
+
+impl FieldSink for SpanRecord {
+    /// Sets a span attribute, or applies an `otel.*` directive (name, kind, status).
+    fn field(&mut self, key: &'static str, value: FieldValue<'_>) {
+        match value {
+            FieldValue::I64(value) => self.set(key, AttrValue::I64(value)),
+            FieldValue::U64(value) => {
+                let value = unsigned(value, |text| self.push_text(text));
+                self.set(key, value);
+            }
+            FieldValue::F64(value) => self.set(key, AttrValue::F64(value)),
+            FieldValue::Bool(value) => self.set(key, AttrValue::Bool(value)),
+            FieldValue::Str(value) => {
+                if key.starts_with("otel.") && self.directive(key, value) {
+                    return;
+                }
+                let text = self.push_text(value);
+                self.set(key, AttrValue::Text(text));
+            }
+            FieldValue::Debug(value) => {
+                if key.starts_with("otel.") && self.directive(key, &format!("{value:?}")) {
+                    return;
+                }
+                let text = self.push_debug(value);
+                self.set(key, AttrValue::Text(text));
+            }
         }
     }
 }
