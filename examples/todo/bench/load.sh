@@ -5,6 +5,8 @@
 # all in one run, on 127.0.0.1. Needs wrk (Debian: `apt-get install wrk`). The receiver is
 # `otlp-sink` (tests/src/bin/otlp-sink.rs), which decodes and counts the spans: a receiver that
 # prints them (oteltap, in Python) would take a whole core of the two the app and wrk share.
+# A fourth case keeps everything but exports one trace in ten (`parentbased_traceidratio`, 0.1),
+# the usual setting for a busy service.
 # Usage: examples/todo/bench/load.sh [seconds per case, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -23,7 +25,8 @@ run_case() { # name, extra env...
     rm -f "$WORK"/todo.db*
     env TODO_ADDR=127.0.0.1:8077 DATABASE_URL="sqlite://$WORK/todo.db?mode=rwc" RUST_LOG=info "$@" \
         "$APP" > "$WORK/$name.log" 2>&1 &
-    local pid=$!
+    local pid=$! spans_before
+    spans_before=$(curl -s http://127.0.0.1:4399/spans)
     for _ in $(seq 50); do curl -sf http://127.0.0.1:8077/healthz > /dev/null && break; sleep 0.1; done
     for i in $(seq 50); do
         curl -sf -X POST http://127.0.0.1:8077/api/todos -H 'content-type: application/json' \
@@ -43,9 +46,11 @@ run_case() { # name, extra env...
         printf '%-22s %-8s %10s req/s  p99 %8s  failed: %s\n' "$name" "$endpoint" "$rps" "$p99" "${bad:-0}"
     done
     kill -TERM "$pid"; wait "$pid" || true
+    echo "$name: $(wc -l < "$WORK/$name.log") log lines, $(( $(curl -s http://127.0.0.1:4399/spans) - spans_before )) spans received"
 }
 
 run_case telemetry_off TODO_TELEMETRY=off
 run_case telemetry_on OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399
 run_case collector_down OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:9
-echo "log lines written with telemetry on: $(wc -l < "$WORK/telemetry_on.log"); spans received: $(curl -s http://127.0.0.1:4399/spans)"
+run_case sampled_1_in_10 OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399 \
+    OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1

@@ -173,7 +173,14 @@ mod tests {
             ("OTEL_TRACES_SAMPLER", "traceidratio"),
             ("OTEL_TRACES_SAMPLER_ARG", "0.5"),
         ]);
+        #[cfg(feature = "otlp")]
         assert!(env.warnings.is_empty(), "{:?}", env.warnings);
+        #[cfg(not(feature = "otlp"))]
+        assert!(
+            matches!(&env.warnings[..], [warning] if warning.contains("without its `otlp` feature")),
+            "{:?}",
+            env.warnings
+        );
         assert_eq!(env.service_name.as_deref(), Some("todo-app"));
         assert_eq!(env.resource_attributes[1], ("team".into(), "ml ops".into()));
         assert_eq!(env.log_format, Some(LogFormat::Pretty));

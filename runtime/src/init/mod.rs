@@ -20,9 +20,10 @@ use crate::trace::{Sampler, TraceContextLayer};
 
 #[cfg(feature = "otlp")]
 pub(crate) use crate::otlp::validate_url;
+/// Without the `otlp` feature no endpoint can be used: setting one is a mistake worth a warning.
 #[cfg(not(feature = "otlp"))]
 pub(crate) fn validate_url(_url: &str) -> Result<(), String> {
-    Ok(())
+    Err("tripod was built without its `otlp` feature, so no traces are exported".into())
 }
 
 /// Starts configuring telemetry; finish with [`Builder::install`].

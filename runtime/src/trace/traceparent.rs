@@ -83,13 +83,11 @@ impl FromStr for SpanContext {
 
 impl fmt::Display for SpanContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "00-{}-{}-{:02x}",
-            self.trace_id,
-            self.span_id,
-            u8::from(self.sampled)
-        )
+        f.write_str("00-")?;
+        fmt::Display::fmt(&self.trace_id, f)?;
+        f.write_str("-")?;
+        fmt::Display::fmt(&self.span_id, f)?;
+        f.write_str(if self.sampled { "-01" } else { "-00" })
     }
 }
 
