@@ -16,8 +16,9 @@ pub(crate) struct Background {
 }
 
 impl Background {
-    /// Runs `tick` every `interval` until dropped, and once more then. Without a thread (the
-    /// system refused one) nothing runs: telemetry degrades, the application does not fail.
+    /// Runs `tick` every `interval` until dropped; a drop wakes a waiting thread for one last
+    /// tick, or lets the tick in progress finish. Without a thread (the system refused one)
+    /// nothing runs: telemetry degrades, the application does not fail.
     pub(crate) fn every(
         name: &str,
         interval: Duration,

@@ -76,34 +76,20 @@ fn a_scripted_session_is_counted_logged_and_traced_end_to_end() {
     let count = |series: &str| {
         metric_value(&metrics, series).unwrap_or_else(|| panic!("{series} missing:\n{metrics}"))
     };
-    assert_eq!(
-        count(r#"http_requests_total{method="POST",endpoint="/api/todos",status_code="201"}"#),
-        1.0
-    );
-    assert_eq!(
-        count(r#"http_requests_total{method="GET",endpoint="/api/todos",status_code="200"}"#),
-        2.0
-    );
-    assert_eq!(
-        count(r#"http_requests_total{method="GET",endpoint="/api/todos/{id}",status_code="404"}"#),
-        1.0
-    );
-    assert_eq!(
-        count(r#"http_requests_total{method="GET",endpoint="/api/todos/{id}",status_code="200"}"#),
-        1.0
-    );
-    assert_eq!(
-        count(r#"http_requests_total{method="POST",endpoint="/api/predict",status_code="200"}"#),
-        1.0
-    );
-    assert_eq!(
-        count(r#"http_requests_total{method="POST",endpoint="/api/predict",status_code="422"}"#),
-        1.0
-    );
-    assert_eq!(
-        count(r#"http_requests_total{method="GET",endpoint="unmatched",status_code="404"}"#),
-        2.0
-    );
+    for (method, endpoint, status, expected) in [
+        ("POST", "/api/todos", 201, 1.0),
+        ("GET", "/api/todos", 200, 2.0),
+        ("GET", "/api/todos/{id}", 404, 1.0),
+        ("GET", "/api/todos/{id}", 200, 1.0),
+        ("POST", "/api/predict", 200, 1.0),
+        ("POST", "/api/predict", 422, 1.0),
+        ("GET", "unmatched", 404, 2.0),
+    ] {
+        let series = format!(
+            r#"http_requests_total{{method="{method}",endpoint="{endpoint}",status_code="{status}"}}"#
+        );
+        assert_eq!(count(&series), expected, "{series}");
+    }
     assert!(
         !metrics.contains("/no/such/path"),
         "raw paths never become labels"

@@ -94,8 +94,8 @@ impl std::fmt::Debug for Builder {
 pub(crate) struct PrometheusParts {
     pub(crate) handle: metrics_exporter_prometheus::PrometheusHandle,
     pub(crate) recorder: Option<metrics_exporter_prometheus::PrometheusRecorder>,
-    pub(crate) listener: Option<(std::net::SocketAddr, crate::prometheus::Background)>,
-    pub(crate) _upkeep: crate::prometheus::Background,
+    pub(crate) listener: Option<(std::net::SocketAddr, crate::background::Background)>,
+    pub(crate) _upkeep: crate::background::Background,
 }
 
 impl Builder {

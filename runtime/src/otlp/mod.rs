@@ -1,5 +1,6 @@
 //! OTLP trace export: a lean bridge from `tracing` spans to compact span records, a bounded
-//! queue, a thread that turns them into the OpenTelemetry SDK's `SpanData`, and `opentelemetry-otlp`'s HTTP/protobuf or gRPC exporter.
+//! queue, a thread that turns them into the OpenTelemetry SDK's `SpanData`, and
+//! `opentelemetry-otlp`'s HTTP/protobuf or gRPC exporter.
 
 mod bridge;
 mod endpoint;

@@ -145,15 +145,18 @@ pub fn request(
     }
 }
 
-/// Collects the JSON lines `output` prints, on a thread.
-pub fn collect_json_lines(output: impl Read + Send + 'static, into: Arc<Mutex<Vec<Value>>>) {
+/// Collects the JSON lines `output` prints, on a thread that ends at the end of `output`.
+pub fn collect_json_lines(
+    output: impl Read + Send + 'static,
+    into: Arc<Mutex<Vec<Value>>>,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         for line in BufReader::new(output).lines().map_while(Result::ok) {
             if let Ok(value) = serde_json::from_str::<Value>(&line) {
                 into.lock().unwrap().push(value);
             }
         }
-    });
+    })
 }
 
 /// The app binary, its stdout JSON lines collected.
@@ -162,6 +165,7 @@ pub struct App {
     /// Where it listens.
     pub address: SocketAddr,
     logs: Arc<Mutex<Vec<Value>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl App {
@@ -182,13 +186,14 @@ impl App {
         }
         let mut child = command.spawn().expect("the app starts");
         let logs = Arc::new(Mutex::new(Vec::new()));
-        collect_json_lines(child.stdout.take().unwrap(), logs.clone());
+        let reader = collect_json_lines(child.stdout.take().unwrap(), logs.clone());
         eventually(Duration::from_secs(30), || TcpStream::connect(address).ok())
             .expect("the app listens");
         App {
             child,
             address,
             logs,
+            reader: Some(reader),
         }
     }
 
@@ -211,8 +216,10 @@ impl App {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        // The reader thread reaches the end of stdout shortly after the exit.
-        std::thread::sleep(Duration::from_millis(300));
+        // The app has exited, so its stdout ends: every line is read once the reader returns.
+        if let Some(reader) = self.reader.take() {
+            reader.join().expect("the log reader does not panic");
+        }
         self.logs.lock().unwrap().clone()
     }
 }
