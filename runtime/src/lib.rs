@@ -47,8 +47,12 @@ pub mod metric_names;
 pub mod axum;
 #[cfg(feature = "_init")]
 mod background;
+#[cfg(feature = "http")]
+pub mod client;
 #[cfg(feature = "_init")]
 mod clock;
+#[cfg(feature = "http")]
+mod http_method;
 #[cfg(feature = "_init")]
 mod init;
 #[cfg(feature = "_init")]

@@ -3,6 +3,8 @@
 
 mod support;
 
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use support::backends::{Prometheus, eventually, http_get, promtool_check_metrics};
@@ -43,6 +45,26 @@ fn prometheus_scrapes_the_observed_functions_metrics() {
     let (code, report) = promtool_check_metrics(&exposition);
     assert_eq!(code, 0, "promtool check metrics: {report}\n{exposition}");
     assert_eq!(http_get(target, "/nope").0, 404);
+
+    // Slow clients hold nobody up: two connections that never finish their request stay open
+    // while eight scrapers are served side by side, and are closed after the head timeout.
+    let mut stalled_head = TcpStream::connect(target).unwrap();
+    stalled_head.write_all(b"GET /metr").unwrap();
+    let silent = TcpStream::connect(target).unwrap();
+    let scrapers: Vec<_> = (0..8)
+        .map(|_| std::thread::spawn(move || http_get(target, "/metrics").0))
+        .collect();
+    for scraper in scrapers {
+        assert_eq!(scraper.join().unwrap(), 200);
+    }
+    for mut slow in [stalled_head, silent] {
+        slow.set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut rest = Vec::new();
+        // Closed by the server (EOF, perhaps after a 408), not left open forever.
+        slow.read_to_end(&mut rest)
+            .expect("the server closes a connection whose head never comes");
+    }
 
     // A real server scrapes it and answers PromQL.
     let prometheus = Prometheus::scraping(target);

@@ -10,14 +10,13 @@
 //! Run: `cargo bench -p todo-app --bench request`.
 
 use std::hint::black_box;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use criterion::{Criterion, criterion_group, criterion_main};
 use todo_app::db::{self, Todos};
-use todo_app::model::Classifier;
+use todo_app::predictor::Predictor;
 use todo_app::{AppState, app};
 use tower::ServiceExt;
 
@@ -59,7 +58,7 @@ fn requests(c: &mut Criterion) {
         let todos = Todos::new(pool);
         let router = app(AppState {
             todos,
-            model: Arc::new(Classifier::shipped()),
+            predictor: Predictor::shipped(),
         });
         for i in 0..50 {
             let create = Request::post("/api/todos")

@@ -1,12 +1,10 @@
 //! The router and its state.
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::routing::{get, post};
 
 use crate::db::Todos;
-use crate::model::Classifier;
+use crate::predictor::Predictor;
 use crate::routes::{health, predict, todos};
 
 /// What every handler shares.
@@ -14,8 +12,8 @@ use crate::routes::{health, predict, todos};
 pub struct AppState {
     /// The todo table.
     pub todos: Todos,
-    /// The trained classifier.
-    pub model: Arc<Classifier>,
+    /// The model predictions come from.
+    pub predictor: Predictor,
 }
 
 /// The whole API, observed per request by `tripod::axum::observe_http` (the fallback too, so
@@ -32,6 +30,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/predict", post(predict::predict))
         .route("/healthz", get(health::health))
         .fallback(health::no_route)
+        .method_not_allowed_fallback(health::method_not_allowed)
         .layer(axum::middleware::from_fn(tripod::axum::observe_http))
         .with_state(state)
 }

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::model::ModelError;
+use crate::remote_model::RemoteError;
 
 /// A failed request.
 #[derive(Debug, thiserror::Error, tripod::ErrorType)]
@@ -17,6 +18,9 @@ pub enum AppError {
     /// No route matches the request's path.
     #[error("{0}")]
     NoRoute(String),
+    /// The route exists, but not for this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// The request is well-formed but its values are not acceptable.
     #[error("{0}")]
     Invalid(String),
@@ -31,6 +35,9 @@ pub enum AppError {
     /// The model could not classify the text.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// The model service (`TODO_MODEL_URL`) gave no prediction.
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
     /// The database failed; the details are logged, not sent.
     #[error("database error")]
     Database(#[from] sqlx::Error),
@@ -40,6 +47,10 @@ impl AppError {
     fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound(_) | AppError::NoRoute(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Remote(RemoteError::Refused { status, .. }) => *status,
+            AppError::Remote(RemoteError::Timeout) => StatusCode::GATEWAY_TIMEOUT,
+            AppError::Remote(_) => StatusCode::BAD_GATEWAY,
             AppError::Invalid(_) | AppError::Model(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Rejected { status, .. } => *status,
             AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,

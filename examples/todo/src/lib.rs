@@ -6,6 +6,8 @@ pub mod app;
 pub mod db;
 pub mod error;
 pub mod model;
+pub mod predictor;
+pub mod remote_model;
 pub mod routes;
 
 pub use app::{AppState, app};

@@ -5,12 +5,15 @@
 //! `/metrics`, and OTLP traces when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Ctrl-C or SIGTERM stops it
 //! gracefully: in-flight requests finish, the database closes, telemetry is flushed.
 //! `TODO_TELEMETRY=off` installs no telemetry at all (the baseline of the load benchmark).
+//! `TODO_MODEL_URL=http://host:port` sends predictions to another instance of this service
+//! instead of the classifier in process; the request's trace continues there.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use todo_app::db::{self, Todos};
-use todo_app::model::Classifier;
+use todo_app::predictor::Predictor;
+use todo_app::remote_model::RemoteModel;
 use todo_app::{AppState, app};
 
 #[tokio::main]
@@ -32,10 +35,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let pool = db::connect(&database_url).await?;
     let todos = Todos::new(pool);
-    let model = Arc::new(Classifier::shipped());
+    let predictor = match std::env::var("TODO_MODEL_URL") {
+        Ok(url) => match RemoteModel::new(&url) {
+            Ok(remote) => Predictor::Remote(Arc::new(remote)),
+            Err(reason) => {
+                tracing::warn!(%reason, "TODO_MODEL_URL is unusable; predicting in process");
+                Predictor::shipped()
+            }
+        },
+        Err(_) => Predictor::shipped(),
+    };
     let mut router = app(AppState {
         todos: todos.clone(),
-        model,
+        predictor,
     });
     if let Some(metrics) = telemetry
         .as_ref()

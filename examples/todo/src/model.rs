@@ -1,9 +1,10 @@
 //! A real, small text classifier: multinomial naive Bayes over words, trained at start-up (a few
 //! milliseconds) on the labelled sentences shipped in `data/sentiment.tsv`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The shipped training data: `label<TAB>text` per line.
 pub const DATASET: &str = include_str!("../data/sentiment.tsv");
@@ -12,14 +13,14 @@ pub const DATASET: &str = include_str!("../data/sentiment.tsv");
 pub const MODEL_NAME: &str = "sentiment-nb-v1";
 
 /// What the model says about a text.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
     /// The most likely label: `positive` or `negative`.
     pub label: String,
     /// Its probability, between 0.5 and 1.
     pub score: f64,
     /// Which model answered.
-    pub model: &'static str,
+    pub model: Cow<'static, str>,
 }
 
 /// Why the model cannot answer.
@@ -132,7 +133,7 @@ impl Classifier {
         Ok(Prediction {
             label: self.labels[best].name.clone(),
             score: (best_score - max).exp() / total,
-            model: MODEL_NAME,
+            model: Cow::Borrowed(MODEL_NAME),
         })
     }
 }

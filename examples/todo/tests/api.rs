@@ -240,8 +240,23 @@ async fn unknown_routes_are_404_and_wrong_methods_405() {
         send(&app, "GET", "/nope", None).await.0,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(
-        send(&app, "PUT", "/api/todos", None).await.0,
-        StatusCode::METHOD_NOT_ALLOWED
+    let (status, error) = send(&app, "PUT", "/api/todos", None).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(error["error"], "PUT is not allowed on /api/todos");
+    assert!(error.get("trace_id").is_some(), "{error}");
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_a_json_413() {
+    let db = TempDb::new();
+    let (app, _) = fresh_app(&db).await;
+    // axum's default body limit is 2 MB.
+    let huge = format!(r#"{{"text":"{}"}}"#, "a".repeat(3 << 20));
+    let (status, error) = send(&app, "POST", "/api/predict", Some(&huge)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        error["error"].as_str().unwrap().contains("length limit"),
+        "{error}"
     );
+    assert!(error.get("trace_id").is_some(), "{error}");
 }

@@ -64,6 +64,14 @@ fn a_scripted_session_is_counted_logged_and_traced_end_to_end() {
     assert_eq!(request(at, "GET", "/no/such/path/1", None, &[]).status, 404);
     assert_eq!(request(at, "GET", "/no/such/path/2", None, &[]).status, 404);
 
+    // Rejected before any handler runs: the trace id in the body leads to an access line.
+    let wrong_method = request(at, "PUT", "/api/todos", None, &[]);
+    assert_eq!(wrong_method.status, 405);
+    let rejected_trace = serde_json::from_str::<Value>(&wrong_method.body).unwrap()["trace_id"]
+        .as_str()
+        .expect("a 405 carries a trace id")
+        .to_owned();
+
     // A caller's traceparent is continued.
     let caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     let continued = request(at, "GET", "/api/todos", None, &[("traceparent", caller)]);
@@ -123,6 +131,22 @@ fn a_scripted_session_is_counted_logged_and_traced_end_to_end() {
         logs.iter().any(|line| line["event"] == "server.stopped"),
         "a graceful stop is logged"
     );
+    let access: Vec<&Value> = logs
+        .iter()
+        .filter(|line| line["event"] == "http.server.request")
+        .collect();
+    assert_eq!(
+        access.len(),
+        10,
+        "one access line per API request (/metrics is not observed)"
+    );
+    let rejected: Vec<_> = access
+        .iter()
+        .filter(|line| line["trace_id"] == rejected_trace.as_str())
+        .collect();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0]["http.response.status_code"], 405);
+    assert_eq!(rejected[0]["level"], "info");
 
     // The log lines of the create request share its trace id and show the whole timeline.
     let logs: Vec<Value> = logs
@@ -139,14 +163,23 @@ fn a_scripted_session_is_counted_logged_and_traced_end_to_end() {
             "todo.create.start",
             "db.todos.insert.start",
             "db.todos.insert.success",
-            "todo.create.success"
+            "todo.create.success",
+            "http.server.request"
         ],
         "{logs:#?}"
     );
+    let (access, handler) = logs.split_last().unwrap();
     assert!(
-        logs.iter()
+        handler
+            .iter()
             .all(|line| line["http.route"] == "/api/todos" && line["user.id"] == 42)
     );
+    // The access line closes the request: route, method, status and duration.
+    assert_eq!(access["level"], "info");
+    assert_eq!(access["http.request.method"], "POST");
+    assert_eq!(access["http.route"], "/api/todos");
+    assert_eq!(access["http.response.status_code"], 201);
+    assert!(access["duration_ms"].as_f64().unwrap() > 0.0, "{access}");
 
     // The same trace reached the OTLP receiver (exported at shutdown): server span, handler, query.
     eventually(Duration::from_secs(15), || {

@@ -7,7 +7,6 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 
-use axum::http::Method;
 use metrics::{Counter, Gauge, Histogram};
 
 use crate::__private::recorder::{self, Kind};
@@ -46,23 +45,6 @@ pub(super) fn in_flight() -> Gauge {
                 .clone()
         })
     })
-}
-
-/// The `method` label: the request's method when it is one of HTTP's nine, else `_OTHER` (as
-/// OpenTelemetry's conventions say), so clients cannot create series with made-up methods.
-pub(super) fn method_label(method: &Method) -> &'static str {
-    match *method {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::PATCH => "PATCH",
-        Method::DELETE => "DELETE",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        Method::CONNECT => "CONNECT",
-        Method::TRACE => "TRACE",
-        _ => "_OTHER",
-    }
 }
 
 /// The handles of `http_requests_total{method, endpoint, status_code}` and
@@ -108,13 +90,6 @@ fn resolve(method: &'static str, endpoint: &str, status: u16) -> RouteHandles {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn methods_outside_the_standard_nine_share_one_label() {
-        assert_eq!(method_label(&Method::PATCH), "PATCH");
-        let made_up = Method::from_bytes(b"BREW").expect("a valid token");
-        assert_eq!(method_label(&made_up), "_OTHER");
-    }
 
     #[test]
     fn a_thread_local_recorder_gets_its_own_series_every_time() {

@@ -53,6 +53,7 @@ pub struct Builder {
     log_filter: String,
     log_writer: Option<Box<dyn Write + Send>>,
     trace_filter: String,
+    access_log: bool,
     sampler: Sampler,
     shutdown_timeout: Duration,
     #[cfg(feature = "prometheus")]
@@ -109,6 +110,7 @@ impl Builder {
             log_filter: "info".into(),
             log_writer: None,
             trace_filter: "info".into(),
+            access_log: true,
             sampler: Sampler::default(),
             shutdown_timeout: Duration::from_secs(3),
             #[cfg(feature = "prometheus")]
@@ -163,6 +165,14 @@ impl Builder {
     /// `RUST_LOG=warn` does not stop info spans from reaching the trace viewer. Defaults to `info`.
     pub fn trace_filter(mut self, filter: impl Into<String>) -> Self {
         self.trace_filter = filter.into();
+        self
+    }
+
+    /// Whether `tripod::axum::observe_http` logs one `http.server.request` line per request
+    /// (target `tripod::access`; `RUST_LOG=info,tripod::access=off` turns it off too). Defaults
+    /// to `true`.
+    pub fn access_log(mut self, enabled: bool) -> Self {
+        self.access_log = enabled;
         self
     }
 
@@ -314,11 +324,18 @@ impl Builder {
         let env = env::read(&self.environment);
         let warnings = env.warnings.clone();
         let sampler = env.sampler.unwrap_or(self.sampler);
-        let log_filter = env
+        let mut log_filter = env
             .log_filter
             .clone()
             .unwrap_or_else(|| self.log_filter.clone());
-        let filters = Filters::new(&log_filter, &self.trace_filter)?;
+        let mut trace_filter = self.trace_filter.clone();
+        if !self.access_log {
+            // In both, so that equal filters stay one global filter.
+            for filter in [&mut log_filter, &mut trace_filter] {
+                filter.push_str(",tripod::access=off");
+            }
+        }
+        let filters = Filters::new(&log_filter, &trace_filter)?;
 
         let output: SharedOutput = LineOutput::new(
             self.log_writer

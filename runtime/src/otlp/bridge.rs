@@ -48,6 +48,7 @@ where
         let ids = state.ids;
         let metadata = attrs.metadata();
         let mut record = SpanRecord::new(ids, metadata.name(), metadata.fields().len());
+        record.trace_state = state.trace_state.clone();
         if let Some(file) = metadata.file() {
             record.set_static("code.file.path", file);
         }

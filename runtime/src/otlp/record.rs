@@ -58,6 +58,8 @@ enum StatusRecord {
 #[derive(Debug)]
 pub(crate) struct SpanRecord {
     pub(crate) ids: SpanIds,
+    /// The trace's vendor entries (`tracestate`), exported as the span's `trace_state`.
+    pub(crate) trace_state: crate::trace::TraceState,
     name: Text,
     kind: SpanKind,
     start: SystemTime,
@@ -74,6 +76,7 @@ impl SpanRecord {
         let now = crate::clock::now();
         SpanRecord {
             ids,
+            trace_state: crate::trace::TraceState::default(),
             name: Text::Static(name),
             kind: SpanKind::Internal,
             start: now,
@@ -221,7 +224,10 @@ impl SpanRecord {
                 otel::SpanId::from(self.ids.span_id.0),
                 TraceFlags::SAMPLED,
                 false,
-                TraceState::default(),
+                self.trace_state
+                    .as_str()
+                    .parse::<TraceState>()
+                    .unwrap_or_default(),
             ),
             parent_span_id: self
                 .ids

@@ -110,7 +110,10 @@ fn next_random() -> u64 {
 pub(crate) struct SpanIds {
     pub(crate) trace_id: TraceId,
     pub(crate) span_id: SpanId,
+    /// The parent, exported with the span (read only with the `otlp` feature).
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
     pub(crate) parent: Option<SpanId>,
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
     pub(crate) parent_is_remote: bool,
     pub(crate) sampled: bool,
 }
@@ -121,14 +124,8 @@ impl SpanIds {
             trace_id: self.trace_id,
             span_id: self.span_id,
             sampled: self.sampled,
+            trace_state: super::TraceState::default(),
         }
-    }
-
-    pub(crate) fn continue_remote(&mut self, parent: SpanContext) {
-        self.trace_id = parent.trace_id;
-        self.parent = Some(parent.span_id);
-        self.parent_is_remote = true;
-        self.sampled = parent.sampled;
     }
 }
 

@@ -9,8 +9,10 @@ use super::SpanState;
 use super::ids::{SpanId, SpanIds, TraceId};
 use super::sampler::Sampler;
 
-/// Assigns W3C ids to each new span: a child inherits its parent's trace id and, under a
-/// parent-based sampler, its sampling decision; a root span starts a trace.
+/// Assigns W3C ids to each new span: a child inherits its parent's trace id and trace state and,
+/// under a parent-based sampler, its sampling decision; a span created inside
+/// [`with_remote_parent`](super::with_remote_parent) continues the remote trace; any other root
+/// span starts a trace.
 pub(crate) struct TraceContextLayer {
     sampler: Sampler,
 }
@@ -27,31 +29,51 @@ where
 {
     fn on_new_span(&self, _attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let parent = span.parent().and_then(|parent| {
-            parent
-                .extensions()
-                .get::<SpanState>()
-                .map(|state| state.ids)
-        });
-        let ids = match parent {
-            Some(parent) => SpanIds {
-                trace_id: parent.trace_id,
-                span_id: SpanId::random(),
-                parent: Some(parent.span_id),
-                parent_is_remote: false,
-                sampled: self.sampler.sample_child(parent.trace_id, parent.sampled),
-            },
-            None => {
-                let trace_id = TraceId::random();
+        let state = match super::remote::take_next_parent() {
+            Some(remote) => SpanState::new(
                 SpanIds {
-                    trace_id,
+                    trace_id: remote.trace_id,
                     span_id: SpanId::random(),
-                    parent: None,
-                    parent_is_remote: false,
-                    sampled: self.sampler.sample_root(trace_id),
+                    parent: Some(remote.span_id),
+                    parent_is_remote: true,
+                    sampled: self.sampler.sample_child(remote.trace_id, remote.sampled),
+                },
+                remote.trace_state,
+            ),
+            None => match span.parent() {
+                Some(parent) => {
+                    let extensions = parent.extensions();
+                    let Some(parent) = extensions.get::<SpanState>() else {
+                        return;
+                    };
+                    SpanState::new(
+                        SpanIds {
+                            trace_id: parent.ids.trace_id,
+                            span_id: SpanId::random(),
+                            parent: Some(parent.ids.span_id),
+                            parent_is_remote: false,
+                            sampled: self
+                                .sampler
+                                .sample_child(parent.ids.trace_id, parent.ids.sampled),
+                        },
+                        parent.trace_state.clone(),
+                    )
                 }
-            }
+                None => {
+                    let trace_id = TraceId::random();
+                    SpanState::new(
+                        SpanIds {
+                            trace_id,
+                            span_id: SpanId::random(),
+                            parent: None,
+                            parent_is_remote: false,
+                            sampled: self.sampler.sample_root(trace_id),
+                        },
+                        super::TraceState::default(),
+                    )
+                }
+            },
         };
-        span.extensions_mut().insert(SpanState::new(ids));
+        span.extensions_mut().insert(state);
     }
 }

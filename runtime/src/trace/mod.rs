@@ -1,18 +1,26 @@
 //! W3C trace context for every span: trace and span ids, sampling, and continuing a remote trace.
 //!
-//! `tripod::init()` installs [`layer`]'s layer first, so every span gets its ids whether or not
+//! `tripod::init()` installs the trace context layer first, so every span gets its ids whether or not
 //! traces are exported: log lines carry `trace_id`/`span_id`, and the same ids are the ones the
 //! OTLP exporter sends.
 
+#[cfg(feature = "http")]
+mod headers;
 mod ids;
 mod layer;
+mod remote;
 mod sampler;
 mod state;
 mod traceparent;
+mod tracestate;
 
+#[cfg(feature = "http")]
+pub use headers::{extract, inject, inject_context};
 pub use ids::{SpanId, TraceId};
+pub use remote::with_remote_parent;
 pub use sampler::{Sampler, SamplerParseError};
 pub use traceparent::{SpanContext, TraceparentError};
+pub use tracestate::{TraceState, TraceStateError};
 
 pub(crate) use ids::SpanIds;
 pub(crate) use layer::TraceContextLayer;
@@ -32,27 +40,13 @@ pub fn current() -> Option<SpanContext> {
     context_of(&tracing::Span::current())
 }
 
-/// The trace context of `span`.
+/// The trace context of `span`: its ids, sampled flag and trace state.
 pub fn context_of(span: &tracing::Span) -> Option<SpanContext> {
-    with_ids(span, |ids| ids.context())
-}
-
-/// Makes `span` continue the caller's trace: it takes `parent`'s trace id and sampling decision,
-/// and `parent`'s span becomes its (remote) parent. Call it right after creating the span,
-/// before any child span or event. Returns `false` when `span` is disabled or tripod's
-/// subscriber is not installed.
-pub fn set_remote_parent(span: &tracing::Span, parent: SpanContext) -> bool {
-    with_ids(span, |ids| ids.continue_remote(parent)).is_some()
-}
-
-fn with_ids<R>(span: &tracing::Span, f: impl FnOnce(&mut SpanIds) -> R) -> Option<R> {
     span.with_subscriber(|(id, dispatch)| {
         let registry = dispatch.downcast_ref::<Registry>()?;
         let span = registry.span(id)?;
-        let mut extensions = span.extensions_mut();
-        extensions
-            .get_mut::<SpanState>()
-            .map(|state| f(&mut state.ids))
+        let extensions = span.extensions();
+        extensions.get::<SpanState>().map(SpanState::context)
     })
     .flatten()
 }

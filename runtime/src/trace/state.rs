@@ -1,14 +1,17 @@
 //! What tripod keeps for each span, in one extension of the registry's span data: the ids every
-//! layer needs, the JSON layer's formatted fields and the OTLP bridge's record. One extension
-//! rather than one per layer saves each span the allocation, hash insertion and removal of two
-//! more.
+//! layer needs, the trace state, the JSON layer's formatted fields and the OTLP bridge's record.
+//! One extension rather than one per layer saves each span the allocation, hash insertion and
+//! removal of two more.
 
-use super::SpanIds;
+use super::{SpanIds, TraceState};
 
 /// A span's state. The trace context layer creates it (it sees every span another tripod layer
 /// sees); the JSON layer and the OTLP bridge fill in their parts.
 pub(crate) struct SpanState {
     pub(crate) ids: SpanIds,
+    /// The trace's vendor entries, inherited from the parent (usually empty: a reference count
+    /// when not).
+    pub(crate) trace_state: TraceState,
     /// The span's fields as JSON, when JSON lines are written.
     #[cfg(feature = "json")]
     pub(crate) fields: crate::logs::SpanFields,
@@ -18,13 +21,21 @@ pub(crate) struct SpanState {
 }
 
 impl SpanState {
-    pub(crate) fn new(ids: SpanIds) -> SpanState {
+    pub(crate) fn new(ids: SpanIds, trace_state: TraceState) -> SpanState {
         SpanState {
             ids,
+            trace_state,
             #[cfg(feature = "json")]
             fields: crate::logs::SpanFields::default(),
             #[cfg(feature = "otlp")]
             record: None,
         }
+    }
+
+    /// The span's context, as `traceparent`/`tracestate` carry it.
+    pub(crate) fn context(&self) -> super::SpanContext {
+        self.ids
+            .context()
+            .with_trace_state(self.trace_state.clone())
     }
 }

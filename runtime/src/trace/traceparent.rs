@@ -4,8 +4,11 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::ids::{SpanId, TraceId};
+use super::tracestate::TraceState;
 
-/// A span's identity in its trace, as a `traceparent` header carries it.
+/// A span's identity in its trace, as the `traceparent` and `tracestate` headers carry it.
+/// Parsing takes a `traceparent`; [`with_trace_state`](SpanContext::with_trace_state) adds the
+/// `tracestate`.
 ///
 /// ```
 /// use tripod::trace::SpanContext;
@@ -16,7 +19,7 @@ use super::ids::{SpanId, TraceId};
 /// assert_eq!(parent.to_string(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
 /// assert!("00-00000000000000000000000000000000-00f067aa0ba902b7-01".parse::<SpanContext>().is_err());
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpanContext {
     /// The trace this span belongs to.
     pub trace_id: TraceId,
@@ -24,6 +27,16 @@ pub struct SpanContext {
     pub span_id: SpanId,
     /// Whether the trace is recorded (exported).
     pub sampled: bool,
+    /// The vendors' entries that travel with the trace.
+    pub trace_state: TraceState,
+}
+
+impl SpanContext {
+    /// The same context with `trace_state`.
+    pub fn with_trace_state(mut self, trace_state: TraceState) -> SpanContext {
+        self.trace_state = trace_state;
+        self
+    }
 }
 
 /// Why a `traceparent` header was rejected (the request then starts a new trace).
@@ -77,10 +90,12 @@ impl FromStr for SpanContext {
             trace_id: TraceId(trace_id),
             span_id: SpanId(span_id),
             sampled: flags & 1 == 1,
+            trace_state: TraceState::default(),
         })
     }
 }
 
+/// The `traceparent` header value (the trace state is its own header).
 impl fmt::Display for SpanContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("00-")?;

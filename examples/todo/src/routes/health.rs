@@ -19,3 +19,8 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, AppErr
 pub async fn no_route(method: Method, uri: Uri) -> AppError {
     AppError::NoRoute(format!("no route for {method} {}", uri.path()))
 }
+
+/// A route's path with a method it does not serve: a JSON 405.
+pub async fn method_not_allowed(method: Method, uri: Uri) -> AppError {
+    AppError::MethodNotAllowed(format!("{method} is not allowed on {}", uri.path()))
+}

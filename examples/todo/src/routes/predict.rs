@@ -33,5 +33,5 @@ pub async fn predict(
             "text must be at most {MAX_TEXT_BYTES} bytes"
         )));
     }
-    Ok(Json(state.model.predict(&request.text)?))
+    Ok(Json(state.predictor.predict(&request.text).await?))
 }

@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::Value;
 use todo_app::db::{self, Todos};
-use todo_app::model::Classifier;
+use todo_app::predictor::Predictor;
 use todo_app::{AppState, app};
 use tower::ServiceExt;
 use tripod_tests::backends::{eventually, free_port};
@@ -48,7 +48,7 @@ pub async fn fresh_app(db: &TempDb) -> (Router, Todos) {
     let todos = Todos::new(db::connect(&db.url()).await.expect("the database opens"));
     let router = app(AppState {
         todos: todos.clone(),
-        model: Arc::new(Classifier::shipped()),
+        predictor: Predictor::shipped(),
     });
     (router, todos)
 }
@@ -171,6 +171,11 @@ pub struct App {
 impl App {
     /// Starts the binary on a free port.
     pub fn start(database: &TempDb, otlp: Option<String>) -> App {
+        App::start_with(database, otlp, &[])
+    }
+
+    /// Starts the binary on a free port with more environment variables.
+    pub fn start_with(database: &TempDb, otlp: Option<String>, env: &[(&str, &str)]) -> App {
         let address: SocketAddr = ([127, 0, 0, 1], free_port()).into();
         let mut command = Command::new(env!("CARGO_BIN_EXE_todo-app"));
         command
@@ -184,6 +189,7 @@ impl App {
         if let Some(endpoint) = otlp {
             command.env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint);
         }
+        command.envs(env.iter().copied());
         let mut child = command.spawn().expect("the app starts");
         let logs = Arc::new(Mutex::new(Vec::new()));
         let reader = collect_json_lines(child.stdout.take().unwrap(), logs.clone());
