@@ -1,23 +1,29 @@
-//! `#[derive(ErrorType)]`: a low-cardinality `error.type` label from the type's shape.
+//! `#[derive(ErrorType)]`: a low-cardinality `error.type` label from the type's shape, and the
+//! level each failure is logged at.
 //!
 //! ```text
 //! // Input:
 //! #[derive(ErrorType)]
-//! enum ModelError { Timeout, BadInput(String), #[error_type("overloaded")] Busy { retry_in: u64 } }
+//! #[error_type(level = "warn")]
+//! enum ApiError { NotFound(u64), #[error_type("db", level = "error")] Database(sqlx::Error) }
 //!
 //! // Output:
-//! impl ::tripod::ErrorType for ModelError {
+//! impl ::tripod::ErrorType for ApiError {
 //!     fn error_type(&self) -> &'static str {
-//!         match self { Self::Timeout => "Timeout", Self::BadInput(..) => "BadInput", Self::Busy { .. } => "overloaded" }
+//!         match self { Self::NotFound(..) => "NotFound", Self::Database(..) => "db" }
+//!     }
+//!     fn failure_level(&self) -> ::tripod::Level {
+//!         match self { Self::NotFound(..) => ::tripod::Level::WARN, Self::Database(..) => ::tripod::Level::ERROR }
 //!     }
 //! }
 //! ```
 
 use proc_macro2::TokenStream;
-use quote::quote;
-use syn::{Attribute, Data, DeriveInput, Fields, LitStr};
+use quote::{format_ident, quote};
+use syn::parse::ParseStream;
+use syn::{Attribute, Data, DeriveInput, Fields, LitStr, Token};
 
-use crate::args::Errors;
+use crate::args::{Errors, level_constant};
 
 pub(crate) fn expand(item: TokenStream) -> TokenStream {
     match derive(item) {
@@ -26,39 +32,70 @@ pub(crate) fn expand(item: TokenStream) -> TokenStream {
     }
 }
 
+/// What one `#[error_type(...)]` says: a label, a level, or both.
+#[derive(Default)]
+struct Options {
+    label: Option<LitStr>,
+    level: Option<&'static str>,
+}
+
 fn derive(item: TokenStream) -> syn::Result<TokenStream> {
     let input: DeriveInput = syn::parse2(item)?;
     let mut errors = Errors::default();
     let ident = &input.ident;
-    let body = match &input.data {
+    let container = options(&input.attrs, &mut errors);
+    let level_path = |level: Option<&'static str>| {
+        let level = format_ident!("{}", level.unwrap_or("ERROR"));
+        quote!(::tripod::Level::#level)
+    };
+    let (label_body, level_body) = match &input.data {
         Data::Enum(data) => {
-            let arms = data.variants.iter().map(|variant| {
+            if let Some(label) = &container.label {
+                errors.spanned(
+                    label,
+                    "on an enum, a label goes on each variant; the enum's #[error_type(...)] \
+                     takes only `level = \"...\"`",
+                );
+            }
+            let mut labels = Vec::new();
+            let mut levels = Vec::new();
+            for variant in &data.variants {
                 let name = &variant.ident;
-                let label = rename(&variant.attrs, &mut errors).unwrap_or_else(|| name.to_string());
+                let own = options(&variant.attrs, &mut errors);
+                let label = own
+                    .label
+                    .map_or_else(|| name.to_string(), |label| label.value());
+                let level = level_path(own.level.or(container.level));
                 let pattern = match &variant.fields {
                     Fields::Unit => quote!(Self::#name),
                     Fields::Unnamed(_) => quote!(Self::#name(..)),
                     Fields::Named(_) => quote!(Self::#name { .. }),
                 };
-                quote!(#pattern => #label,)
-            });
-            let arms: Vec<_> = arms.collect();
-            if arms.is_empty() {
-                quote!(match *self {})
+                labels.push(quote!(#pattern => #label,));
+                levels.push(quote!(#pattern => #level,));
+            }
+            if labels.is_empty() {
+                (quote!(match *self {}), quote!(match *self {}))
             } else {
-                quote!(match self { #(#arms)* })
+                (
+                    quote!(match self { #(#labels)* }),
+                    quote!(match self { #(#levels)* }),
+                )
             }
         }
         Data::Struct(_) => {
-            let label = rename(&input.attrs, &mut errors).unwrap_or_else(|| ident.to_string());
-            quote!(#label)
+            let label = container
+                .label
+                .as_ref()
+                .map_or_else(|| ident.to_string(), LitStr::value);
+            (quote!(#label), level_path(container.level))
         }
         Data::Union(data) => {
             errors.spanned(
                 data.union_token,
                 "#[derive(ErrorType)] supports enums and structs, not unions",
             );
-            quote!("")
+            (quote!(""), quote!(::tripod::Level::ERROR))
         }
     };
     errors.finish()?;
@@ -66,26 +103,53 @@ fn derive(item: TokenStream) -> syn::Result<TokenStream> {
     Ok(quote! {
         impl #impl_generics ::tripod::ErrorType for #ident #type_generics #where_clause {
             fn error_type(&self) -> &'static str {
-                #body
+                #label_body
+            }
+            fn failure_level(&self) -> ::tripod::Level {
+                #level_body
             }
         }
     })
 }
 
-/// `#[error_type("label")]` replaces the derived label.
-fn rename(attrs: &[Attribute], errors: &mut Errors) -> Option<String> {
-    let attr = attrs
-        .iter()
-        .find(|attr| attr.path().is_ident("error_type"))?;
-    match attr.parse_args::<LitStr>() {
-        Ok(label) if !label.value().is_empty() => Some(label.value()),
-        Ok(label) => {
-            errors.spanned(label, "an error type label must not be empty");
-            None
+/// The options of an item's `#[error_type(...)]`: `("label")`, `(level = "warn")` or both.
+fn options(attrs: &[Attribute], errors: &mut Errors) -> Options {
+    let Some(attr) = attrs.iter().find(|attr| attr.path().is_ident("error_type")) else {
+        return Options::default();
+    };
+    let usage = "expected `#[error_type(\"label\")]`, `#[error_type(level = \"warn\")]` or both, \
+                 `#[error_type(\"label\", level = \"warn\")]`";
+    let parsed = attr.parse_args_with(|input: ParseStream<'_>| {
+        let mut options = Options::default();
+        if input.peek(LitStr) {
+            let label: LitStr = input.parse()?;
+            if label.value().is_empty() {
+                errors.spanned(&label, "an error type label must not be empty");
+            }
+            options.label = Some(label);
+            if input.is_empty() {
+                return Ok(options);
+            }
+            input.parse::<Token![,]>()?;
         }
-        Err(_) => {
-            errors.spanned(attr, "expected `#[error_type(\"label\")]`");
-            None
+        let key: syn::Ident = input.parse()?;
+        if key != "level" {
+            return Err(syn::Error::new(key.span(), usage));
         }
-    }
+        input.parse::<Token![=]>()?;
+        let level: LitStr = input.parse()?;
+        match level_constant(&level.value()) {
+            Some(constant) => options.level = Some(constant),
+            None => errors.spanned(
+                &level,
+                "unknown level: expected one of \"trace\", \"debug\", \"info\", \"warn\", \"error\"",
+            ),
+        }
+        let _ = input.parse::<Option<Token![,]>>()?;
+        Ok(options)
+    });
+    parsed.unwrap_or_else(|_| {
+        errors.spanned(attr, usage);
+        Options::default()
+    })
 }

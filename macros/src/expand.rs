@@ -1,4 +1,4 @@
-//! Expansion of `#[observe]`: thin code that hands the call to `::tripod::__private`.
+//! Expansion of `#[observe]` on a function: thin code that hands the call to `::tripod::__private`.
 //!
 //! ```text
 //! // Input:
@@ -8,30 +8,36 @@
 //! // Output:
 //! fn predict(text: &str) -> Result<Label, ModelError> {
 //!     fn __tripod_here() {}
-//!     static __TRIPOD_SITE: ::tripod::__private::Site =
-//!         ::tripod::__private::site!(name: "ml.inference", level: INFO, labels: []);
+//!     static __TRIPOD_SITE: ::tripod::__private::Site = ::tripod::__private::site!(
+//!         name: "ml.inference", level: INFO, failure_level: [], labels: []);
 //!     let __tripod_span = ::tripod::__private::span!(name: "ml.inference", level: INFO,
 //!         here: __tripod_here, bind: [__tripod_f0 = text.len()],
 //!         fields: [input.length = __tripod_f0,], ret: []);
-//!     ::tripod::__private::Call::start(&__TRIPOD_SITE, __tripod_span).run(
-//!         move || { /* a never-taken `return` pinning the type */ body },
-//!         |__tripod_r| ::tripod::__private::classify!(__tripod_r),
-//!     )
+//!     let __tripod_body = ::tripod::__private::once(move || {
+//!         /* a never-taken `return` pinning the type */
+//!         body       // in a block of its own when it declares items, so they cannot shadow it
+//!     });
+//!     ::tripod::__private::Call::start(&__TRIPOD_SITE, __tripod_span,
+//!             ::tripod::__private::Outcomes::sync(::tripod::__private::fallible!(&__tripod_body)))
+//!         .run(__tripod_body, |__tripod_r| ::tripod::__private::classify!(__tripod_r))
 //! }
 //! ```
 //!
-//! `async fn`s await `run_async(async move { body }, ..)` instead; a body ending in the future it
-//! returns (`-> impl Future`, `#[async_trait]`'s `Box::pin(async move { .. })`) gets the same
-//! treatment inside that future, so the future is timed rather than its construction.
+//! `async fn`s await `run_async(async move { .. }, ..)` instead, with `Outcomes::future`; a body
+//! ending in the future it returns (`-> impl Future` with an `async` block, `Box::pin(async ..)`
+//! as `Pin<Box<dyn Future>>`, `BoxFuture` or `#[async_trait]`'s rewrite) gets the same treatment
+//! inside that future, keeping its capture mode, so the future is timed rather than its
+//! construction.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::parse::Parser;
 use syn::spanned::Spanned;
-use syn::{Block, Item, ItemFn, ReturnType, Type};
+use syn::{Block, Item, ReturnType, Signature, Type};
 
 use crate::args::{self, Errors, ObserveArgs, Sigil};
+use crate::impl_block;
 use crate::shape::{self, Shape};
 
 /// Entry point: on any error, the compile errors are emitted beside the untouched item, so one
@@ -39,8 +45,38 @@ use crate::shape::{self, Shape};
 pub(crate) fn observe(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let args = args::parse(attr).map_err(|error| errors.push(error)).ok();
-    let function = match syn::parse2::<Item>(item.clone()) {
-        Ok(Item::Fn(function)) => Some(function),
+    let parsed = syn::parse2::<Item>(item.clone());
+    // On error the item is emitted as written, but for an impl block's methods' own
+    // `#[observe(...)]`s, which would otherwise expand on their own and report more errors.
+    let fallback = match &parsed {
+        Ok(Item::Impl(block)) => impl_block::without_method_attributes(block.clone()),
+        _ => item,
+    };
+    let expanded = match parsed {
+        Ok(Item::Fn(mut function)) => args.map(|args| {
+            if let Some(skip) = &args.skip {
+                errors.spanned(
+                    skip,
+                    "`skip` goes on a method inside an `#[observe]` impl block, to leave it \
+                     unobserved; elsewhere, remove the attribute",
+                );
+            }
+            if let Some(constness) = &function.sig.constness {
+                errors.spanned(
+                    constness,
+                    "#[observe] cannot go on a `const fn`: it records at run time, and a `const fn` may run at compile time",
+                );
+            }
+            let name = match &args.name {
+                Some(name) => name.value(),
+                None => default_name(&function.sig.ident),
+            };
+            observe_body(&args, &name, &function.sig, &mut function.block);
+            quote!(#function)
+        }),
+        Ok(Item::Impl(block)) => {
+            args.and_then(|args| impl_block::expand(&args, block, &mut errors))
+        }
         Ok(other) => {
             reject(&other, &mut errors);
             None
@@ -50,28 +86,20 @@ pub(crate) fn observe(attr: TokenStream, item: TokenStream) -> TokenStream {
             None
         }
     };
-    if let Some(constness) = function
-        .as_ref()
-        .and_then(|function| function.sig.constness.as_ref())
-    {
-        errors.spanned(
-            constness,
-            "#[observe] cannot go on a `const fn`: it records at run time, and a `const fn` may run at compile time",
-        );
-    }
-    match (errors.finish(), args, function) {
-        (Ok(()), Some(args), Some(function)) => expand(args, function),
-        (result, _, _) => {
+    match (errors.finish(), expanded) {
+        (Ok(()), Some(expanded)) => expanded,
+        (result, _) => {
             let error = result.err().map(syn::Error::into_compile_error);
-            quote!(#error #item)
+            quote!(#error #fallback)
         }
     }
 }
 
-/// Explains why an item that is not a function cannot be observed, at its keyword.
+/// Explains why an item that is neither a function nor an `impl` block cannot be observed, at
+/// its keyword.
 fn reject(item: &Item, errors: &mut Errors) {
-    let only_functions =
-        "#[observe] can only be applied to functions (free functions, methods, trait impl methods)";
+    let only_functions = "#[observe] can only be applied to functions (free functions, methods, \
+                          trait impl methods) and `impl` blocks";
     match item {
         Item::ForeignMod(block) => errors.spanned(
             &block.abi,
@@ -80,11 +108,11 @@ fn reject(item: &Item, errors: &mut Errors) {
         ),
         Item::Struct(item) => errors.spanned(item.struct_token, only_functions),
         Item::Enum(item) => errors.spanned(item.enum_token, only_functions),
-        Item::Impl(item) => errors.spanned(
-            item.impl_token,
-            "#[observe] goes on each method to observe, not on an `impl` block",
+        Item::Trait(item) => errors.spanned(
+            item.trait_token,
+            "#[observe] cannot go on a trait definition: put it on the `impl` blocks (or \
+             methods) that implement it",
         ),
-        Item::Trait(item) => errors.spanned(item.trait_token, only_functions),
         Item::Verbatim(tokens) if tokens.to_string().contains("fn") => {
             errors.spanned(tokens, "#[observe] needs a function with a body")
         }
@@ -92,53 +120,88 @@ fn reject(item: &Item, errors: &mut Errors) {
     }
 }
 
-/// Everything an expansion needs besides the body.
-struct Parts {
-    prelude: TokenStream,
-    classify: TokenStream,
+/// The operation name of a function without a `name`: its name, lower-cased, raw prefix dropped.
+pub(crate) fn default_name(ident: &syn::Ident) -> String {
+    ident.unraw().to_string().to_lowercase()
 }
 
-fn expand(args: ObserveArgs, mut function: ItemFn) -> TokenStream {
-    let returned = match &function.sig.output {
+/// Rewrites `block`, the body of the function `sig`, to observe each call as the operation `name`.
+pub(crate) fn observe_body(args: &ObserveArgs, name: &str, sig: &Signature, block: &mut Block) {
+    let returned = match &sig.output {
         ReturnType::Default => None,
         ReturnType::Type(_, ty) => Some((**ty).clone()),
     };
-    let shape = Shape::of(&function.sig, &mut function.block);
-    let parts = parts(&args, &function, returned.as_ref(), &shape);
-    let Parts { prelude, classify } = parts;
+    let shape = Shape::of(sig, block);
+    let output = match &shape {
+        Shape::ReturnsFuture { output } => output.as_deref().cloned(),
+        Shape::Sync | Shape::Async => returned.clone(),
+    };
+    // An `impl Trait` result (or a future with no named output) is opaque: never a failure.
+    let opaque = output.as_ref().is_some_and(shape::is_impl_trait)
+        || matches!(shape, Shape::ReturnsFuture { output: None });
+    let Parts { prelude, classify } = parts(args, name, &sig.ident, opaque);
+    let fallible = if opaque {
+        quote!(false)
+    } else {
+        quote!(::tripod::__private::fallible!(&__tripod_body))
+    };
     match shape {
         Shape::Sync => {
-            let body = pinned_body(&function.block, returned.as_ref());
-            let run = quote! {
-                #prelude
-                ::tripod::__private::Call::start(&__TRIPOD_SITE, __tripod_span).run(move || #body, #classify)
-            };
-            replace_statements(&mut function.block, run);
+            let body = pinned_body(block, output.as_ref(), opaque);
+            replace_statements(
+                block,
+                quote! {
+                    #prelude
+                    let __tripod_body = ::tripod::__private::once(move || #body);
+                    ::tripod::__private::Call::start(
+                        &__TRIPOD_SITE,
+                        __tripod_span,
+                        ::tripod::__private::Outcomes::sync(#fallible),
+                    )
+                    .run(__tripod_body, #classify)
+                },
+            );
         }
         Shape::Async => {
-            let body = pinned_body(&function.block, returned.as_ref());
-            let run = quote! {
-                #prelude
-                ::tripod::__private::Call::start(&__TRIPOD_SITE, __tripod_span)
-                    .run_async(async move #body, #classify)
-                    .await
-            };
-            replace_statements(&mut function.block, run);
+            let body = pinned_body(block, output.as_ref(), opaque);
+            replace_statements(
+                block,
+                run_future(&prelude, quote!(move), &body, &fallible, &classify),
+            );
         }
-        Shape::ReturnsFuture { output } => {
-            let future = shape::returned_future(&mut function.block)
-                .expect("the shape was recognised on this body");
-            let body = pinned_body(&future.block, output.as_deref());
-            let run = quote! {
-                #prelude
-                ::tripod::__private::Call::start(&__TRIPOD_SITE, __tripod_span)
-                    .run_async(async move #body, #classify)
-                    .await
-            };
-            replace_statements(&mut future.block, run);
+        Shape::ReturnsFuture { .. } => {
+            let future =
+                shape::returned_future(block).expect("the shape was recognised on this body");
+            let body = pinned_body(&future.block, output.as_ref(), opaque);
+            let capture = future.capture;
+            replace_statements(
+                &mut future.block,
+                run_future(&prelude, quote!(#capture), &body, &fallible, &classify),
+            );
         }
     }
-    quote!(#function)
+}
+
+/// An async body's statements: the prelude, then the body as a future (with `capture`) driven
+/// under the call.
+fn run_future(
+    prelude: &TokenStream,
+    capture: TokenStream,
+    body: &TokenStream,
+    fallible: &TokenStream,
+    classify: &TokenStream,
+) -> TokenStream {
+    quote! {
+        #prelude
+        let __tripod_body = async #capture #body;
+        ::tripod::__private::Call::start(
+            &__TRIPOD_SITE,
+            __tripod_span,
+            ::tripod::__private::Outcomes::future(#fallible),
+        )
+        .run_async(__tripod_body, #classify)
+        .await
+    }
 }
 
 /// Replaces a block's statements, keeping its braces: their spans are the user's, so the item
@@ -149,51 +212,60 @@ fn replace_statements(block: &mut Block, statements: TokenStream) {
         .expect("generated statements parse");
 }
 
+/// Everything an expansion needs besides the body.
+struct Parts {
+    prelude: TokenStream,
+    classify: TokenStream,
+}
+
 /// The call site's statics and span, and the closure that classifies the result.
-fn parts(args: &ObserveArgs, function: &ItemFn, returned: Option<&Type>, shape: &Shape) -> Parts {
-    let ident = &function.sig.ident;
-    let name = match &args.name {
-        Some(name) => name.value(),
-        None => default_name(ident),
-    };
+fn parts(args: &ObserveArgs, name: &str, ident: &syn::Ident, opaque: bool) -> Parts {
     let level = format_ident!("{}", args.level.map_or("INFO", |level| level.constant));
+    let failure_level = args
+        .failure_level
+        .map(|level| format_ident!("{}", level.constant));
     let label_keys = args
-        .labels
+        .labels()
         .iter()
         .map(|label| label.key.unraw().to_string());
-    let label_values = args.labels.iter().map(|label| &label.value);
-    let bound = (0..args.fields.len())
-        .map(|i| format_ident!("__tripod_f{i}"))
+    let label_values = args.labels().iter().map(|label| &label.value);
+    // Fields with a value are evaluated once, bound by reference; the others are declared empty.
+    let mut bound = Vec::new();
+    let mut values = Vec::new();
+    let fields = args
+        .fields()
+        .iter()
+        .map(|field| {
+            let key = &field.key;
+            let Some(value) = &field.value else {
+                return quote!(#(#key).* = ::tripod::__private::tracing::field::Empty,);
+            };
+            let var = format_ident!("__tripod_f{}", bound.len());
+            let sigil = match &field.sigil {
+                Some(Sigil::Display(token)) => quote!(#token),
+                Some(Sigil::Debug(token)) => quote!(#token),
+                None => quote!(),
+            };
+            let entry = quote!(#(#key).* = #sigil #var,);
+            bound.push(var);
+            values.push(value);
+            entry
+        })
         .collect::<Vec<_>>();
-    let values = args.fields.iter().map(|field| &field.value);
-    let fields = args.fields.iter().zip(&bound).map(|(field, var)| {
-        let key = &field.key;
-        let sigil = match &field.sigil {
-            Some(Sigil::Display(token)) => quote!(#token),
-            Some(Sigil::Debug(token)) => quote!(#token),
-            None => quote!(),
-        };
-        quote!(#(#key).* = #sigil #var,)
-    });
     let ret = args.ret.map(|span| quote_spanned!(span=> return));
     // Spanned at the function's name: `line!()` in the runtime's macros gives its line.
     let at = ident.span();
     let prelude = quote_spanned! {at=>
         fn __tripod_here() {}
         static __TRIPOD_SITE: ::tripod::__private::Site = ::tripod::__private::site!(
-            name: #name, level: #level, labels: [#((#label_keys, #label_values)),*]
+            name: #name, level: #level, failure_level: [#failure_level],
+            labels: [#((#label_keys, #label_values)),*]
         );
         let __tripod_span = ::tripod::__private::span!(
             name: #name, level: #level, here: __tripod_here,
             bind: [#(#bound = #values),*], fields: [#(#fields)*], ret: [#ret]
         );
     };
-    let output = match shape {
-        Shape::ReturnsFuture { output } => output.as_deref(),
-        Shape::Sync | Shape::Async => returned,
-    };
-    let opaque = output.is_some_and(shape::is_impl_trait)
-        || matches!(shape, Shape::ReturnsFuture { output: None });
     let outcome = if opaque {
         quote!(::tripod::__private::Outcome::success())
     } else {
@@ -207,28 +279,39 @@ fn parts(args: &ObserveArgs, function: &ItemFn, returned: Option<&Type>, shape: 
     Parts { prelude, classify }
 }
 
-/// The function's name as an operation name: lower-cased, raw prefix dropped.
-fn default_name(ident: &syn::Ident) -> String {
-    let name = ident.to_string();
-    name.strip_prefix("r#").unwrap_or(&name).to_lowercase()
-}
-
-/// The body, led by a never-taken `return` of the declared type: the closure or async block then
-/// has the function's return type (so `?` converts errors as it would in the function), and a
-/// wrong value is reported at the user's line. Types mentioning `impl Trait` cannot annotate a `let`.
-fn pinned_body(block: &Block, returned: Option<&Type>) -> TokenStream {
-    let stmts = &block.stmts;
+/// The body, led by a never-taken `return` of the declared type (each `impl Trait` in it left to
+/// inference): the closure or async block then has the function's return type (so `?` converts
+/// errors as it would in the function), and a wrong value is reported at the user's line. When
+/// the user's statements declare items, they keep a block of their own, so an item (`use
+/// Bar::*`) cannot shadow a name of the return type.
+fn pinned_body(block: &Block, returned: Option<&Type>, opaque: bool) -> TokenStream {
     let fake = match returned {
-        Some(ty) if shape::mentions_impl_trait(ty) => quote!(),
-        Some(ty) => fake_return(ty.span(), quote!(#ty)),
+        Some(_) if opaque => quote!(),
+        Some(ty) => {
+            let ty = shape::infer_impl_trait(ty);
+            fake_return(ty.span(), quote!(#ty))
+        }
         None => fake_return(block.brace_token.span.open(), quote!(())),
     };
     let brace = block.brace_token.span.join();
-    quote_spanned!(brace=> { #fake #(#stmts)* })
+    if block
+        .stmts
+        .iter()
+        .any(|stmt| matches!(stmt, syn::Stmt::Item(_)))
+    {
+        // Items (a `use Bar::*`) are visible in their whole block, the pinning `return` included:
+        // the user's block keeps its own scope.
+        quote_spanned!(brace=> { #fake #block })
+    } else {
+        // No item to shadow anything: the statements go in as they are (a block around a lone
+        // expression would draw `unused_braces` at the user's braces).
+        let stmts = &block.stmts;
+        quote_spanned!(brace=> { #fake #(#stmts)* })
+    }
 }
 
 /// Spanned at the return type, so "return type inferred to be ..." notes point at it.
-fn fake_return(at: proc_macro2::Span, ty: TokenStream) -> TokenStream {
+fn fake_return(at: Span, ty: TokenStream) -> TokenStream {
     quote_spanned! {at=>
         #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::empty_loop, clippy::let_unit_value, clippy::needless_return)]
         if false {

@@ -5,21 +5,21 @@
 mod args;
 mod derive_error_type;
 mod expand;
+mod impl_block;
 mod shape;
 
 use proc_macro::TokenStream;
 
-/// Gives a function a span, `start`/`success`/`failure` log events and metrics.
-///
-/// Documented on its re-export, `tripod::observe`.
+/// (Defined in the `tripod-macros` crate: depend on `tripod`, which re-exports it, since the
+/// expansion calls `::tripod::__private`.)
 #[proc_macro_attribute]
 pub fn observe(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::observe(attr.into(), item.into()).into()
 }
 
-/// Derives `tripod::ErrorType`: an enum's label is the variant's name, a struct's its own name.
-///
-/// Documented on its re-export, `tripod::ErrorType`.
+/// Derives `tripod::ErrorType`: an enum's label is the variant's name, a struct's its own name;
+/// `#[error_type("label", level = "warn")]` sets a variant's (or a struct's) label and failure
+/// level, `#[error_type(level = "warn")]` on an enum the level of every variant without one.
 #[proc_macro_derive(ErrorType, attributes(error_type))]
 pub fn derive_error_type(item: TokenStream) -> TokenStream {
     derive_error_type::expand(item.into()).into()

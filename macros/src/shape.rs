@@ -8,9 +8,10 @@ pub(crate) enum Shape {
     Sync,
     /// An `async fn`: the body runs when the future is polled.
     Async,
-    /// A function whose body ends in the future it returns: `async move { ... }` for
-    /// `-> impl Future<Output = T>`, or `Box::pin(async move { ... })` as `#[async_trait]` writes it.
-    /// The future is timed, not its construction.
+    /// A function whose body ends in the future it returns: an `async` block (`move` or not)
+    /// for `-> impl Future<Output = T>`, or `Box::pin(async ...)` for `Pin<Box<dyn Future>>` and
+    /// `BoxFuture<'_, T>`, as `#[async_trait]` writes it. The future is timed, not its
+    /// construction.
     ReturnsFuture {
         /// The `Output` of the `Future` bound in the return type.
         output: Option<Box<Type>>,
@@ -35,7 +36,7 @@ impl Shape {
     }
 }
 
-/// The `async move { ... }` block a body returns last, alone or as `Box::pin`'s argument.
+/// The `async` block a body returns last, alone or as `Box::pin`'s argument.
 pub(crate) fn returned_future(block: &mut Block) -> Option<&mut syn::ExprAsync> {
     let Some(Stmt::Expr(last, None)) = block.stmts.last_mut() else {
         return None;
@@ -51,7 +52,7 @@ pub(crate) fn returned_future(block: &mut Block) -> Option<&mut syn::ExprAsync> 
 
 fn async_move(expr: &mut Expr) -> Option<&mut syn::ExprAsync> {
     match expr {
-        Expr::Async(block) if block.capture.is_some() => Some(block),
+        Expr::Async(block) => Some(block),
         _ => None,
     }
 }
@@ -68,10 +69,23 @@ fn is_box_pin(func: &Expr) -> bool {
     segments.ends_with(&["Box".to_owned(), "pin".to_owned()])
 }
 
-/// For a return type naming a `Future` (`impl Future<Output = T>`, or
-/// `Pin<Box<dyn Future<Output = T> + Send + 'a>>`): `Some(Some(T))`, or `Some(None)` when the
-/// bound names no `Output`. `None` when the type is no future.
+/// For a return type naming a `Future` (`impl Future<Output = T>`,
+/// `Pin<Box<dyn Future<Output = T> + Send + 'a>>`, or futures' `BoxFuture<'a, T>` and
+/// `LocalBoxFuture<'a, T>`): `Some(Some(T))`, or `Some(None)` when the bound names no `Output`.
+/// `None` when the type is no future.
 fn future_output(ty: &Type) -> Option<Option<Type>> {
+    if let Type::Path(path) = ty
+        && let Some(last) = path.path.segments.last()
+        && (last.ident == "BoxFuture" || last.ident == "LocalBoxFuture")
+    {
+        let PathArguments::AngleBracketed(args) = &last.arguments else {
+            return Some(None);
+        };
+        return Some(args.args.iter().find_map(|arg| match arg {
+            GenericArgument::Type(output) => Some(output.clone()),
+            _ => None,
+        }));
+    }
     match ty {
         Type::ImplTrait(bounded) => bounds_output(bounded.bounds.iter()),
         Type::TraitObject(bounded) => bounds_output(bounded.bounds.iter()),
@@ -123,7 +137,28 @@ pub(crate) fn is_impl_trait(ty: &Type) -> bool {
     }
 }
 
+/// `ty` with each `impl Trait` in it replaced by `_`, so it can annotate a `let`: the rest of the
+/// type (a `Result`'s error, say) is still pinned, and the opaque parts are inferred.
+pub(crate) fn infer_impl_trait(ty: &Type) -> Type {
+    struct Replace;
+    impl syn::visit_mut::VisitMut for Replace {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            if let Type::ImplTrait(bounded) = ty {
+                *ty = Type::Infer(syn::TypeInfer {
+                    underscore_token: syn::Token![_](syn::spanned::Spanned::span(bounded)),
+                });
+            } else {
+                syn::visit_mut::visit_type_mut(self, ty);
+            }
+        }
+    }
+    let mut ty = ty.clone();
+    syn::visit_mut::VisitMut::visit_type_mut(&mut Replace, &mut ty);
+    ty
+}
+
 /// Whether `ty` mentions `impl Trait` anywhere: such a type cannot annotate a `let`.
+#[cfg(test)]
 pub(crate) fn mentions_impl_trait(ty: &Type) -> bool {
     match ty {
         Type::ImplTrait(_) => true,
@@ -185,6 +220,32 @@ mod tests {
             fn f(x: u32) -> impl Future<Output = u32> + Send { let y = x; async move { y } }
         };
         assert_eq!(shape(item), (false, true, Some("u32".into())));
+    }
+
+    #[test]
+    fn non_move_async_blocks_and_box_futures_are_futures_too() {
+        let item: syn::ItemFn = parse_quote! {
+            fn f() -> impl Future<Output = Result<(), Infallible>> { async { Ok(()) } }
+        };
+        assert_eq!(
+            shape(item),
+            (false, true, Some("Result < () , Infallible >".into()))
+        );
+        let item: syn::ItemFn = parse_quote! {
+            fn f(&self) -> BoxFuture<'_, u8> { Box::pin(async { 1 }) }
+        };
+        assert_eq!(shape(item), (false, true, Some("u8".into())));
+    }
+
+    #[test]
+    fn impl_trait_is_inferred_and_the_rest_of_the_type_kept() {
+        let ty = infer_impl_trait(&parse_quote!(
+            Result<impl Iterator<Item = i32>, &'static str>
+        ));
+        assert_eq!(
+            quote::quote!(#ty).to_string(),
+            "Result < _ , & 'static str >"
+        );
     }
 
     #[test]

@@ -1,6 +1,9 @@
-//! [`ErrorType`]: the low-cardinality `error.type` of an error.
+//! [`ErrorType`]: the low-cardinality `error.type` of an error, and the level its failures are
+//! logged at.
 
 use std::io;
+
+use tracing::Level;
 
 /// A low-cardinality label naming the kind of an error: `error.type` on the span and the
 /// failure event, and the `error_type` label of `operation_errors_total`.
@@ -8,6 +11,15 @@ use std::io;
 /// Derive it for enums (the label is the variant's name) and structs (the type's name);
 /// `#[error_type("label")]` on a variant or struct replaces the derived label. Never return the
 /// error's message: every distinct label is a new Prometheus series.
+///
+/// **Failure levels.** An expected failure (a 404's `NotFound`, a validation error) should not
+/// page anyone: [`failure_level`](ErrorType::failure_level) says at which level its failure is
+/// logged, ERROR unless said otherwise. `#[error_type(level = "warn")]` sets it for a variant, or
+/// on the enum for every variant without a level of its own (label and level combine:
+/// `#[error_type("overloaded", level = "warn")]`). A failure below ERROR still counts as
+/// `outcome="failure"`, still increments `operation_errors_total` and still records `error.type`
+/// on the span, but leaves the span's status unset, as OpenTelemetry's HTTP conventions do for
+/// 4xx answers. An observed function's `failure_level = "..."` option overrides the error's level.
 ///
 /// Errors without an implementation are labelled with their type's short name (`BadInput`;
 /// `anyhow::Error` and other types named just `Error` keep their module: `anyhow::Error`;
@@ -28,6 +40,17 @@ use std::io;
 /// assert_eq!(ModelError::Timeout.error_type(), "Timeout");
 /// assert_eq!(ModelError::BadInput("x".into()).error_type(), "BadInput");
 /// assert_eq!(ModelError::Busy { retry_in_ms: 5 }.error_type(), "overloaded");
+/// assert_eq!(ModelError::Timeout.failure_level(), tripod::Level::ERROR);
+///
+/// #[derive(Debug, ErrorType)]
+/// enum ApiError {
+///     #[error_type(level = "warn")]
+///     NotFound(u64),
+///     #[error_type("db", level = "error")]
+///     Database(String),
+/// }
+/// assert_eq!(ApiError::NotFound(7).failure_level(), tripod::Level::WARN);
+/// assert_eq!(ApiError::Database("down".into()).error_type(), "db");
 ///
 /// let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
 /// assert_eq!(missing.error_type(), "NotFound");
@@ -35,6 +58,12 @@ use std::io;
 pub trait ErrorType {
     /// The label: a variant or kind name, never the message.
     fn error_type(&self) -> &'static str;
+
+    /// The level this error's failure event is logged at; below ERROR, the span's status stays
+    /// unset. Defaults to ERROR.
+    fn failure_level(&self) -> Level {
+        Level::ERROR
+    }
 }
 
 impl ErrorType for io::Error {

@@ -25,14 +25,17 @@
 //! application installed:
 //!
 //! - a span named after the operation, with `code.function.name`, `code.file.path`,
-//!   `code.line.number` and the attribute's `fields(...)`; on failure `error.type` and an error
-//!   status (`otel.status_description`);
+//!   `code.line.number` and the attribute's `fields(...)`; on failure `error.type`, and an error
+//!   status (`otel.status_description`) when the failure is at ERROR;
 //! - the events `NAME.start`, then one of `NAME.success` (with `duration_ms`), `NAME.failure`
-//!   (at ERROR, with `error`, `error.type`, `error.sources`, `duration_ms`; also for a panic,
-//!   with `error.type = "panic"`) or `NAME.cancelled` (at WARN, when the future is dropped);
+//!   (at ERROR unless the error's [`ErrorType::failure_level`] or the attribute says lower, with
+//!   `error`, `error.type`, `error.sources`, `duration_ms`; also for a panic, with
+//!   `error.type = "panic"`) or `NAME.cancelled` (at WARN, when the future is dropped);
 //! - the metrics `operation_duration_seconds{name, outcome}` (histogram),
 //!   `operation_errors_total{name, error_type}` (counter) and `operation_in_flight{name}` (gauge),
 //!   plus the attribute's constant `labels(...)`.
+//!
+//! [`observe`] documents the attribute in full: its options, `impl`-block use, failure levels.
 //!
 //! With nothing installed the function behaves exactly as it would unannotated, at the cost of a
 //! few relaxed atomic loads.
@@ -71,4 +74,9 @@ pub use init::{Builder, InitError, LogFormat, Telemetry, init};
 pub use otlp::Protocol;
 #[cfg(feature = "prometheus")]
 pub use prometheus::DEFAULT_BUCKETS;
-pub use tripod_macros::{ErrorType, observe};
+/// A log level, for [`ErrorType::failure_level`]: `tracing`'s, re-exported so an observed crate
+/// needs no dependency of its own.
+pub use tracing::Level;
+pub use tripod_macros::ErrorType;
+#[doc = include_str!("observe.md")]
+pub use tripod_macros::observe;

@@ -138,3 +138,121 @@ fn an_async_trait_err_is_a_failure() {
         1
     );
 }
+
+/// futures' `BoxFuture`, as a crate would alias it.
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+#[allow(clippy::manual_async_fn)]
+#[tripod::observe(name = "plain.block")]
+fn plain_block(_id: u32) -> impl Future<Output = Result<u32, std::io::Error>> {
+    async {
+        tokio::task::yield_now().await;
+        tracing::info!("in the plain block");
+        Err(std::io::ErrorKind::NotFound.into())
+    }
+}
+
+#[tripod::observe(name = "boxed.block")]
+fn boxed_block() -> std::pin::Pin<Box<dyn Future<Output = Result<u32, std::io::Error>>>> {
+    Box::pin(async {
+        tokio::task::yield_now().await;
+        tracing::info!("in the boxed block");
+        Err(std::io::ErrorKind::TimedOut.into())
+    })
+}
+
+struct Loader(u32);
+
+impl Loader {
+    #[tripod::observe(name = "box.future", ret)]
+    fn load(&self) -> BoxFuture<'_, Result<u32, std::io::Error>> {
+        Box::pin(async move {
+            tokio::task::yield_now().await;
+            tracing::info!("in the box future");
+            Ok(self.0)
+        })
+    }
+}
+
+#[test]
+fn a_non_move_async_block_is_timed_as_the_future_and_its_err_is_a_failure() {
+    let (result, telemetry, metrics) = capture_async(async {
+        let future = plain_block(1);
+        assert!(support::tracing_capture::current_messages().is_empty());
+        future.await
+    });
+    assert!(result.is_err());
+    assert_eq!(
+        telemetry.messages(),
+        [
+            "plain.block.start",
+            "in the plain block",
+            "plain.block.failure"
+        ]
+    );
+    assert_eq!(
+        telemetry.event("in the plain block").span,
+        Some(telemetry.span("plain.block").id),
+        "the body's events are inside the span"
+    );
+    let failures = [("name", "plain.block"), ("outcome", "failure")];
+    assert_eq!(
+        metrics
+            .snapshot()
+            .histogram("operation_duration_seconds", &failures)
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_box_pinned_non_move_block_is_timed_as_the_future_and_its_err_is_a_failure() {
+    let (result, telemetry, metrics) = capture_async(async {
+        let future = boxed_block();
+        assert!(support::tracing_capture::current_messages().is_empty());
+        future.await
+    });
+    assert!(result.is_err());
+    assert_eq!(
+        telemetry.messages(),
+        [
+            "boxed.block.start",
+            "in the boxed block",
+            "boxed.block.failure"
+        ]
+    );
+    assert_eq!(
+        telemetry.event("in the boxed block").span,
+        Some(telemetry.span("boxed.block").id)
+    );
+    let errors = [("name", "boxed.block"), ("error_type", "TimedOut")];
+    assert_eq!(
+        metrics
+            .snapshot()
+            .counter("operation_errors_total", &errors),
+        1
+    );
+}
+
+#[test]
+fn a_box_future_records_the_awaited_value_not_the_future() {
+    let (result, telemetry, _) = capture_async(Loader(5).load());
+    assert_eq!(result.unwrap(), 5);
+    assert_eq!(
+        telemetry.messages(),
+        [
+            "box.future.start",
+            "in the box future",
+            "box.future.success"
+        ]
+    );
+    assert_eq!(
+        telemetry
+            .event("box.future.success")
+            .field("return")
+            .unwrap()
+            .text(),
+        "Ok(5)",
+        "`ret` records the output, so the future need not be Debug"
+    );
+}

@@ -1,4 +1,5 @@
-//! The todo store: SQLite through sqlx, every query observed as a `db.todos.*` operation.
+//! The todo store: SQLite through sqlx, every query observed as a `db.todos.*` operation by one
+//! `#[tripod::observe]` on the `impl` block.
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -77,14 +78,17 @@ pub struct Page {
     pub offset: i64,
 }
 
+/// Every query is observed: the block's attribute names each method `db.todos.<method>` with the
+/// `db_system` label; a method's own attribute adds its fields or overrides the name and level.
+#[tripod::observe(name = "db.todos", labels(db_system = "sqlite"))]
 impl Todos {
     /// The table in `pool`'s database.
+    #[tripod::observe(skip)]
     pub fn new(pool: SqlitePool) -> Self {
         Todos { pool }
     }
 
     /// Stores a new todo.
-    #[tripod::observe(name = "db.todos.insert", labels(db_system = "sqlite"))]
     pub async fn insert(&self, title: &str, user_id: i64) -> Result<Todo, sqlx::Error> {
         let row = sqlx::query("INSERT INTO todos (title, user_id) VALUES (?, ?) RETURNING *")
             .bind(title)
@@ -95,7 +99,6 @@ impl Todos {
     }
 
     /// A page of todos, by id.
-    #[tripod::observe(name = "db.todos.list", labels(db_system = "sqlite"))]
     pub async fn list(&self, page: Page) -> Result<Vec<Todo>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT * FROM todos WHERE (?1 IS NULL OR user_id = ?1) ORDER BY id LIMIT ?2 OFFSET ?3",
@@ -109,7 +112,7 @@ impl Todos {
     }
 
     /// One todo, if it exists.
-    #[tripod::observe(name = "db.todos.get", labels(db_system = "sqlite"), fields(todo.id = id))]
+    #[tripod::observe(fields(todo.id = id))]
     pub async fn get(&self, id: i64) -> Result<Option<Todo>, sqlx::Error> {
         let row = sqlx::query("SELECT * FROM todos WHERE id = ?")
             .bind(id)
@@ -119,7 +122,7 @@ impl Todos {
     }
 
     /// Changes a todo's title and/or done flag; `None` when it does not exist.
-    #[tripod::observe(name = "db.todos.update", labels(db_system = "sqlite"), fields(todo.id = id))]
+    #[tripod::observe(fields(todo.id = id))]
     pub async fn update(
         &self,
         id: i64,
@@ -138,7 +141,7 @@ impl Todos {
     }
 
     /// Deletes a todo; `false` when it did not exist.
-    #[tripod::observe(name = "db.todos.delete", labels(db_system = "sqlite"), fields(todo.id = id))]
+    #[tripod::observe(fields(todo.id = id))]
     pub async fn delete(&self, id: i64) -> Result<bool, sqlx::Error> {
         let result = sqlx::query("DELETE FROM todos WHERE id = ?")
             .bind(id)
@@ -154,6 +157,7 @@ impl Todos {
     }
 
     /// Closes the pool: every committed write is on disk.
+    #[tripod::observe(skip)]
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -9,8 +9,9 @@ use serde_json::json;
 use crate::model::ModelError;
 use crate::remote_model::RemoteError;
 
-/// A failed request.
-#[derive(Debug, thiserror::Error, tripod::ErrorType)]
+/// A failed request. Its `error.type` is the variant's name; a client's mistake (4xx) is logged
+/// at WARN with the span's status left unset, a server's failure (5xx) at ERROR.
+#[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// No todo with this id.
     #[error("todo {0} not found")]
@@ -43,8 +44,32 @@ pub enum AppError {
     Database(#[from] sqlx::Error),
 }
 
+impl tripod::ErrorType for AppError {
+    fn error_type(&self) -> &'static str {
+        match self {
+            AppError::NotFound(_) => "NotFound",
+            AppError::NoRoute(_) => "NoRoute",
+            AppError::MethodNotAllowed(_) => "MethodNotAllowed",
+            AppError::Invalid(_) => "Invalid",
+            AppError::Rejected { .. } => "Rejected",
+            AppError::Model(_) => "Model",
+            AppError::Remote(_) => "Remote",
+            AppError::Database(_) => "Database",
+        }
+    }
+
+    fn failure_level(&self) -> tripod::Level {
+        if self.status().is_server_error() {
+            tripod::Level::ERROR
+        } else {
+            tripod::Level::WARN
+        }
+    }
+}
+
 impl AppError {
-    fn status(&self) -> StatusCode {
+    /// The answer's status.
+    pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound(_) | AppError::NoRoute(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,

@@ -26,8 +26,9 @@ pub struct Prediction {
 /// Why the model cannot answer.
 #[derive(Debug, thiserror::Error, tripod::ErrorType)]
 pub enum ModelError {
-    /// The text has no words the model can use.
+    /// The text has no words the model can use: the caller's mistake, logged at WARN.
     #[error("the text must contain at least one word")]
+    #[error_type(level = "warn")]
     EmptyInput,
 }
 

@@ -30,8 +30,9 @@ pub enum RemoteError {
     /// It did not answer within the timeout.
     #[error("the model service did not answer within {} s", TIMEOUT.as_secs())]
     Timeout,
-    /// It refused the input (a 4xx answer), with its message.
+    /// It refused the input (a 4xx answer), with its message: the caller's mistake, logged at WARN.
     #[error("{message}")]
+    #[error_type(level = "warn")]
     Refused {
         /// Its status.
         status: StatusCode,

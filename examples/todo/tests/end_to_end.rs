@@ -131,6 +131,13 @@ fn a_scripted_session_is_counted_logged_and_traced_end_to_end() {
         logs.iter().any(|line| line["event"] == "server.stopped"),
         "a graceful stop is logged"
     );
+    // A 404 is the client's mistake: its failure line is a warning, not an error.
+    let not_found = logs
+        .iter()
+        .find(|line| line["event"] == "todo.get.failure")
+        .expect("the 404 is logged");
+    assert_eq!(not_found["level"], "warn", "{not_found}");
+    assert_eq!(not_found["error.type"], "NotFound");
     let access: Vec<&Value> = logs
         .iter()
         .filter(|line| line["event"] == "http.server.request")

@@ -20,6 +20,36 @@ use super::outcome::{Outcome, Sources};
 use super::recorder::{self, Kind};
 use super::site::Site;
 
+/// Which outcomes a call site can have, besides success and panic: the macro knows whether the
+/// body is a future (so it can be dropped unfinished) and asks the body's type whether it returns
+/// a `Result`. Only these outcomes' series are created ahead of use, so `/metrics` holds no
+/// series that can never move; a panic's series appears with the first panic.
+#[derive(Clone, Copy, Debug)]
+pub struct Outcomes {
+    pub(crate) failure: bool,
+    pub(crate) cancelled: bool,
+}
+
+impl Outcomes {
+    /// A synchronous body: never cancelled.
+    #[inline(always)]
+    pub const fn sync(fallible: bool) -> Outcomes {
+        Outcomes {
+            failure: fallible,
+            cancelled: false,
+        }
+    }
+
+    /// A future: cancelled when dropped unfinished.
+    #[inline(always)]
+    pub const fn future(fallible: bool) -> Outcomes {
+        Outcomes {
+            failure: fallible,
+            cancelled: true,
+        }
+    }
+}
+
 /// Where a call's metrics go, decided when it starts.
 enum Sink {
     /// No recorder: nothing to record, and no clock to read for it.
@@ -32,11 +62,13 @@ enum Sink {
 
 impl Sink {
     #[inline(always)]
-    fn open(site: &'static Site) -> Sink {
+    fn open(site: &'static Site, outcomes: Outcomes) -> Sink {
         metrics::with_recorder(|recorder| match recorder::kind_of(recorder) {
             Kind::Noop => Sink::Off,
             Kind::Global => {
-                let handles = site.global.get_or_init(|| Handles::resolve(recorder, site));
+                let handles = site
+                    .global
+                    .get_or_init(|| Handles::resolve(recorder, site, outcomes));
                 handles.in_flight.increment(1.0);
                 Sink::Global(handles)
             }
@@ -60,7 +92,7 @@ impl Sink {
         match self {
             Sink::Off => return,
             Sink::Global(handles) => {
-                handles.duration(outcome).record(seconds);
+                handles.duration(site, outcome).record(seconds);
                 handles.in_flight.decrement(1.0);
             }
             Sink::Local(gauge) => {
@@ -95,8 +127,8 @@ impl Call {
     /// Starts a call: increments the in-flight gauge and reads the clock (the TSC, through
     /// `quanta`: a third of `std::time::Instant`'s cost here), unless nothing listens.
     #[inline(always)]
-    pub fn start(site: &'static Site, span: Span) -> Call {
-        let sink = Sink::open(site);
+    pub fn start(site: &'static Site, span: Span, outcomes: Outcomes) -> Call {
+        let sink = Sink::open(site, outcomes);
         let timed = !matches!(sink, Sink::Off) || LevelFilter::current() != LevelFilter::OFF;
         Call {
             site,
@@ -194,12 +226,15 @@ impl Call {
                     seconds,
                     Some(error.error_type),
                 );
-                self.failed(FailureFields {
-                    error: Some(&error.message),
-                    error_type: error.error_type,
-                    sources: error.cause.map(Sources),
-                    duration_ms: millis,
-                });
+                self.failed(
+                    self.site.failure_level.unwrap_or(error.level),
+                    FailureFields {
+                        error: Some(&error.message),
+                        error_type: error.error_type,
+                        sources: error.cause.map(Sources),
+                        duration_ms: millis,
+                    },
+                );
             }
         }
     }
@@ -219,28 +254,35 @@ impl Call {
                         .map(|message| message as &dyn Display)
                 })
         });
-        self.failed(FailureFields {
-            error: message,
-            error_type: "panic",
-            sources: None,
-            duration_ms: millis,
-        });
+        self.failed(
+            tracing::Level::ERROR,
+            FailureFields {
+                error: message,
+                error_type: "panic",
+                sources: None,
+                duration_ms: millis,
+            },
+        );
     }
 
-    /// The span's error status and the failure event.
-    fn failed(&self, failure: FailureFields<'_>) {
+    /// `error.type` on the span, its error status when the failure is at ERROR (an expected
+    /// failure below it leaves the status unset), and the failure event at `level`.
+    fn failed(&self, level: tracing::Level, failure: FailureFields<'_>) {
         if !self.span.is_disabled() {
             self.span.record("error.type", failure.error_type);
-            match failure.error {
-                Some(error) => self.span.record("otel.status_description", display(error)),
-                None => self
-                    .span
-                    .record("otel.status_description", failure.error_type),
-            };
+            if level == tracing::Level::ERROR {
+                match failure.error {
+                    Some(error) => self.span.record("otel.status_description", display(error)),
+                    None => self
+                        .span
+                        .record("otel.status_description", failure.error_type),
+                };
+            }
         }
         let events = &self.site.events;
-        if events::enabled(events.failure) {
-            events::failure(events.failure, events.failure_message, &self.span, failure);
+        let callsite = events.failure_at(level);
+        if events::enabled(callsite) {
+            events::failure(callsite, events.failure_message, &self.span, failure);
         }
     }
 

@@ -1,58 +1,83 @@
 //! The `macro_rules!` macros expansions invoke: they build a call site's statics and span where
 //! `module_path!()`, `file!()` and `line!()` name the user's code.
 
-/// A call site's [`Site`](crate::__private::Site): the three end events' callsites and metadata
-/// (target: the caller's module), the operation's name and constant labels.
+/// A call site's [`Site`](crate::__private::Site): its end events' callsites and metadata
+/// (target: the caller's module; one failure callsite per level, since a failure is logged at
+/// its error's level), the operation's name, the attribute's failure level and constant labels.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __tripod_site {
-    (name: $name:literal, level: $level:ident, labels: [$(($key:literal, $value:literal)),*]) => {{
+    (
+        name: $name:literal, level: $level:ident, failure_level: [$($failure_level:ident)?],
+        labels: [$(($key:literal, $value:literal)),*]
+    ) => {
+        $crate::__private::Site::new(
+            $name,
+            &[$(($key, $value)),*],
+            $crate::__private::EndEvents {
+                success: $crate::__tripod_event_callsite!($level, SUCCESS_FIELDS),
+                success_message: ::core::concat!($name, ".success"),
+                failure: [
+                    $crate::__tripod_event_callsite!(ERROR, FAILURE_FIELDS),
+                    $crate::__tripod_event_callsite!(WARN, FAILURE_FIELDS),
+                    $crate::__tripod_event_callsite!(INFO, FAILURE_FIELDS),
+                    $crate::__tripod_event_callsite!(DEBUG, FAILURE_FIELDS),
+                    $crate::__tripod_event_callsite!(TRACE, FAILURE_FIELDS),
+                ],
+                failure_message: ::core::concat!($name, ".failure"),
+                cancelled: $crate::__tripod_event_callsite!(WARN, CANCELLED_FIELDS),
+                cancelled_message: ::core::concat!($name, ".cancelled"),
+            },
+            $crate::__tripod_level_option!($($failure_level)?),
+        )
+    };
+}
+
+/// `Some(Level::X)` for a level's name, `None` for nothing.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tripod_level_option {
+    () => {
+        ::core::option::Option::None
+    };
+    ($level:ident) => {
+        ::core::option::Option::Some($crate::__private::Level::$level)
+    };
+}
+
+/// One end event's callsite at `$level`, with `EndEvents::$fields` as its fields; its metadata
+/// names the caller's file, line and module.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tripod_event_callsite {
+    ($level:ident, $fields:ident) => {{
         use $crate::__private::{DefaultCallsite, FieldSet, Identifier, Kind, Level, Metadata};
-        static SUCCESS: DefaultCallsite = DefaultCallsite::new(&SUCCESS_META);
-        static SUCCESS_META: Metadata<'static> = Metadata::new(
+        static CALLSITE: DefaultCallsite = DefaultCallsite::new(&META);
+        static META: Metadata<'static> = Metadata::new(
             ::core::concat!("event ", ::core::file!(), ":", ::core::line!()),
             ::core::module_path!(),
             Level::$level,
             ::core::option::Option::Some(::core::file!()),
             ::core::option::Option::Some(::core::line!()),
             ::core::option::Option::Some(::core::module_path!()),
-            FieldSet::new($crate::__private::EndEvents::SUCCESS_FIELDS, Identifier(&SUCCESS)),
+            FieldSet::new($crate::__private::EndEvents::$fields, Identifier(&CALLSITE)),
             Kind::EVENT,
         );
-        static FAILURE: DefaultCallsite = DefaultCallsite::new(&FAILURE_META);
-        static FAILURE_META: Metadata<'static> = Metadata::new(
-            ::core::concat!("event ", ::core::file!(), ":", ::core::line!()),
-            ::core::module_path!(),
-            Level::ERROR,
-            ::core::option::Option::Some(::core::file!()),
-            ::core::option::Option::Some(::core::line!()),
-            ::core::option::Option::Some(::core::module_path!()),
-            FieldSet::new($crate::__private::EndEvents::FAILURE_FIELDS, Identifier(&FAILURE)),
-            Kind::EVENT,
-        );
-        static CANCELLED: DefaultCallsite = DefaultCallsite::new(&CANCELLED_META);
-        static CANCELLED_META: Metadata<'static> = Metadata::new(
-            ::core::concat!("event ", ::core::file!(), ":", ::core::line!()),
-            ::core::module_path!(),
-            Level::WARN,
-            ::core::option::Option::Some(::core::file!()),
-            ::core::option::Option::Some(::core::line!()),
-            ::core::option::Option::Some(::core::module_path!()),
-            FieldSet::new($crate::__private::EndEvents::CANCELLED_FIELDS, Identifier(&CANCELLED)),
-            Kind::EVENT,
-        );
-        $crate::__private::Site::new(
-            $name,
-            &[$(($key, $value)),*],
-            $crate::__private::EndEvents {
-                success: &SUCCESS,
-                success_message: ::core::concat!($name, ".success"),
-                failure: &FAILURE,
-                failure_message: ::core::concat!($name, ".failure"),
-                cancelled: &CANCELLED,
-                cancelled_message: ::core::concat!($name, ".cancelled"),
-            },
-        )
+        &CALLSITE
+    }};
+}
+
+/// Whether an observed body (`&closure` or `&future`) can fail: `true` when it returns a
+/// `Result` (under any alias), by autoref specialization at the call site, so it is decided at
+/// compile time.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tripod_fallible {
+    ($body:expr) => {{
+        use $crate::__private::probe::Probe;
+        #[allow(unused_imports)]
+        use $crate::__private::probe::{FallibleFn as _, FallibleFuture as _, Infallible as _};
+        (&Probe($body)).__tripod_fallible()
     }};
 }
 
@@ -117,13 +142,14 @@ macro_rules! __tripod_classify {
         use $crate::__private::probe::{
             AnyValue as _, CauseViaBoxedError as _, CauseViaError as _,
             CauseViaSendSyncBoxedError as _, LabelViaErrorType as _, LabelViaName as _,
-            MessageViaDebug as _, MessageViaDisplay as _, NoCause as _, NoMessage as _,
-            ResultValue as _,
+            LevelDefault as _, LevelViaErrorType as _, MessageViaDebug as _,
+            MessageViaDisplay as _, NoCause as _, NoMessage as _, ResultValue as _,
         };
         match (&Probe($result)).__tripod_err() {
             ::core::option::Option::Some(error) => {
                 $crate::__private::Outcome::failure($crate::__private::ErrorView {
                     error_type: (&Probe(error)).__tripod_label(),
+                    level: (&Probe(error)).__tripod_level(),
                     message: (&&Probe(error)).__tripod_message(),
                     cause: (&&&Probe(error)).__tripod_cause(),
                 })

@@ -1,9 +1,10 @@
 //! The three metrics of the contract: names, keys, descriptions and resolved handles.
 
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 use metrics::{Counter, Gauge, Histogram, Key, Label, Recorder, SharedString, Unit};
 
+use super::call::Outcomes;
 use super::site::Site;
 
 use crate::metric_names::{
@@ -23,8 +24,6 @@ pub(crate) enum OutcomeLabel {
 }
 
 impl OutcomeLabel {
-    const ALL: [OutcomeLabel; 4] = [Self::Success, Self::Failure, Self::Panic, Self::Cancelled];
-
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Success => "success",
@@ -35,25 +34,41 @@ impl OutcomeLabel {
     }
 }
 
-/// A site's handles in one recorder: what a call touches without any lookup.
+/// A site's handles in the global recorder: what a call touches without any lookup.
 pub(crate) struct Handles {
     pub(crate) in_flight: Gauge,
-    duration: [Histogram; 4],
+    /// Per outcome; those the site can have are registered up front (so they read 0 until used),
+    /// the others (a panic, or an outcome the site was not expected to have) on first use.
+    duration: [OnceLock<Histogram>; 4],
 }
 
 impl Handles {
-    /// Registers (or looks up) the site's series in `recorder`.
-    pub(crate) fn resolve(recorder: &dyn Recorder, site: &Site) -> Self {
+    /// Registers (or looks up) the site's series in `recorder`: in-flight, and the duration of
+    /// success and of the `outcomes` the site can have.
+    pub(crate) fn resolve(recorder: &dyn Recorder, site: &Site, outcomes: Outcomes) -> Self {
         static DESCRIBED: Once = Once::new();
         DESCRIBED.call_once(|| describe(recorder));
-        Handles {
+        let handles = Handles {
             in_flight: in_flight(recorder, site),
-            duration: OutcomeLabel::ALL.map(|outcome| duration(recorder, site, outcome)),
+            duration: Default::default(),
+        };
+        let expected = [
+            (OutcomeLabel::Success, true),
+            (OutcomeLabel::Failure, outcomes.failure),
+            (OutcomeLabel::Cancelled, outcomes.cancelled),
+        ];
+        for (outcome, expected) in expected {
+            if expected {
+                let _ = handles.duration[outcome as usize].set(duration(recorder, site, outcome));
+            }
         }
+        handles
     }
 
-    pub(crate) fn duration(&self, outcome: OutcomeLabel) -> &Histogram {
-        &self.duration[outcome as usize]
+    /// The duration histogram of `outcome`, registered in the global recorder on first use.
+    pub(crate) fn duration(&self, site: &Site, outcome: OutcomeLabel) -> &Histogram {
+        self.duration[outcome as usize]
+            .get_or_init(|| metrics::with_recorder(|recorder| duration(recorder, site, outcome)))
     }
 }
 

@@ -16,7 +16,7 @@ pub mod probe;
 pub(crate) mod recorder;
 mod site;
 
-pub use call::{Call, Observed};
+pub use call::{Call, Observed, Outcomes};
 pub use names::fn_path;
 pub use outcome::{ErrorView, Outcome};
 pub use site::{EndEvents, Site};
@@ -27,7 +27,18 @@ pub use tracing_core::callsite::{DefaultCallsite, Identifier};
 pub use tracing_core::field::FieldSet;
 pub use tracing_core::metadata::{Kind, Metadata};
 
-pub use crate::{__tripod_classify as classify, __tripod_site as site, __tripod_span as span};
+pub use crate::{
+    __tripod_classify as classify, __tripod_fallible as fallible, __tripod_site as site,
+    __tripod_span as span,
+};
+
+/// Returns `body` unchanged, typed as a `FnOnce`: a closure bound to a `let` would otherwise
+/// have its kind inferred from its body alone (`FnMut` for one returning `&mut self`, which then
+/// cannot escape), where passing it on as a `FnOnce` is what the expansion does with it.
+#[inline(always)]
+pub fn once<R, F: FnOnce() -> R>(body: F) -> F {
+    body
+}
 
 /// Calibrates the clock calls are timed with (about a millisecond, once per process), so the
 /// first observed call does not pay for it. `tripod::init()` calls it.

@@ -36,6 +36,9 @@ impl<'a> Outcome<'a> {
 pub struct ErrorView<'a> {
     /// `error.type`: low cardinality, never the message.
     pub error_type: &'static str,
+    /// The level of the failure event ([`ErrorType::failure_level`](crate::ErrorType::failure_level),
+    /// else ERROR), unless the attribute overrides it.
+    pub level: tracing::Level,
     /// `error`.
     pub message: Message<'a>,
     /// The error as `dyn Error`, whose `source()` chain gives `error.sources`.

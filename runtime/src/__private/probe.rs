@@ -4,15 +4,21 @@
 //!
 //! Levels, most specific first (the receiver written in `classify!` in brackets):
 //! - result `(&Probe(r))`: `Result<T, E>` gives `Some(&e)` on `Err`; anything else `None`;
-//! - label `(&Probe(e))`: [`ErrorType`]; else the type's short name;
+//! - label and level `(&Probe(e))`: [`ErrorType`]; else the type's short name and ERROR;
 //! - message `(&&Probe(e))`: `Display`; else `Debug`; else none;
 //! - cause `(&&&Probe(e))`: `Error + 'static`; else `Deref<Target = dyn Error + Send + Sync>`
 //!   (`anyhow::Error`, `Box<dyn Error + Send + Sync>`); else `Deref<Target = dyn Error>`; else none.
+//!
+//! And, before the call, whether its body can fail at all, from the body's type
+//! (`(&Probe(&body))`): a closure returning a `Result`, or a future whose output is one.
 
-use std::convert::Infallible;
+use std::convert::Infallible as Never;
 use std::error::Error;
 use std::fmt::{Debug, Display};
+use std::future::Future;
 use std::ops::Deref;
+
+use tracing::Level;
 
 use super::names::short_type_name;
 use super::outcome::Message;
@@ -34,11 +40,11 @@ impl<'a, T, E> ResultValue<'a, E> for Probe<'a, Result<T, E>> {
 
 /// Any other value: never a failure.
 pub trait AnyValue {
-    fn __tripod_err(&self) -> Option<&'static Infallible>;
+    fn __tripod_err(&self) -> Option<&'static Never>;
 }
 impl<T: ?Sized> AnyValue for &Probe<'_, T> {
     #[inline]
-    fn __tripod_err(&self) -> Option<&'static Infallible> {
+    fn __tripod_err(&self) -> Option<&'static Never> {
         None
     }
 }
@@ -58,6 +64,63 @@ pub trait LabelViaName {
 impl<E: ?Sized> LabelViaName for &Probe<'_, E> {
     fn __tripod_label(&self) -> &'static str {
         short_type_name::<E>()
+    }
+}
+
+pub trait LevelViaErrorType {
+    fn __tripod_level(&self) -> Level;
+}
+impl<E: ErrorType + ?Sized> LevelViaErrorType for Probe<'_, E> {
+    fn __tripod_level(&self) -> Level {
+        self.0.failure_level()
+    }
+}
+
+pub trait LevelDefault {
+    fn __tripod_level(&self) -> Level;
+}
+impl<E: ?Sized> LevelDefault for &Probe<'_, E> {
+    fn __tripod_level(&self) -> Level {
+        Level::ERROR
+    }
+}
+
+/// A synchronous body returning a `Result`: it can fail.
+pub trait FallibleFn<T, E> {
+    fn __tripod_fallible(&self) -> bool;
+}
+impl<F, T, E> FallibleFn<T, E> for Probe<'_, F>
+where
+    F: FnOnce() -> Result<T, E>,
+{
+    #[inline(always)]
+    fn __tripod_fallible(&self) -> bool {
+        true
+    }
+}
+
+/// An async body whose output is a `Result`: it can fail.
+pub trait FallibleFuture<T, E> {
+    fn __tripod_fallible(&self) -> bool;
+}
+impl<F, T, E> FallibleFuture<T, E> for Probe<'_, F>
+where
+    F: Future<Output = Result<T, E>>,
+{
+    #[inline(always)]
+    fn __tripod_fallible(&self) -> bool {
+        true
+    }
+}
+
+/// Any other body: it cannot fail (it can still panic).
+pub trait Infallible {
+    fn __tripod_fallible(&self) -> bool;
+}
+impl<F: ?Sized> Infallible for &Probe<'_, F> {
+    #[inline(always)]
+    fn __tripod_fallible(&self) -> bool {
+        false
     }
 }
 
