@@ -278,8 +278,7 @@ impl Builder {
     }
 
     /// Builds everything and installs it globally: the subscriber as `tracing`'s default, the
-    /// recorder as `metrics`' global recorder, the W3C trace-context propagator as
-    /// OpenTelemetry's.
+    /// recorder as `metrics`' global recorder.
     ///
     /// # Errors
     ///
@@ -303,10 +302,6 @@ impl Builder {
         }
         tracing::dispatcher::set_global_default(telemetry.dispatch.clone())
             .map_err(|_| InitError::AlreadyInitialized("tracing subscriber"))?;
-        #[cfg(feature = "otlp")]
-        opentelemetry::global::set_text_map_propagator(
-            opentelemetry_sdk::propagation::TraceContextPropagator::new(),
-        );
         Ok(telemetry)
     }
 
@@ -397,12 +392,15 @@ impl Builder {
                     if let Some(timeout) = env.otlp_timeout {
                         queue.export_timeout = timeout;
                     }
-                    let resource = resource(
-                        env.service_name.clone().or(self.service_name.clone()),
+                    let service_name = env.service_name.clone().or(self.service_name.clone());
+                    let exporting = crate::otlp::start(
+                        endpoint.clone(),
+                        protocol,
+                        service_name.as_deref(),
                         &env.resource_attributes,
-                    );
-                    let exporting = crate::otlp::start(endpoint.clone(), protocol, resource, queue)
-                        .map_err(|reason| InitError::Exporter { endpoint, reason })?;
+                        queue,
+                    )
+                    .map_err(|reason| InitError::Exporter { endpoint, reason })?;
                     let layer = filtered(
                         crate::otlp::OtlpLayer::new(exporting.queue.clone()),
                         filters.trace()?,
@@ -552,28 +550,4 @@ impl Write for OutputWriter {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-/// `service.name` and the resource attributes, over the SDK's defaults (`telemetry.sdk.*`).
-#[cfg(feature = "otlp")]
-fn resource(
-    service_name: Option<String>,
-    attributes: &[(String, String)],
-) -> opentelemetry_sdk::Resource {
-    let mut builder = opentelemetry_sdk::Resource::builder_empty()
-        .with_detector(Box::new(
-            opentelemetry_sdk::resource::SdkProvidedResourceDetector,
-        ))
-        .with_detector(Box::new(
-            opentelemetry_sdk::resource::TelemetryResourceDetector,
-        ))
-        .with_attributes(
-            attributes
-                .iter()
-                .map(|(key, value)| opentelemetry::KeyValue::new(key.clone(), value.clone())),
-        );
-    if let Some(name) = service_name {
-        builder = builder.with_service_name(name);
-    }
-    builder.build()
 }

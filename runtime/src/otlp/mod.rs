@@ -1,17 +1,17 @@
 //! OTLP trace export: a lean bridge from `tracing` spans to compact span records, a bounded
-//! queue, a thread that turns them into the OpenTelemetry SDK's `SpanData`, and
-//! `opentelemetry-otlp`'s HTTP/protobuf or gRPC exporter.
+//! queue, and a thread that encodes batches straight into OTLP protobuf and sends them over
+//! HTTP/protobuf or gRPC with hyper's client.
 
 mod bridge;
 mod endpoint;
 mod pipeline;
+mod proto;
 mod record;
+mod request;
+mod transport;
 
 use std::sync::Arc;
 use std::time::Duration;
-
-use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::trace::SpanExporter as _;
 
 pub(crate) use bridge::OtlpLayer;
 pub use endpoint::Protocol;
@@ -26,35 +26,19 @@ pub(crate) struct Exporting {
     pub(crate) protocol: Protocol,
 }
 
-/// Starts exporting to `endpoint` (already resolved: for HTTP, the full `/v1/traces` URL).
+/// Starts exporting to `endpoint` (already resolved: for HTTP, the full `/v1/traces` URL) as
+/// the service `service_name` with the resource `attributes`.
 pub(crate) fn start(
     endpoint: String,
     protocol: Protocol,
-    resource: Resource,
+    service_name: Option<&str>,
+    attributes: &[(String, String)],
     config: QueueConfig,
 ) -> Result<Exporting, String> {
     let queue = Queue::new(config);
-    let timeout = config.export_timeout;
-    let target = endpoint.clone();
-    pipeline::start(queue.clone(), move || {
-        use opentelemetry_otlp::WithExportConfig as _;
-        let builder = opentelemetry_otlp::SpanExporter::builder();
-        let built = match protocol {
-            Protocol::HttpProtobuf => builder
-                .with_http()
-                .with_endpoint(target)
-                .with_timeout(timeout)
-                .build(),
-            Protocol::Grpc => builder
-                .with_tonic()
-                .with_endpoint(target)
-                .with_timeout(timeout)
-                .build(),
-        };
-        let mut exporter = built.map_err(|error| error.to_string())?;
-        exporter.set_resource(&resource);
-        Ok(exporter)
-    })?;
+    let transport = transport::Transport::new(&endpoint, protocol, config.export_timeout)?;
+    let preamble = request::Preamble::new(service_name, attributes);
+    pipeline::start(queue.clone(), preamble, transport)?;
     Ok(Exporting {
         queue,
         endpoint,

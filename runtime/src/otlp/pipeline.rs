@@ -1,9 +1,9 @@
-//! The export pipeline: a bounded queue that never blocks the caller, and one thread that sends
-//! batches to the collector.
+//! The export pipeline: a bounded queue that never blocks the caller, and one thread that encodes
+//! batches straight into OTLP request bodies and sends them to the collector.
 //!
 //! A full queue drops the span and counts it (`tripod_spans_dropped_total`). The export thread
-//! runs a small Tokio runtime of its own (gRPC and the HTTP client need one), so the application
-//! needs none. Every export is bounded by a timeout, and so are flush and shutdown: a collector
+//! runs a small Tokio runtime of its own (hyper's client needs one), so the application needs
+//! none. Every export is bounded by a timeout, and so are flush and shutdown: a collector
 //! that is down or never answers costs dropped spans, never a blocked or failed application.
 //! After a failed export the thread waits (1 s, doubling up to 30 s) before the next, so such a
 //! collector costs no busy loop either; the spans that arrive meanwhile fill the queue and are
@@ -14,10 +14,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use opentelemetry::InstrumentationScope;
-use opentelemetry_sdk::trace::SpanExporter;
-
 use super::record::SpanRecord;
+use super::request::Preamble;
+use super::transport::Transport;
 use crate::metric_names::SPANS_DROPPED;
 
 /// Queue and batch sizes, per the OpenTelemetry batch span processor defaults.
@@ -188,71 +187,43 @@ impl Queue {
     }
 }
 
-/// Starts the export thread. `make_exporter` runs on it, inside its Tokio runtime (gRPC needs
-/// one to connect); its error is returned here.
-pub(crate) fn start<E, F>(queue: Arc<Queue>, make_exporter: F) -> Result<(), String>
-where
-    E: SpanExporter + 'static,
-    F: FnOnce() -> Result<E, String> + Send + 'static,
-{
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+/// Starts the export thread, sending through `transport` requests that begin with `preamble`.
+pub(crate) fn start(
+    queue: Arc<Queue>,
+    preamble: Preamble,
+    transport: Transport,
+) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start the export runtime: {error}"))?;
     std::thread::Builder::new()
         .name("tripod-otlp-export".into())
         .spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => runtime,
-                Err(error) => {
-                    let _ = ready_tx.send(Err(format!("cannot start the export runtime: {error}")));
-                    return;
-                }
-            };
-            let exporter = {
-                let _entered = runtime.enter();
-                make_exporter()
-            };
-            let exporter = match exporter {
-                Ok(exporter) => {
-                    let _ = ready_tx.send(Ok(()));
-                    exporter
-                }
-                Err(error) => {
-                    let _ = ready_tx.send(Err(error));
-                    queue.mark(u64::MAX, true);
-                    return;
-                }
-            };
-            export_loop(&queue, &runtime, &exporter);
-            let _ = exporter.shutdown_with_timeout(Duration::from_secs(1));
+            export_loop(&queue, &runtime, &preamble, &transport);
             queue.mark(u64::MAX, true);
         })
         .map_err(|error| format!("cannot start the export thread: {error}"))?;
-    ready_rx
-        .recv()
-        .unwrap_or_else(|_| Err("the export thread stopped while starting".into()))
+    Ok(())
 }
 
-fn export_loop<E: SpanExporter>(queue: &Queue, runtime: &tokio::runtime::Runtime, exporter: &E) {
-    let timeout = queue.config.export_timeout;
-    let scope = InstrumentationScope::builder("tripod")
-        .with_version(env!("CARGO_PKG_VERSION"))
-        .build();
+fn export_loop(
+    queue: &Queue,
+    runtime: &tokio::runtime::Runtime,
+    preamble: &Preamble,
+    transport: &Transport,
+) {
     let mut backoff = Backoff::default();
     loop {
         let (batch, flushed, stop) = queue.next_batch(backoff.until);
         if !batch.is_empty() {
-            // Built here, off the application's threads, and only for spans that were queued.
-            let batch = batch
-                .into_iter()
-                .map(|span| span.into_span_data(&scope))
-                .collect();
+            // Encoded here, off the application's threads, and only for spans that were queued.
+            let body = preamble.encode(&batch);
+            drop(batch);
             // Failures are the collector's: the batch is dropped, the application goes on, and
             // the next attempt waits, so a collector that is down costs no busy export loop.
-            let exported = runtime
-                .block_on(async { tokio::time::timeout(timeout, exporter.export(batch)).await });
-            backoff.after(matches!(exported, Ok(Ok(()))));
+            let exported = runtime.block_on(transport.send(body));
+            backoff.after(exported.is_ok());
         }
         queue.mark(flushed, false);
         metrics::counter!(SPANS_DROPPED).absolute(queue.dropped());

@@ -1,18 +1,24 @@
 //! A span as the bridge records it on the application's thread: compact, every string copied into
-//! one buffer, keys borrowed from the callsites. The export thread turns it into the SDK's
-//! `SpanData`, so the `KeyValue`s, event vectors and owned strings OTLP needs are allocated
-//! there, off the caller's path, and only for spans that made it into the queue.
+//! one buffer, keys borrowed from the callsites. The export thread encodes it straight into the
+//! OTLP request body ([`SpanRecord::encode`]), off the caller's path, and only for spans that
+//! made it into the queue.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use opentelemetry::trace::{self as otel, SpanKind, Status, TraceFlags, TraceState};
-use opentelemetry::{InstrumentationScope, Key, KeyValue, Value};
-use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
-
+use super::proto::{ProtoWriter, field, span_flags};
 use crate::trace::SpanIds;
+
+/// OTLP's `SpanKind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SpanKind {
+    Internal = 1,
+    Server = 2,
+    Client = 3,
+    Producer = 4,
+    Consumer = 5,
+}
 
 /// Text: borrowed from a callsite, or a range of the record's buffer.
 #[derive(Clone, Debug)]
@@ -184,75 +190,83 @@ impl SpanRecord {
         });
     }
 
-    /// The SDK's span, as the OTLP exporter takes it.
-    pub(crate) fn into_span_data(self, scope: &InstrumentationScope) -> SpanData {
-        let mut span_attributes = Vec::with_capacity(self.attributes.len());
-        let mut event_attributes: Vec<Vec<KeyValue>> =
-            self.events.iter().map(|_| Vec::new()).collect();
-        for attribute in &self.attributes {
-            let value = match &attribute.value {
-                AttrValue::I64(value) => Value::I64(*value),
-                AttrValue::F64(value) => Value::F64(*value),
-                AttrValue::Bool(value) => Value::Bool(*value),
-                AttrValue::Text(Text::Static(text)) => Value::from(*text),
-                AttrValue::Text(text) => Value::from(self.text(text).to_owned()),
-            };
-            let key_value = KeyValue::new(Key::from_static_str(attribute.key), value);
-            match event_attributes.get_mut(attribute.owner as usize) {
-                Some(list) => list.push(key_value),
-                None => span_attributes.push(key_value),
+    /// Writes the span as an OTLP `Span` message, in the repeated field `field`.
+    pub(crate) fn encode(&self, writer: &mut ProtoWriter, in_field: u32) {
+        let span = writer.open(in_field);
+        writer.bytes(field::SPAN_TRACE_ID, &self.ids.trace_id.0.to_be_bytes());
+        writer.bytes(field::SPAN_SPAN_ID, &self.ids.span_id.0.to_be_bytes());
+        writer.string(field::SPAN_TRACE_STATE, self.trace_state.as_str());
+        if let Some(parent) = self.ids.parent {
+            writer.bytes(field::SPAN_PARENT_SPAN_ID, &parent.0.to_be_bytes());
+        }
+        let mut flags = span_flags::SAMPLED | span_flags::CONTEXT_HAS_IS_REMOTE;
+        if self.ids.parent_is_remote {
+            flags |= span_flags::CONTEXT_IS_REMOTE;
+        }
+        writer.fixed32(field::SPAN_FLAGS, flags);
+        writer.string(field::SPAN_NAME, self.text(&self.name));
+        writer.varint(field::SPAN_KIND, self.kind as u64);
+        writer.fixed64(field::SPAN_START_TIME, unix_nanos(self.start));
+        writer.fixed64(field::SPAN_END_TIME, unix_nanos(self.end));
+        for attribute in self.attributes.iter().filter(|a| a.owner == SPAN) {
+            self.encode_attribute(writer, field::SPAN_ATTRIBUTES, attribute);
+        }
+        for (index, event) in self.events.iter().enumerate() {
+            let message = writer.open(field::SPAN_EVENTS);
+            writer.fixed64(field::EVENT_TIME, unix_nanos(event.time));
+            writer.string(field::EVENT_NAME, self.text(&event.name));
+            for attribute in self.attributes.iter().filter(|a| a.owner == index as u32) {
+                self.encode_attribute(writer, field::EVENT_ATTRIBUTES, attribute);
             }
+            writer.close(message);
         }
-        let mut events = SpanEvents::default();
-        events.events = self
-            .events
-            .iter()
-            .zip(event_attributes)
-            .map(|(event, attributes)| {
-                otel::Event::new(self.owned(&event.name), event.time, attributes, 0)
-            })
-            .collect();
-        let status = match &self.status {
-            StatusRecord::Unset => Status::Unset,
-            StatusRecord::Ok => Status::Ok,
-            StatusRecord::Error(None) => Status::error(""),
-            StatusRecord::Error(Some(text)) => Status::error(self.owned(text)),
+        let (code, message) = match &self.status {
+            StatusRecord::Unset => (0, None),
+            StatusRecord::Ok => (1, None),
+            StatusRecord::Error(message) => (2, message.as_ref()),
         };
-        SpanData {
-            span_context: otel::SpanContext::new(
-                otel::TraceId::from(self.ids.trace_id.0),
-                otel::SpanId::from(self.ids.span_id.0),
-                TraceFlags::SAMPLED,
-                false,
-                self.trace_state
-                    .as_str()
-                    .parse::<TraceState>()
-                    .unwrap_or_default(),
-            ),
-            parent_span_id: self
-                .ids
-                .parent
-                .map_or(otel::SpanId::INVALID, |parent| otel::SpanId::from(parent.0)),
-            parent_span_is_remote: self.ids.parent_is_remote,
-            span_kind: self.kind.clone(),
-            name: self.owned(&self.name),
-            start_time: self.start,
-            end_time: self.end,
-            attributes: span_attributes,
-            dropped_attributes_count: 0,
-            events,
-            links: SpanLinks::default(),
-            status,
-            instrumentation_scope: scope.clone(),
+        if code != 0 {
+            let status = writer.open(field::SPAN_STATUS);
+            if let Some(message) = message {
+                writer.string(field::STATUS_MESSAGE, self.text(message));
+            }
+            writer.varint(field::STATUS_CODE, code);
+            writer.close(status);
         }
+        writer.close(span);
     }
 
-    fn owned(&self, text: &Text) -> Cow<'static, str> {
-        match text {
-            Text::Static(text) => Cow::Borrowed(text),
-            Text::Buffer(_) => Cow::Owned(self.text(text).to_owned()),
+    fn encode_attribute(&self, writer: &mut ProtoWriter, in_field: u32, attribute: &Attribute) {
+        let pair = writer.open(in_field);
+        writer.string(field::KEY_VALUE_KEY, attribute.key);
+        let value = writer.open(field::KEY_VALUE_VALUE);
+        match &attribute.value {
+            // Zero, false and "" are values here, not defaults to leave out.
+            AttrValue::I64(0) | AttrValue::Bool(false) => {
+                let tag = if matches!(attribute.value, AttrValue::I64(_)) {
+                    field::ANY_INT
+                } else {
+                    field::ANY_BOOL
+                };
+                writer.raw(&[(tag << 3) as u8, 0]);
+            }
+            AttrValue::I64(value) => writer.varint(field::ANY_INT, *value as u64),
+            AttrValue::Bool(_) => writer.varint(field::ANY_BOOL, 1),
+            AttrValue::F64(value) if value.to_bits() == 0 => {
+                writer.raw(&[(field::ANY_DOUBLE << 3) as u8 | 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+            }
+            AttrValue::F64(value) => writer.fixed64(field::ANY_DOUBLE, value.to_bits()),
+            AttrValue::Text(text) => writer.bytes(field::ANY_STRING, self.text(text).as_bytes()),
         }
+        writer.close(value);
+        writer.close(pair);
     }
+}
+
+/// Nanoseconds since the Unix epoch.
+fn unix_nanos(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos() as u64)
 }
 
 impl FieldSink for SpanRecord {
@@ -343,6 +357,9 @@ fn unsigned(value: u64, push_text: impl FnOnce(&str) -> Text) -> AttrValue {
 mod tests {
     use super::*;
     use crate::trace::{SpanId, TraceId};
+    use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
+    use opentelemetry_proto::tonic::trace::v1::{Span, span, status};
+    use prost::Message as _;
 
     fn record() -> SpanRecord {
         let ids = SpanIds {
@@ -355,11 +372,26 @@ mod tests {
         SpanRecord::new(ids, "todo.create", 2)
     }
 
+    /// The span as a collector decodes it.
+    fn decoded(span: &SpanRecord) -> Span {
+        let mut writer = ProtoWriter::default();
+        span.encode(&mut writer, 1);
+        Span::decode(&writer.into_bytes()[5..]).expect("a valid Span message")
+    }
+
     fn attribute<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a Value> {
         attributes
             .iter()
-            .find(|kv| kv.key.as_str() == key)
-            .map(|kv| &kv.value)
+            .find(|kv| kv.key == key)
+            .and_then(|kv| kv.value.as_ref()?.value.as_ref())
+    }
+
+    fn pair(key: &str, value: Value) -> KeyValue {
+        KeyValue {
+            key: key.into(),
+            value: Some(AnyValue { value: Some(value) }),
+            ..KeyValue::default()
+        }
     }
 
     #[test]
@@ -369,29 +401,43 @@ mod tests {
         span.field("huge", FieldValue::U64(u64::MAX));
         span.field("score", FieldValue::F64(0.5));
         span.field("done", FieldValue::Bool(false));
+        span.field("zero", FieldValue::I64(0));
         span.field("title", FieldValue::Str("Read paper"));
         span.field("path", FieldValue::Debug(&"a/b"));
         span.field("title", FieldValue::Str("Write paper"));
-        let data = span.into_span_data(&InstrumentationScope::default());
-        let attributes = &data.attributes;
-        assert_eq!(attribute(attributes, "user_id"), Some(&Value::I64(42)));
+        let attributes = decoded(&span).attributes;
         assert_eq!(
-            attribute(attributes, "huge"),
-            Some(&Value::from(u64::MAX.to_string()))
+            attribute(&attributes, "user_id"),
+            Some(&Value::IntValue(42))
         );
-        assert_eq!(attribute(attributes, "score"), Some(&Value::F64(0.5)));
-        assert_eq!(attribute(attributes, "done"), Some(&Value::Bool(false)));
         assert_eq!(
-            attribute(attributes, "title"),
-            Some(&Value::from("Write paper"))
+            attribute(&attributes, "huge"),
+            Some(&Value::StringValue(u64::MAX.to_string()))
         );
-        assert_eq!(attribute(attributes, "path"), Some(&Value::from("\"a/b\"")));
-        assert_eq!(attributes.len(), 6, "{attributes:?}");
+        assert_eq!(
+            attribute(&attributes, "score"),
+            Some(&Value::DoubleValue(0.5))
+        );
+        assert_eq!(
+            attribute(&attributes, "done"),
+            Some(&Value::BoolValue(false))
+        );
+        assert_eq!(attribute(&attributes, "zero"), Some(&Value::IntValue(0)));
+        assert_eq!(
+            attribute(&attributes, "title"),
+            Some(&Value::StringValue("Write paper".into()))
+        );
+        assert_eq!(
+            attribute(&attributes, "path"),
+            Some(&Value::StringValue("\"a/b\"".into()))
+        );
+        assert_eq!(attributes.len(), 7, "{attributes:?}");
     }
 
     #[test]
     fn otel_fields_set_name_kind_and_status_and_are_no_attributes() {
         let mut span = record();
+        span.trace_state = "congo=t61rcWkgMzE".parse().unwrap();
         span.field(
             "otel.name",
             FieldValue::Debug(&format_args!("GET /api/todos")),
@@ -400,14 +446,20 @@ mod tests {
         span.field("otel.status_code", FieldValue::Str("error"));
         span.field("otel.status_description", FieldValue::Str("db down"));
         span.field("otel.status_code", FieldValue::Str("error"));
-        let data = span.into_span_data(&InstrumentationScope::default());
+        let data = decoded(&span);
         assert_eq!(data.name, "GET /api/todos");
-        assert_eq!(data.span_kind, SpanKind::Server);
-        assert_eq!(data.status, Status::error("db down"));
+        assert_eq!(data.kind, span::SpanKind::Server as i32);
+        let status = data.status.unwrap();
+        assert_eq!(
+            (status.code, status.message.as_str()),
+            (status::StatusCode::Error as i32, "db down")
+        );
         assert!(data.attributes.is_empty(), "{:?}", data.attributes);
-        assert_eq!(data.span_context.trace_id(), otel::TraceId::from(7));
-        assert_eq!(data.parent_span_id, otel::SpanId::from(3));
-        assert!(data.parent_span_is_remote);
+        assert_eq!(data.trace_id, 7u128.to_be_bytes());
+        assert_eq!(data.span_id, 9u64.to_be_bytes());
+        assert_eq!(data.parent_span_id, 3u64.to_be_bytes());
+        assert_eq!(data.trace_state, "congo=t61rcWkgMzE");
+        assert_eq!(data.flags, 0x301, "sampled, with a remote parent");
     }
 
     #[test]
@@ -428,11 +480,11 @@ mod tests {
             event.field("rows", FieldValue::U64(3));
         });
         span.end();
-        let data = span.into_span_data(&InstrumentationScope::default());
+        let data = decoded(&span);
         let events: Vec<_> = data
             .events
             .iter()
-            .map(|event| (event.name.to_string(), event.attributes.clone()))
+            .map(|event| (event.name.clone(), event.attributes.clone()))
             .collect();
         assert_eq!(
             events,
@@ -440,15 +492,18 @@ mod tests {
                 ("todo.create.start".to_owned(), vec![]),
                 (
                     "todo.create.success".to_owned(),
-                    vec![KeyValue::new("duration_ms", 1.5)]
+                    vec![pair("duration_ms", Value::DoubleValue(1.5))]
                 ),
                 (
                     "event at src/lib.rs:3".to_owned(),
-                    vec![KeyValue::new("rows", 3_i64)]
+                    vec![pair("rows", Value::IntValue(3))]
                 ),
             ]
         );
-        assert_eq!(data.attributes, vec![KeyValue::new("user_id", 1_i64)]);
-        assert!(data.end_time >= data.start_time);
+        assert_eq!(data.attributes, vec![pair("user_id", Value::IntValue(1))]);
+        assert!(data.end_time_unix_nano >= data.start_time_unix_nano);
+        assert!(data.start_time_unix_nano > 1_700_000_000_000_000_000);
+        assert_eq!(data.kind, span::SpanKind::Internal as i32);
+        assert!(data.status.is_none(), "unset");
     }
 }

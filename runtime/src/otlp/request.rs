@@ -1,0 +1,153 @@
+//! One export request: an `ExportTraceServiceRequest` holding the process's resource (encoded once,
+//! at start-up), tripod's instrumentation scope and a batch of spans, encoded straight into the
+//! body.
+
+use super::proto::{ProtoWriter, field};
+use super::record::SpanRecord;
+
+/// The parts of every request that never change, pre-encoded.
+pub(crate) struct Preamble {
+    /// The `Resource` message's fields.
+    resource: Vec<u8>,
+    /// The `InstrumentationScope` message's fields.
+    scope: Vec<u8>,
+}
+
+impl Preamble {
+    /// The resource: `service.name` (given, else from `attributes`, else `unknown_service`, as
+    /// the OpenTelemetry SDKs do), the other `attributes` (`OTEL_RESOURCE_ATTRIBUTES`), and
+    /// `telemetry.sdk.*` naming tripod.
+    pub(crate) fn new(service_name: Option<&str>, attributes: &[(String, String)]) -> Preamble {
+        let mut resource = ProtoWriter::default();
+        let service_name = service_name
+            .or_else(|| {
+                attributes
+                    .iter()
+                    .find(|(key, _)| key == "service.name")
+                    .map(|(_, value)| value.as_str())
+            })
+            .unwrap_or("unknown_service");
+        resource.key_string(field::RESOURCE_ATTRIBUTES, "service.name", service_name);
+        for (key, value) in attributes
+            .iter()
+            .filter(|(key, _)| key != "service.name" && !key.starts_with("telemetry.sdk."))
+        {
+            resource.key_string(field::RESOURCE_ATTRIBUTES, key, value);
+        }
+        resource.key_string(field::RESOURCE_ATTRIBUTES, "telemetry.sdk.name", "tripod");
+        resource.key_string(field::RESOURCE_ATTRIBUTES, "telemetry.sdk.language", "rust");
+        resource.key_string(
+            field::RESOURCE_ATTRIBUTES,
+            "telemetry.sdk.version",
+            env!("CARGO_PKG_VERSION"),
+        );
+        let mut scope = ProtoWriter::default();
+        scope.string(field::SCOPE_NAME, "tripod");
+        scope.string(field::SCOPE_VERSION, env!("CARGO_PKG_VERSION"));
+        Preamble {
+            resource: resource.into_bytes(),
+            scope: scope.into_bytes(),
+        }
+    }
+
+    /// The request body for `spans`.
+    pub(crate) fn encode(&self, spans: &[SpanRecord]) -> Vec<u8> {
+        let mut writer = ProtoWriter::with_capacity(256 + spans.len() * 512);
+        let resource_spans = writer.open(field::REQUEST_RESOURCE_SPANS);
+        let resource = writer.open(field::RESOURCE_SPANS_RESOURCE);
+        writer.raw(&self.resource);
+        writer.close(resource);
+        let scope_spans = writer.open(field::RESOURCE_SPANS_SCOPE_SPANS);
+        let scope = writer.open(field::SCOPE_SPANS_SCOPE);
+        writer.raw(&self.scope);
+        writer.close(scope);
+        for span in spans {
+            span.encode(&mut writer, field::SCOPE_SPANS_SPANS);
+        }
+        writer.close(scope_spans);
+        writer.close(resource_spans);
+        writer.into_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{SpanId, SpanIds, TraceId};
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use opentelemetry_proto::tonic::common::v1::any_value::Value;
+    use prost::Message as _;
+
+    fn span(id: u64) -> SpanRecord {
+        let ids = SpanIds {
+            trace_id: TraceId(1),
+            span_id: SpanId(id),
+            parent: None,
+            parent_is_remote: false,
+            sampled: true,
+        };
+        SpanRecord::new(ids, "todo.create", 0)
+    }
+
+    #[test]
+    fn a_request_decodes_with_its_resource_scope_and_every_span() {
+        let preamble = Preamble::new(
+            Some("todo-app"),
+            &[
+                ("deployment.environment".into(), "test".into()),
+                ("service.name".into(), "ignored".into()),
+            ],
+        );
+        let body = preamble.encode(&[span(1), span(2), span(3)]);
+        let request = ExportTraceServiceRequest::decode(body.as_slice()).unwrap();
+        assert_eq!(request.resource_spans.len(), 1);
+        let resource_spans = &request.resource_spans[0];
+        let attributes: Vec<(String, String)> = resource_spans
+            .resource
+            .as_ref()
+            .unwrap()
+            .attributes
+            .iter()
+            .map(|kv| {
+                let Some(Value::StringValue(value)) =
+                    kv.value.as_ref().and_then(|v| v.value.clone())
+                else {
+                    panic!("a string: {kv:?}")
+                };
+                (kv.key.clone(), value)
+            })
+            .collect();
+        assert_eq!(attributes[0], ("service.name".into(), "todo-app".into()));
+        assert!(attributes.contains(&("deployment.environment".into(), "test".into())));
+        assert!(attributes.contains(&("telemetry.sdk.name".into(), "tripod".into())));
+        assert_eq!(
+            attributes
+                .iter()
+                .filter(|(key, _)| key == "service.name")
+                .count(),
+            1
+        );
+        let scope_spans = &resource_spans.scope_spans[0];
+        assert_eq!(scope_spans.scope.as_ref().unwrap().name, "tripod");
+        let ids: Vec<Vec<u8>> = scope_spans
+            .spans
+            .iter()
+            .map(|s| s.span_id.clone())
+            .collect();
+        assert_eq!(
+            ids,
+            [1u64, 2, 3].map(|id| id.to_be_bytes().to_vec()).to_vec()
+        );
+    }
+
+    #[test]
+    fn without_a_name_the_service_is_unknown_service() {
+        let body = Preamble::new(None, &[]).encode(&[]);
+        let request = ExportTraceServiceRequest::decode(body.as_slice()).unwrap();
+        let resource = request.resource_spans[0].resource.as_ref().unwrap();
+        assert_eq!(
+            resource.attributes[0].value.as_ref().unwrap().value,
+            Some(Value::StringValue("unknown_service".into()))
+        );
+    }
+}
