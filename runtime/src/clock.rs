@@ -1,30 +1,65 @@
-//! Wall-clock time from the TSC: `SystemTime` at calibration plus the `quanta` clock's progress
-//! since. Reading it costs a few nanoseconds instead of a `clock_gettime` call (~25 ns on a VM);
-//! it can drift from the system clock by a few ppm, and does not follow clock adjustments made
-//! after the first call (an NTP step moves log timestamps and span times only at restart).
+//! Wall-clock time from the TSC: the system time at the thread's last anchoring plus the `quanta`
+//! clock's progress since. Reading it costs a few nanoseconds instead of a `clock_gettime` call
+//! (~25 ns on a VM). Each thread re-anchors to the system clock once a second, so timestamps
+//! follow NTP adjustments (a step moves them within a second) and never drift from other
+//! services' by more than the TSC's few ppm over that second.
 
-use std::sync::OnceLock;
+use std::cell::Cell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// How long a thread's anchor is used before the system clock is read again.
+const REANCHOR_EVERY: Duration = Duration::from_secs(1);
+
+#[derive(Clone, Copy)]
 struct Anchor {
     system: Duration,
     instant: quanta::Instant,
 }
 
-fn anchor() -> &'static Anchor {
-    static ANCHOR: OnceLock<Anchor> = OnceLock::new();
-    ANCHOR.get_or_init(|| Anchor {
-        instant: quanta::Instant::now(),
-        system: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default(),
-    })
+thread_local! {
+    static ANCHOR: Cell<Option<Anchor>> = const { Cell::new(None) };
 }
 
 /// The time since the Unix epoch.
 pub(crate) fn since_epoch() -> Duration {
-    let anchor = anchor();
-    anchor.system + quanta::Instant::now().duration_since(anchor.instant)
+    let now = quanta::Instant::now();
+    ANCHOR
+        .try_with(|cell| {
+            let mut anchor = cell.get();
+            let time = read(&mut anchor, now, system_time);
+            cell.set(anchor);
+            time
+        })
+        // A thread being torn down: the system clock itself.
+        .unwrap_or_else(|_| system_time())
+}
+
+/// The time at `now` from `anchor`, anchoring it again to `system()` when it is missing or older
+/// than [`REANCHOR_EVERY`].
+fn read(
+    anchor: &mut Option<Anchor>,
+    now: quanta::Instant,
+    system: impl FnOnce() -> Duration,
+) -> Duration {
+    match *anchor {
+        Some(held) if now.duration_since(held.instant) < REANCHOR_EVERY => {
+            held.system + now.duration_since(held.instant)
+        }
+        _ => {
+            let fresh = Anchor {
+                system: system(),
+                instant: now,
+            };
+            *anchor = Some(fresh);
+            fresh.system
+        }
+    }
+}
+
+fn system_time() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
 }
 
 /// The current time as a `SystemTime`.
@@ -35,11 +70,32 @@ pub(crate) fn now() -> SystemTime {
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, SystemTime};
+
+    fn apart(a: SystemTime, b: SystemTime) -> Duration {
+        a.duration_since(b).unwrap_or_else(|e| e.duration())
+    }
+
     #[test]
     fn the_fast_clock_reads_the_system_time() {
-        let fast = super::now();
-        let system = std::time::SystemTime::now();
-        let apart = system.duration_since(fast).unwrap_or_else(|e| e.duration());
-        assert!(apart < std::time::Duration::from_secs(1), "{apart:?}");
+        assert!(apart(SystemTime::now(), super::now()) < Duration::from_millis(50));
+    }
+
+    #[test]
+    fn within_a_second_the_tsc_advances_the_anchor_then_the_system_clock_is_read_again() {
+        let start = quanta::Instant::now();
+        let mut anchor = None;
+        let secs = Duration::from_secs;
+        assert_eq!(super::read(&mut anchor, start, || secs(100)), secs(100));
+        let half = start + Duration::from_millis(500);
+        assert_eq!(
+            super::read(&mut anchor, half, || unreachable!(
+                "no system read within a second"
+            )),
+            secs(100) + Duration::from_millis(500)
+        );
+        // An NTP step back by 50 s is followed at the next anchoring.
+        let later = start + Duration::from_millis(1200);
+        assert_eq!(super::read(&mut anchor, later, || secs(50)), secs(50));
     }
 }

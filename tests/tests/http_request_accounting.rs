@@ -117,7 +117,7 @@ fn a_client_that_disconnects_mid_request_is_counted_as_499_and_leaves_nothing_in
     assert_counted_once(&exposition, "/slow", "499");
     let access = log.events("http.server.request");
     assert_eq!(access.len(), 1, "{}", log.text());
-    assert_eq!(access[0]["level"], "warn");
+    assert_eq!(access[0]["level"], "warning");
     assert_eq!(access[0]["http.response.status_code"], 499);
     assert_eq!(access[0]["error.type"], "cancelled");
     let server = spans

@@ -105,7 +105,7 @@ fn each_malformed_variable_is_a_warning_and_a_working_default() {
         let warning = log
             .json_lines()
             .into_iter()
-            .find(|line| line["level"] == "warn")
+            .find(|line| line["level"] == "warning")
             .expect("a warning line");
         assert!(
             warning["event"].as_str().unwrap().contains(variable),

@@ -134,7 +134,7 @@ fn an_event_outside_any_span_has_no_trace_context() {
     let line = &log.events("disk.low")[0];
     assert_eq!(
         line,
-        &json!({"timestamp": line["timestamp"], "level": "warn", "event": "disk.low", "disk_free_mb": 12})
+        &json!({"timestamp": line["timestamp"], "level": "warning", "event": "disk.low", "disk_free_mb": 12})
     );
 }
 
@@ -169,4 +169,94 @@ fn debug_events_are_filtered_at_the_default_info_level() {
     flush();
     assert!(log.events("quiet.debug").is_empty());
     assert_eq!(log.events("loud.info").len(), 1);
+}
+
+/// The raw line whose `event` is `event` (serde_json's map would not keep the key order).
+fn raw_line(log: &MemoryLog, event: &str) -> String {
+    log.text()
+        .lines()
+        .find(|line| line.contains(&format!("\"event\":\"{event}\"")))
+        .unwrap_or_else(|| panic!("no {event} line in {}", log.text()))
+        .to_owned()
+}
+
+#[tripod::observe(name = "order.check", fields(request.id = 5))]
+fn order_check() {
+    tracing::info!(rows = 3, "order.rows");
+}
+
+#[test]
+fn keys_come_in_a_fixed_order_whatever_order_the_fields_were_given_in() {
+    let log = log();
+    order_check();
+    flush();
+    let line = raw_line(log, "order.rows");
+    let position = |key: &str| {
+        line.find(&format!("\"{key}\":"))
+            .unwrap_or_else(|| panic!("{key} missing from {line}"))
+    };
+    let order = [
+        "timestamp",
+        "level",
+        "event",
+        "rows",
+        "request.id",
+        "trace_id",
+        "span_id",
+    ]
+    .map(position);
+    assert!(order.is_sorted(), "{line}");
+    assert!(line.starts_with("{\"timestamp\":"), "{line}");
+}
+
+#[test]
+fn a_field_named_like_a_reserved_key_is_renamed_never_duplicated() {
+    let log = log();
+    tracing::info!(
+        level = "custom",
+        timestamp = 1,
+        trace_id = "mine",
+        "reserved.keys"
+    );
+    flush();
+    let line = raw_line(log, "reserved.keys");
+    for key in ["timestamp", "level", "event", "trace_id"] {
+        assert!(
+            line.matches(&format!("\"{key}\":")).count() <= 1,
+            "{key} twice: {line}"
+        );
+    }
+    let parsed: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(parsed["level"], "info");
+    assert_eq!(parsed["field.level"], "custom");
+    assert_eq!(parsed["field.timestamp"], 1);
+    assert_eq!(parsed["field.trace_id"], "mine");
+}
+
+#[test]
+fn non_finite_floats_are_null_and_durations_have_no_float_noise() {
+    let log = log();
+    tracing::info!(ratio = f64::NAN, peak = f64::INFINITY, "floats");
+    for _ in 0..50 {
+        order_check();
+    }
+    flush();
+    let floats: Value = serde_json::from_str(&raw_line(log, "floats")).unwrap();
+    assert!(
+        floats["ratio"].is_null() && floats["peak"].is_null(),
+        "{floats}"
+    );
+    for line in log
+        .text()
+        .lines()
+        .filter(|line| line.contains("order.check.success"))
+    {
+        let duration = line
+            .split("\"duration_ms\":")
+            .nth(1)
+            .and_then(|rest| rest.split([',', '}']).next())
+            .unwrap();
+        let decimals = duration.split('.').nth(1).map_or(0, str::len);
+        assert!(decimals <= 6, "duration_ms {duration} in {line}");
+    }
 }

@@ -136,7 +136,7 @@ fn a_scripted_session_is_counted_logged_and_traced_end_to_end() {
         .iter()
         .find(|line| line["event"] == "todo.get.failure")
         .expect("the 404 is logged");
-    assert_eq!(not_found["level"], "warn", "{not_found}");
+    assert_eq!(not_found["level"], "warning", "{not_found}");
     assert_eq!(not_found["error.type"], "NotFound");
     let access: Vec<&Value> = logs
         .iter()

@@ -188,11 +188,17 @@ impl Call {
         }
     }
 
+    /// Seconds (for the histogram) and milliseconds (for `duration_ms`). The milliseconds are
+    /// whole nanoseconds divided once, so they print without float noise (`1.387536`, not
+    /// `1.3875359999999999`).
     fn elapsed(&self) -> (Option<f64>, Option<f64>) {
         match self.started {
             Some(started) => {
-                let seconds = Instant::now().duration_since(started).as_secs_f64();
-                (Some(seconds), Some(seconds * 1e3))
+                let elapsed = Instant::now().duration_since(started);
+                (
+                    Some(elapsed.as_secs_f64()),
+                    Some(elapsed.as_nanos() as f64 / 1e6),
+                )
             }
             None => (None, None),
         }

@@ -18,7 +18,9 @@ pub enum LogFormat {
     /// One JSON object per line (`TRIPOD_LOG_FORMAT=json`, the default).
     #[default]
     Json,
-    /// Human-readable, multi-line, for a terminal (`TRIPOD_LOG_FORMAT=pretty`).
+    /// One human-readable line per event for a terminal (`TRIPOD_LOG_FORMAT=pretty`): time,
+    /// level, event, `key=value` fields, then the trace and span ids; coloured only when stdout
+    /// is a terminal and `NO_COLOR` is unset.
     Pretty,
 }
 

@@ -332,23 +332,34 @@ impl Builder {
         }
         let filters = Filters::new(&log_filter, &trace_filter)?;
 
+        // Colour only for a terminal, and not when NO_COLOR says otherwise.
+        let ansi = self.log_writer.is_none()
+            && std::io::IsTerminal::is_terminal(&std::io::stdout())
+            && (self.environment)("NO_COLOR").is_none_or(|value| value.is_empty());
         let output: SharedOutput = LineOutput::new(
             self.log_writer
                 .unwrap_or_else(|| Box::new(std::io::stdout())),
         );
         let log_layer = match env.log_format.unwrap_or(self.log_format) {
             #[cfg(feature = "json")]
-            LogFormat::Json => {
-                filtered(crate::logs::JsonLayer::new(output.clone()), filters.log()?)
-            }
+            LogFormat::Json => filtered(
+                crate::logs::LineLayer::new(output.clone(), crate::logs::Style::Json),
+                filters.log()?,
+            ),
+            #[cfg(feature = "json")]
+            LogFormat::Pretty => filtered(
+                crate::logs::LineLayer::new(output.clone(), crate::logs::Style::Pretty { ansi }),
+                filters.log()?,
+            ),
             #[cfg(not(feature = "json"))]
             LogFormat::Json => filtered(
                 tracing_subscriber::fmt::layer().with_writer(output_writer(output.clone())),
                 filters.log()?,
             ),
+            #[cfg(not(feature = "json"))]
             LogFormat::Pretty => filtered(
                 tracing_subscriber::fmt::layer()
-                    .pretty()
+                    .with_ansi(ansi)
                     .with_writer(output_writer(output.clone())),
                 filters.log()?,
             ),
@@ -532,15 +543,19 @@ fn filtered(
     }
 }
 
-/// The log output as a `tracing-subscriber` writer.
+/// The log output as a `tracing-subscriber` writer (without the `json` feature, its `fmt` layer
+/// writes the lines).
+#[cfg(not(feature = "json"))]
 fn output_writer(
     output: SharedOutput,
 ) -> impl for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static {
     move || OutputWriter(output.clone())
 }
 
+#[cfg(not(feature = "json"))]
 struct OutputWriter(SharedOutput);
 
+#[cfg(not(feature = "json"))]
 impl Write for OutputWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.write_line(buf);

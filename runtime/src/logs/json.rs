@@ -1,265 +1,39 @@
-//! JSON log lines in the shape of structlog's output, one object per line:
-//!
-//! ```json
-//! {"timestamp":"2026-04-14T10:23:45.123Z","level":"info","event":"todo.create.start","title":"Read paper","user_id":42,"trace_id":"4bf9…","span_id":"00f0…"}
-//! ```
-//!
-//! Fields are flat: the event's own, then those of its enclosing spans, innermost first; a key
-//! already written is not repeated. Span fields named `otel.*` (directives for the trace exporter)
-//! are left out. Span fields are formatted once, when recorded, and copied
-//! into each line. Each line is built in a reused per-thread buffer, with no intermediate value
-//! tree, and written whole.
+//! JSON values as log lines write them: strings escaped eight bytes at a time, numbers through
+//! itoa and ryu, into a reused buffer.
 
-use std::cell::RefCell;
 use std::fmt::{self, Write as _};
-use std::ops::Range;
 
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::layer::{Context, Layer};
-use tracing_subscriber::registry::LookupSpan;
-
-use super::output::SharedOutput;
-use super::timestamp;
-use crate::trace::SpanState;
-
-/// The JSON line layer.
-pub(crate) struct JsonLayer {
-    output: SharedOutput,
-}
-
-impl JsonLayer {
-    pub(crate) fn new(output: SharedOutput) -> Self {
-        JsonLayer { output }
-    }
-}
-
-/// A span's fields, formatted: `"key":value` entries and where each sits in `json`.
-#[derive(Default)]
-pub(crate) struct SpanFields {
-    json: Vec<u8>,
-    entries: Vec<(&'static str, Range<usize>)>,
-}
-
-thread_local! {
-    static LINE: RefCell<Line> = RefCell::new(Line::default());
-}
-
-/// The per-thread line under construction.
-#[derive(Default)]
-struct Line {
-    buf: Vec<u8>,
-    written: Vec<&'static str>,
-}
-
-impl<S> Layer<S> for JsonLayer
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-{
-    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else { return };
-        let mut fields = SpanFields {
-            json: Vec::with_capacity(128),
-            entries: Vec::with_capacity(attrs.metadata().fields().len()),
-        };
-        attrs.record(&mut SpanVisitor(&mut fields));
-        if let Some(state) = span.extensions_mut().get_mut::<SpanState>() {
-            state.fields = fields;
-        }
-    }
-
-    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else { return };
-        let mut extensions = span.extensions_mut();
-        if let Some(state) = extensions.get_mut::<SpanState>() {
-            values.record(&mut SpanVisitor(&mut state.fields));
-        }
-    }
-
-    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        LINE.with(|line| {
-            let Ok(mut line) = line.try_borrow_mut() else {
-                // An event emitted while formatting a line (by a Debug impl): dropped, not recursed.
-                return;
-            };
-            let Line { buf, written } = &mut *line;
-            buf.clear();
-            written.clear();
-            buf.extend_from_slice(b"{\"timestamp\":\"");
-            timestamp::write_now(buf);
-            buf.extend_from_slice(b"\",\"level\":\"");
-            buf.extend_from_slice(level_name(event.metadata().level()));
-            buf.push(b'"');
-            event.record(&mut EventVisitor { buf, written });
-            let mut ids = None;
-            if let Some(scope) = ctx.event_scope(event) {
-                for span in scope {
-                    let extensions = span.extensions();
-                    let Some(state) = extensions.get::<SpanState>() else {
-                        continue;
-                    };
-                    if ids.is_none() {
-                        ids = Some(state.ids);
-                    }
-                    let fields = &state.fields;
-                    for (key, range) in &fields.entries {
-                        if !written.contains(key) {
-                            written.push(key);
-                            buf.push(b',');
-                            buf.extend_from_slice(&fields.json[range.clone()]);
-                        }
-                    }
-                }
-            }
-            if let Some(ids) = ids {
-                buf.extend_from_slice(b",\"trace_id\":\"");
-                ids.trace_id.write_hex(buf);
-                buf.extend_from_slice(b"\",\"span_id\":\"");
-                ids.span_id.write_hex(buf);
-                buf.push(b'"');
-            }
-            buf.extend_from_slice(b"}\n");
-            self.output.write_line(buf);
-        });
-    }
-}
-
-fn level_name(level: &Level) -> &'static [u8] {
-    match *level {
-        Level::TRACE => b"trace",
-        Level::DEBUG => b"debug",
-        Level::INFO => b"info",
-        Level::WARN => b"warn",
-        Level::ERROR => b"error",
-    }
-}
-
-/// Writes an event's fields: `message` as `event`, the others as `"key":value`.
-struct EventVisitor<'a> {
-    buf: &'a mut Vec<u8>,
-    written: &'a mut Vec<&'static str>,
-}
-
-impl EventVisitor<'_> {
-    fn key(&mut self, field: &Field) {
-        let name = field.name();
-        let key = if name == "message" { "event" } else { name };
-        self.written.push(key);
-        self.buf.push(b',');
-        write_string(self.buf, key);
-        self.buf.push(b':');
-    }
-}
-
-impl Visit for EventVisitor<'_> {
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.key(field);
-        write_f64(self.buf, value);
-    }
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.key(field);
-        self.buf
-            .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.key(field);
-        self.buf
-            .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.key(field);
-        self.buf
-            .extend_from_slice(if value { b"true" } else { b"false" });
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.key(field);
-        write_string(self.buf, value);
-    }
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.key(field);
-        write_debug(self.buf, value);
-    }
-}
-
-/// Formats a span's fields into its [`SpanFields`].
-struct SpanVisitor<'a>(&'a mut SpanFields);
-
-impl SpanVisitor<'_> {
-    fn entry(&mut self, field: &Field, value: impl FnOnce(&mut Vec<u8>)) {
-        // `otel.name`, `otel.kind`, `otel.status_*` instruct the trace exporter; they are no data.
-        if field.name().starts_with("otel.") {
-            return;
-        }
-        let fields = &mut *self.0;
-        let start = fields.json.len();
-        write_string(&mut fields.json, field.name());
-        fields.json.push(b':');
-        value(&mut fields.json);
-        let range = start..fields.json.len();
-        // A field recorded again replaces its earlier value.
-        match fields
-            .entries
-            .iter_mut()
-            .find(|(key, _)| *key == field.name())
-        {
-            Some(entry) => entry.1 = range,
-            None => fields.entries.push((field.name(), range)),
-        }
-    }
-}
-
-impl Visit for SpanVisitor<'_> {
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.entry(field, |buf| write_f64(buf, value));
-    }
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.entry(field, |buf| {
-            buf.extend_from_slice(itoa::Buffer::new().format(value).as_bytes())
-        });
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.entry(field, |buf| {
-            buf.extend_from_slice(itoa::Buffer::new().format(value).as_bytes())
-        });
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.entry(field, |buf| {
-            buf.extend_from_slice(if value { b"true" } else { b"false" })
-        });
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.entry(field, |buf| write_string(buf, value));
-    }
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.entry(field, |buf| write_debug(buf, value));
-    }
-}
-
-fn write_f64(buf: &mut Vec<u8>, value: f64) {
+/// Writes a float as a JSON number; NaN and the infinities, which JSON has no numbers for, as
+/// `null`.
+pub(crate) fn write_f64(buf: &mut Vec<u8>, value: f64) {
     if value.is_finite() {
         buf.extend_from_slice(ryu::Buffer::new().format_finite(value).as_bytes());
     } else {
-        // JSON has no NaN or infinity.
-        write_string(buf, &value.to_string());
+        buf.extend_from_slice(b"null");
     }
 }
 
+/// Writes an integer.
+pub(crate) fn write_int(buf: &mut Vec<u8>, value: impl itoa::Integer) {
+    buf.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+}
+
 /// Writes `value` as a JSON string.
-fn write_string(buf: &mut Vec<u8>, value: &str) {
+pub(crate) fn write_string(buf: &mut Vec<u8>, value: &str) {
     buf.push(b'"');
     escape_into(buf, value);
     buf.push(b'"');
 }
 
 /// Writes a `Debug` value as a JSON string, escaping as it is formatted.
-fn write_debug(buf: &mut Vec<u8>, value: &dyn fmt::Debug) {
+pub(crate) fn write_debug(buf: &mut Vec<u8>, value: &dyn fmt::Debug) {
     buf.push(b'"');
     let _ = write!(Escaper(buf), "{value:?}");
     buf.push(b'"');
 }
 
-struct Escaper<'a>(&'a mut Vec<u8>);
+/// A `fmt::Write` that escapes what it is given as JSON string content.
+pub(crate) struct Escaper<'a>(pub(crate) &'a mut Vec<u8>);
 
 impl fmt::Write for Escaper<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
@@ -268,7 +42,8 @@ impl fmt::Write for Escaper<'_> {
     }
 }
 
-fn escape_into(buf: &mut Vec<u8>, value: &str) {
+/// Appends `value` escaped as JSON string content (no quotes).
+pub(crate) fn escape_into(buf: &mut Vec<u8>, value: &str) {
     let bytes = value.as_bytes();
     if !needs_escape(bytes) {
         buf.extend_from_slice(bytes);
@@ -363,10 +138,13 @@ mod tests {
     }
 
     #[test]
-    fn non_finite_floats_become_strings() {
+    fn non_finite_floats_become_null() {
         let mut buf = Vec::new();
-        write_f64(&mut buf, f64::NAN);
+        for value in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            write_f64(&mut buf, value);
+            buf.push(b',');
+        }
         write_f64(&mut buf, 1.5);
-        assert_eq!(String::from_utf8(buf).unwrap(), "\"NaN\"1.5");
+        assert_eq!(String::from_utf8(buf).unwrap(), "null,null,null,1.5");
     }
 }

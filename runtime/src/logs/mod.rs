@@ -1,11 +1,18 @@
-//! Log output: tripod's JSON lines, and where lines go.
+//! Log output: tripod's lines (JSON, or one human-readable line for a terminal), and where
+//! lines go.
 
 #[cfg(feature = "json")]
 mod json;
+#[cfg(feature = "json")]
+mod line;
 mod output;
+#[cfg(feature = "json")]
+mod style;
 #[cfg(feature = "json")]
 mod timestamp;
 
 #[cfg(feature = "json")]
-pub(crate) use json::{JsonLayer, SpanFields};
+pub(crate) use line::{LineLayer, SpanFields};
 pub(crate) use output::{LineOutput, SharedOutput, flusher};
+#[cfg(feature = "json")]
+pub(crate) use style::Style;

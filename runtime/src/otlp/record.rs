@@ -95,9 +95,10 @@ impl SpanRecord {
         }
     }
 
-    /// Marks the span ended now.
+    /// Marks the span ended now (never before it started, should the clock have been stepped
+    /// back meanwhile).
     pub(crate) fn end(&mut self) {
-        self.end = crate::clock::now();
+        self.end = crate::clock::now().max(self.start);
     }
 
     fn push_text(&mut self, value: &str) -> Text {
