@@ -12,6 +12,9 @@ pub const OPERATION_ERRORS: &str = "operation_errors_total";
 pub const OPERATION_IN_FLIGHT: &str = "operation_in_flight";
 /// Counter of spans dropped because the trace export queue was full.
 pub const SPANS_DROPPED: &str = "tripod_spans_dropped_total";
+/// Counter of spans lost to failed exports, by `reason`: `connection`, `tls`, `timeout`,
+/// `http_status`, `grpc_status`, or `shutdown` (still queued when shutdown's deadline passed).
+pub const SPANS_EXPORT_FAILED: &str = "tripod_spans_export_failed_total";
 /// Counter of HTTP requests served, by `method`, `endpoint` (the route template) and `status_code`.
 pub const HTTP_REQUESTS: &str = "http_requests_total";
 /// Histogram of HTTP request durations, by `method` and `endpoint`.

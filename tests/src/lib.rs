@@ -1,7 +1,8 @@
 //! Tests of tripod: trybuild UI cases under `ui/`, behaviour tests under `tests/`, benchmarks under
 //! `benches/`. The library holds what tests of several packages share: [`backends`], the real
-//! backends end-to-end tests talk to (the example service's tests use it too), and [`otlp_receiver`], an OTLP/HTTP
-//! receiver that decodes what it gets.
+//! backends end-to-end tests talk to (the example service's tests use it too), [`otlp_receiver`], an OTLP receiver (HTTP and
+//! gRPC, plain or TLS, gzip) that decodes what it gets, and [`certificates`] for its TLS.
 
 pub mod backends;
+pub mod certificates;
 pub mod otlp_receiver;

@@ -1,26 +1,36 @@
-//! An OTLP/HTTP trace receiver in the test process: a real HTTP server on 127.0.0.1 that decodes
-//! each `POST /v1/traces` body with the `opentelemetry-proto` types, as a collector does, and
-//! keeps every span with its resource's `service.name`. Where `oteltap` prints spans without
-//! their resource or trace state, this one keeps all of it for assertions.
+//! An OTLP trace receiver in the test process, as a collector is: a real server on 127.0.0.1
+//! (hyper, HTTP/1.1 and HTTP/2) that takes OTLP/HTTP (`POST /v1/traces`) and OTLP/gRPC
+//! (`TraceService/Export`), over plain TCP or TLS (optionally requiring a client certificate),
+//! gunzips gzip bodies, decodes each request with the `opentelemetry-proto` types and keeps every
+//! span with its resource's `service.name`, and every request's headers. Where `oteltap` prints
+//! spans without their resource or trace state, this one keeps all of it for assertions.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::io::Read as _;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::routing::post;
+use http::{HeaderMap, Request, Response, StatusCode, header};
+use http_body_util::BodyExt as _;
+use hyper::body::{Body, Bytes, Frame, Incoming};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use prost::Message as _;
 use serde_json::Value;
+use tokio_rustls::rustls;
 
 use crate::backends::eventually;
+use crate::certificates::TestPki;
+
+/// The gRPC method OTLP traces arrive on.
+const GRPC_EXPORT_PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
 /// One received span, ids in lower-case hex (an absent parent is `""`).
 #[derive(Clone, Debug)]
@@ -45,6 +55,12 @@ pub struct ReceivedSpan {
     pub status_message: String,
     /// Its attributes, as JSON values (strings, integers, floats, booleans).
     pub attributes: BTreeMap<String, Value>,
+    /// How many events it carried.
+    pub events: usize,
+    /// How many events it dropped past the span limits.
+    pub dropped_events: u32,
+    /// How many attributes it dropped past the span limits.
+    pub dropped_attributes: u32,
 }
 
 impl ReceivedSpan {
@@ -54,56 +70,133 @@ impl ReceivedSpan {
     }
 }
 
+/// One export request as it arrived.
+#[derive(Clone, Debug)]
+pub struct ReceivedRequest {
+    /// `/v1/traces` or the gRPC method's path.
+    pub path: String,
+    /// Its headers.
+    pub headers: HeaderMap,
+    /// Whether its body was gzipped.
+    pub gzipped: bool,
+    /// How many spans it held.
+    pub spans: usize,
+}
+
+/// What the receiver has received.
+#[derive(Default)]
+struct Received {
+    spans: Vec<ReceivedSpan>,
+    requests: Vec<ReceivedRequest>,
+}
+
+/// How the receiver does TLS.
+pub struct ReceiverTls<'a> {
+    /// Its certificates: the server certificate, and the CA client certificates must chain to.
+    pub pki: &'a TestPki,
+    /// Whether a client certificate is required (mutual TLS).
+    pub require_client_certificate: bool,
+}
+
 /// The receiver; stops when dropped.
 pub struct OtlpReceiver {
     address: SocketAddr,
-    spans: Arc<Mutex<Vec<ReceivedSpan>>>,
+    tls: bool,
+    received: Arc<Mutex<Received>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl OtlpReceiver {
-    /// Starts it on a free port.
+    /// Starts it on a free port, plain TCP.
     pub fn start() -> OtlpReceiver {
-        let spans = Arc::new(Mutex::new(Vec::new()));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+        OtlpReceiver::start_with(None, 0)
+    }
+
+    /// Starts it on `port`, plain TCP (a collector coming back where one was expected).
+    pub fn start_on(port: u16) -> OtlpReceiver {
+        OtlpReceiver::start_with(None, port)
+    }
+
+    /// Starts it on a free port, with TLS.
+    pub fn start_tls(tls: ReceiverTls<'_>) -> OtlpReceiver {
+        OtlpReceiver::start_with(Some(tls), 0)
+    }
+
+    fn start_with(tls: Option<ReceiverTls<'_>>, port: u16) -> OtlpReceiver {
+        let acceptor =
+            tls.map(|tls| tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&tls))));
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("binds");
         listener.set_nonblocking(true).unwrap();
         let address = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let state = spans.clone();
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let received = Arc::new(Mutex::new(Received::default()));
+        let state = received.clone();
+        let is_tls = acceptor.is_some();
         let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
                 .enable_all()
                 .build()
                 .unwrap();
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let app = Router::new()
-                    .route("/v1/traces", post(receive))
-                    .with_state(state);
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stopped.await;
-                    })
-                    .await;
+                loop {
+                    let accepted = tokio::select! {
+                        accepted = listener.accept() => accepted,
+                        _ = &mut stopped => return,
+                    };
+                    let Ok((stream, _)) = accepted else { continue };
+                    let state = state.clone();
+                    let acceptor = acceptor.clone();
+                    tokio::spawn(async move {
+                        let service = hyper::service::service_fn(move |request| {
+                            answer(request, state.clone())
+                        });
+                        let server =
+                            hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                        match acceptor {
+                            // A failed handshake (an unknown CA, no client certificate) just
+                            // ends the connection, as a collector's would.
+                            Some(acceptor) => {
+                                if let Ok(stream) = acceptor.accept(stream).await {
+                                    let _ = server
+                                        .serve_connection(TokioIo::new(stream), service)
+                                        .await;
+                                }
+                            }
+                            None => {
+                                let _ =
+                                    server.serve_connection(TokioIo::new(stream), service).await;
+                            }
+                        }
+                    });
+                }
             });
         });
         OtlpReceiver {
             address,
-            spans,
+            tls: is_tls,
+            received,
             stop: Some(stop),
             thread: Some(thread),
         }
     }
 
-    /// Its base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT` takes it.
+    /// Its base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT` takes it (`https://` with TLS).
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.address)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.address)
     }
 
     /// Every span received so far.
     pub fn spans(&self) -> Vec<ReceivedSpan> {
-        self.spans.lock().unwrap().clone()
+        self.received.lock().unwrap().spans.clone()
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<ReceivedRequest> {
+        self.received.lock().unwrap().requests.clone()
     }
 
     /// The spans of one trace.
@@ -140,40 +233,150 @@ impl Drop for OtlpReceiver {
     }
 }
 
-/// What a collector answers to an accepted export.
-pub type Accepted = ([(header::HeaderName, &'static str); 1], Vec<u8>);
-
-/// Decodes an OTLP/HTTP trace export body; a 400 with the reason when it is no such message.
-pub fn decode(body: Bytes) -> Result<ExportTraceServiceRequest, (StatusCode, String)> {
-    ExportTraceServiceRequest::decode(body).map_err(|error| {
-        (
-            StatusCode::BAD_REQUEST,
-            format!("no OTLP trace request: {error}"),
+fn server_config(tls: &ReceiverTls<'_>) -> rustls::ServerConfig {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap();
+    let builder = if tls.require_client_certificate {
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_slice(tls.pki.ca_pem.as_bytes()).unwrap())
+            .unwrap();
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .unwrap();
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let mut config = builder
+        .with_single_cert(
+            vec![CertificateDer::from_pem_slice(tls.pki.server_cert_pem.as_bytes()).unwrap()],
+            PrivateKeyDer::from_pem_slice(tls.pki.server_key_pem.as_bytes()).unwrap(),
         )
-    })
+        .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config
 }
 
-/// The answer to an accepted export, as a collector gives it.
-pub fn accepted() -> Accepted {
-    (
-        [(header::CONTENT_TYPE, "application/x-protobuf")],
-        ExportTraceServiceResponse::default().encode_to_vec(),
-    )
+/// A response body: the answer, then (for gRPC) the status trailers.
+struct Answer {
+    data: Option<Bytes>,
+    trailers: Option<HeaderMap>,
 }
 
-/// The span named `name` among `spans`; panics, listing them, when there is none.
-pub fn named<'a>(spans: &'a [ReceivedSpan], name: &str) -> &'a ReceivedSpan {
-    spans
-        .iter()
-        .find(|span| span.name == name)
-        .unwrap_or_else(|| panic!("no span {name} in {spans:#?}"))
+impl Body for Answer {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if let Some(data) = self.data.take() {
+            return Poll::Ready(Some(Ok(Frame::data(data))));
+        }
+        Poll::Ready(
+            self.trailers
+                .take()
+                .map(|trailers| Ok(Frame::trailers(trailers))),
+        )
+    }
 }
 
-async fn receive(
-    State(spans): State<Arc<Mutex<Vec<ReceivedSpan>>>>,
-    body: Bytes,
-) -> Result<Accepted, (StatusCode, String)> {
-    let request = decode(body)?;
+async fn answer(
+    request: Request<Incoming>,
+    received: Arc<Mutex<Received>>,
+) -> Result<Response<Answer>, Infallible> {
+    let (parts, body) = request.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|body| body.to_bytes())
+        .unwrap_or_default();
+    let path = parts.uri.path().to_owned();
+    let grpc = path == GRPC_EXPORT_PATH;
+    let plain = |status: StatusCode, text: &str| {
+        let mut response = Response::new(Answer {
+            data: Some(Bytes::from(text.to_owned())),
+            trailers: None,
+        });
+        *response.status_mut() = status;
+        response
+    };
+    if !grpc && path != "/v1/traces" {
+        return Ok(plain(StatusCode::NOT_FOUND, "no such path"));
+    }
+    let (message, gzipped) = if grpc {
+        // The compressed flag, the length, then the message.
+        let Some((flag, rest)) = body.split_first() else {
+            return Ok(plain(StatusCode::BAD_REQUEST, "no gRPC frame"));
+        };
+        (rest.get(4..).unwrap_or_default().to_vec(), *flag == 1)
+    } else {
+        let gzipped = parts
+            .headers
+            .get(header::CONTENT_ENCODING)
+            .is_some_and(|encoding| encoding == "gzip");
+        (body.to_vec(), gzipped)
+    };
+    let message = if gzipped {
+        let mut plain_bytes = Vec::new();
+        if flate2::read::GzDecoder::new(message.as_slice())
+            .read_to_end(&mut plain_bytes)
+            .is_err()
+        {
+            return Ok(plain(StatusCode::BAD_REQUEST, "not gzip"));
+        }
+        plain_bytes
+    } else {
+        message
+    };
+    let Ok(request) = ExportTraceServiceRequest::decode(message.as_slice()) else {
+        return Ok(plain(StatusCode::BAD_REQUEST, "no OTLP trace request"));
+    };
+    let spans = spans_of(request);
+    let mut state = received.lock().unwrap();
+    state.requests.push(ReceivedRequest {
+        path,
+        headers: parts.headers,
+        gzipped,
+        spans: spans.len(),
+    });
+    state.spans.extend(spans);
+    drop(state);
+    let reply = ExportTraceServiceResponse::default().encode_to_vec();
+    let response = if grpc {
+        let mut framed = vec![0u8];
+        framed.extend_from_slice(&(reply.len() as u32).to_be_bytes());
+        framed.extend_from_slice(&reply);
+        let mut trailers = HeaderMap::new();
+        trailers.insert("grpc-status", "0".parse().unwrap());
+        Response::builder()
+            .header(header::CONTENT_TYPE, "application/grpc")
+            .body(Answer {
+                data: Some(Bytes::from(framed)),
+                trailers: Some(trailers),
+            })
+            .unwrap()
+    } else {
+        Response::builder()
+            .header(header::CONTENT_TYPE, "application/x-protobuf")
+            .body(Answer {
+                data: Some(Bytes::from(reply)),
+                trailers: None,
+            })
+            .unwrap()
+    };
+    Ok(response)
+}
+
+/// The spans of a request, each with its resource's `service.name`.
+fn spans_of(request: ExportTraceServiceRequest) -> Vec<ReceivedSpan> {
     let mut received = Vec::new();
     for resource_spans in request.resource_spans {
         let resource = resource_spans
@@ -206,12 +409,22 @@ async fn receive(
                     status_code: status.code,
                     status_message: status.message,
                     attributes: attributes(&span.attributes),
+                    events: span.events.len(),
+                    dropped_events: span.dropped_events_count,
+                    dropped_attributes: span.dropped_attributes_count,
                 });
             }
         }
     }
-    spans.lock().unwrap().extend(received);
-    Ok(accepted())
+    received
+}
+
+/// The span named `name` among `spans`; panics, listing them, when there is none.
+pub fn named<'a>(spans: &'a [ReceivedSpan], name: &str) -> &'a ReceivedSpan {
+    spans
+        .iter()
+        .find(|span| span.name == name)
+        .unwrap_or_else(|| panic!("no span {name} in {spans:#?}"))
 }
 
 fn hex(bytes: &[u8]) -> String {

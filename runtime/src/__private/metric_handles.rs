@@ -94,7 +94,15 @@ pub(crate) fn describe(recorder: &dyn Recorder) {
     );
     use crate::metric_names::{
         HTTP_REQUEST_DURATION, HTTP_REQUESTS, HTTP_REQUESTS_IN_FLIGHT, SPANS_DROPPED,
+        SPANS_EXPORT_FAILED,
     };
+    recorder.describe_counter(
+        SPANS_EXPORT_FAILED.into(),
+        Some(Unit::Count),
+        SharedString::const_str(
+            "Spans lost to failed trace exports, by reason (connection, tls, timeout, http_status, grpc_status, shutdown).",
+        ),
+    );
     recorder.describe_counter(
         SPANS_DROPPED.into(),
         Some(Unit::Count),

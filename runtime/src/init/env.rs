@@ -1,6 +1,7 @@
 //! The standard environment variables, read once at `install()`: each value that cannot be used
 //! becomes a warning (logged once the subscriber is up) and the setting keeps its default.
 
+#[cfg(feature = "otlp")]
 use std::time::Duration;
 
 use crate::trace::Sampler;
@@ -35,9 +36,24 @@ pub(crate) struct FromEnvironment {
     pub(crate) otlp_traces_endpoint: Option<String>,
     #[cfg(feature = "otlp")]
     pub(crate) otlp_protocol: Option<crate::otlp::Protocol>,
+    #[cfg(feature = "otlp")]
     pub(crate) otlp_timeout: Option<Duration>,
+    /// Headers, compression, TLS files and span limits.
+    #[cfg(feature = "otlp")]
+    pub(crate) otlp_export: crate::otlp::ExportConfig,
+    /// Whether `OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION` was set.
+    #[cfg(feature = "otlp")]
+    otlp_compression_set: bool,
     pub(crate) sampler: Option<Sampler>,
     pub(crate) warnings: Vec<String>,
+}
+
+impl FromEnvironment {
+    /// Whether no compression variable was set (so the builder's choice stands).
+    #[cfg(feature = "otlp")]
+    pub(crate) fn otlp_compression_unset(&self) -> bool {
+        !self.otlp_compression_set
+    }
 }
 
 /// Reads and checks every variable tripod understands.
@@ -94,23 +110,26 @@ pub(crate) fn read(source: &Source) -> FromEnvironment {
         }
     }
     #[cfg(feature = "otlp")]
-    if let Some(protocol) =
-        var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL").or_else(|| var("OTEL_EXPORTER_OTLP_PROTOCOL"))
     {
-        match protocol.parse() {
-            Ok(protocol) => env.otlp_protocol = Some(protocol),
-            Err(problem) => env.warnings.push(format!(
-                "OTEL_EXPORTER_OTLP_PROTOCOL: {problem}; using http/protobuf"
-            )),
+        let protocol = var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+            .map(|value| ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", value))
+            .or_else(|| {
+                var("OTEL_EXPORTER_OTLP_PROTOCOL")
+                    .map(|value| ("OTEL_EXPORTER_OTLP_PROTOCOL", value))
+            });
+        if let Some((name, protocol)) = protocol {
+            match protocol.parse() {
+                Ok(protocol) => env.otlp_protocol = Some(protocol),
+                Err(problem) => env
+                    .warnings
+                    .push(format!("{name}: {problem}; using http/protobuf")),
+            }
         }
-    }
-    if let Some(timeout) = var("OTEL_EXPORTER_OTLP_TIMEOUT") {
-        match timeout.parse::<u64>() {
-            Ok(millis) => env.otlp_timeout = Some(Duration::from_millis(millis)),
-            Err(_) => env.warnings.push(format!(
-                "OTEL_EXPORTER_OTLP_TIMEOUT={timeout:?} is not a number of milliseconds; using 10000"
-            )),
-        }
+        env.otlp_compression_set = var("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION").is_some()
+            || var("OTEL_EXPORTER_OTLP_COMPRESSION").is_some();
+        let (export, timeout) = super::otlp_env::read(&var, &mut env.warnings);
+        env.otlp_export = export;
+        env.otlp_timeout = timeout;
     }
     let sampler_arg = var("OTEL_TRACES_SAMPLER_ARG");
     if let Some(name) = var("OTEL_TRACES_SAMPLER") {
@@ -199,7 +218,10 @@ mod tests {
             ("OTEL_EXPORTER_OTLP_TIMEOUT", "soon"),
             ("OTEL_TRACES_SAMPLER", "sometimes"),
         ]);
-        assert_eq!(env.warnings.len(), 6, "{:#?}", env.warnings);
+        // Without the `otlp` feature the exporter's own variables (the timeout) are not read: the
+        // endpoint's warning says that nothing is exported.
+        let expected = if cfg!(feature = "otlp") { 6 } else { 5 };
+        assert_eq!(env.warnings.len(), expected, "{:#?}", env.warnings);
         assert_eq!(
             env.resource_attributes,
             [("good".to_owned(), "1".to_owned())]

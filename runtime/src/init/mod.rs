@@ -2,6 +2,8 @@
 
 mod env;
 mod error;
+#[cfg(feature = "otlp")]
+mod otlp_env;
 mod telemetry;
 
 use std::io::Write;
@@ -72,6 +74,10 @@ pub struct Builder {
     otlp_protocol: crate::otlp::Protocol,
     #[cfg(feature = "otlp")]
     export_queue: crate::otlp::QueueConfig,
+    #[cfg(feature = "otlp")]
+    otlp_headers: Vec<(String, String)>,
+    #[cfg(feature = "otlp")]
+    otlp_gzip: bool,
 }
 
 impl Default for Builder {
@@ -129,6 +135,10 @@ impl Builder {
             otlp_protocol: crate::otlp::Protocol::default(),
             #[cfg(feature = "otlp")]
             export_queue: crate::otlp::QueueConfig::default(),
+            #[cfg(feature = "otlp")]
+            otlp_headers: Vec::new(),
+            #[cfg(feature = "otlp")]
+            otlp_gzip: false,
         }
     }
 
@@ -252,6 +262,31 @@ impl Builder {
     #[cfg(feature = "otlp")]
     pub fn otlp_protocol(mut self, protocol: crate::otlp::Protocol) -> Self {
         self.otlp_protocol = protocol;
+        self
+    }
+
+    /// A header sent with every export (an API key, a tenant id). `OTEL_EXPORTER_OTLP_HEADERS`
+    /// (and `OTEL_EXPORTER_OTLP_TRACES_HEADERS`) add to these and win for the same name. Values
+    /// never appear in logs. Defaults to none.
+    ///
+    /// ```no_run
+    /// let _telemetry = tripod::init()
+    ///     .otlp_endpoint("https://otlp.example.com")
+    ///     .otlp_header("api-key", std::env::var("API_KEY").unwrap_or_default())
+    ///     .install()?;
+    /// # Ok::<(), tripod::InitError>(())
+    /// ```
+    #[cfg(feature = "otlp")]
+    pub fn otlp_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.otlp_headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Whether export requests are gzipped. `OTEL_EXPORTER_OTLP_COMPRESSION` (and `_TRACES_`)
+    /// override it. Defaults to `false`.
+    #[cfg(feature = "otlp")]
+    pub fn otlp_gzip(mut self, enabled: bool) -> Self {
+        self.otlp_gzip = enabled;
         self
     }
 
@@ -404,16 +439,35 @@ impl Builder {
                         queue.export_timeout = timeout;
                     }
                     let service_name = env.service_name.clone().or(self.service_name.clone());
+                    let mut export = env.otlp_export.clone();
+                    let mut headers = crate::otlp::Headers::default();
+                    for (name, value) in &self.otlp_headers {
+                        headers
+                            .insert(name, value)
+                            .map_err(|reason| InitError::Exporter {
+                                endpoint: endpoint.clone(),
+                                reason: format!("header: {reason}"),
+                            })?;
+                    }
+                    for (name, value) in export.headers.0.drain(..) {
+                        headers.0.retain(|(existing, _)| *existing != name);
+                        headers.0.push((name, value));
+                    }
+                    export.headers = headers;
+                    if self.otlp_gzip && env.otlp_compression_unset() {
+                        export.compression = crate::otlp::Compression::Gzip;
+                    }
                     let exporting = crate::otlp::start(
                         endpoint.clone(),
                         protocol,
                         service_name.as_deref(),
                         &env.resource_attributes,
                         queue,
+                        &export,
                     )
                     .map_err(|reason| InitError::Exporter { endpoint, reason })?;
                     let layer = filtered(
-                        crate::otlp::OtlpLayer::new(exporting.queue.clone()),
+                        crate::otlp::OtlpLayer::new(exporting.queue.clone(), exporting.limits),
                         filters.trace()?,
                     );
                     (Some(exporting), Some(layer))
@@ -432,6 +486,10 @@ impl Builder {
         let subscriber = Registry::default().with(filters.global).with(layers);
         crate::__private::warm_up_clock();
         let dispatch = tracing::Dispatch::new(subscriber);
+        #[cfg(feature = "otlp")]
+        if let Some(exporting) = &otlp {
+            exporting.log_through(&dispatch);
+        }
         tracing::dispatcher::with_default(&dispatch, || {
             for warning in &warnings {
                 tracing::warn!(target: "tripod", "{warning}");

@@ -88,18 +88,21 @@ impl Telemetry {
         self.otlp.as_ref().map_or(0, |otlp| otlp.queue.dropped())
     }
 
-    /// Exports the spans finished so far and writes out buffered log lines; `false` when the
-    /// export did not finish within `timeout` (the spans stay queued).
+    /// Exports the spans finished so far, then writes out buffered log lines (those the export
+    /// itself logged included); `false` when the export did not finish within `timeout` (the
+    /// spans stay queued).
     pub fn flush(&self, timeout: Duration) -> bool {
+        #[cfg(feature = "otlp")]
+        let exported = self.otlp.as_ref().is_none_or(|otlp| otlp.flush(timeout));
+        #[cfg(not(feature = "otlp"))]
+        let exported = {
+            let _ = timeout;
+            true
+        };
         if let Some(output) = &self.log_output {
             output.flush();
         }
-        #[cfg(feature = "otlp")]
-        if let Some(otlp) = &self.otlp {
-            return otlp.flush(timeout);
-        }
-        let _ = timeout;
-        true
+        exported
     }
 }
 

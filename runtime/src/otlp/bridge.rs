@@ -17,18 +17,20 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
+use super::config::SpanLimits;
 use super::pipeline::Queue;
 use super::record::{FieldSink, FieldValue, SpanRecord};
 use crate::trace::SpanState;
 
-/// Records sampled spans and queues them for export when they close.
+/// Records sampled spans (within the span limits) and queues them for export when they close.
 pub(crate) struct OtlpLayer {
     queue: Arc<Queue>,
+    limits: SpanLimits,
 }
 
 impl OtlpLayer {
-    pub(crate) fn new(queue: Arc<Queue>) -> Self {
-        OtlpLayer { queue }
+    pub(crate) fn new(queue: Arc<Queue>, limits: SpanLimits) -> Self {
+        OtlpLayer { queue, limits }
     }
 }
 
@@ -47,7 +49,8 @@ where
         }
         let ids = state.ids;
         let metadata = attrs.metadata();
-        let mut record = SpanRecord::new(ids, metadata.name(), metadata.fields().len());
+        let mut record =
+            SpanRecord::new(ids, metadata.name(), metadata.fields().len(), self.limits);
         record.trace_state = state.trace_state.clone();
         if let Some(file) = metadata.file() {
             record.set_static("code.file.path", file);

@@ -3,17 +3,26 @@
 //! HTTP/protobuf or gRPC with hyper's client.
 
 mod bridge;
+mod config;
 mod endpoint;
 mod pipeline;
 mod proto;
 mod record;
+mod report;
 mod request;
+mod tls;
 mod transport;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) use bridge::OtlpLayer;
+pub(crate) use config::{Compression, ExportConfig, Headers, SpanLimits};
+
+/// Checks that TLS files can be used (they exist, hold PEM certificates and a key).
+pub(crate) fn check_tls(files: &config::TlsFiles) -> Result<(), String> {
+    tls::client_config(files).map(drop)
+}
 pub use endpoint::Protocol;
 pub(crate) use endpoint::{traces_endpoint, validate_url};
 pub(crate) use pipeline::{Queue, QueueConfig};
@@ -24,6 +33,8 @@ pub(crate) struct Exporting {
     pub(crate) queue: Arc<Queue>,
     pub(crate) endpoint: String,
     pub(crate) protocol: Protocol,
+    pub(crate) limits: SpanLimits,
+    reporter: Arc<report::Reporter>,
 }
 
 /// Starts exporting to `endpoint` (already resolved: for HTTP, the full `/v1/traces` URL) as
@@ -33,16 +44,20 @@ pub(crate) fn start(
     protocol: Protocol,
     service_name: Option<&str>,
     attributes: &[(String, String)],
-    config: QueueConfig,
+    queue: QueueConfig,
+    export: &ExportConfig,
 ) -> Result<Exporting, String> {
-    let queue = Queue::new(config);
-    let transport = transport::Transport::new(&endpoint, protocol, config.export_timeout)?;
+    let transport = transport::Transport::new(&endpoint, protocol, queue.export_timeout, export)?;
+    let queue = Queue::new(queue);
     let preamble = request::Preamble::new(service_name, attributes);
-    pipeline::start(queue.clone(), preamble, transport)?;
+    let reporter = Arc::new(report::Reporter::new(endpoint.clone()));
+    pipeline::start(queue.clone(), preamble, transport, reporter.clone())?;
     Ok(Exporting {
         queue,
         endpoint,
         protocol,
+        limits: export.limits,
+        reporter,
     })
 }
 
@@ -51,7 +66,19 @@ impl Exporting {
         self.queue.flush(timeout)
     }
 
+    /// Exports what is queued within `timeout`; spans still pending then are lost, counted and
+    /// reported in one line.
     pub(crate) fn shutdown(&self, timeout: Duration) -> bool {
-        self.queue.shutdown(timeout)
+        let done = self.queue.shutdown(timeout);
+        if !done {
+            self.reporter
+                .lost_at_shutdown(self.queue.pending(), timeout);
+        }
+        done
+    }
+
+    /// Export failures are logged through `dispatch` (the subscriber that owns this pipeline).
+    pub(crate) fn log_through(&self, dispatch: &tracing::Dispatch) {
+        self.reporter.log_through(dispatch.downgrade());
     }
 }

@@ -15,6 +15,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::record::SpanRecord;
+use super::report::Reporter;
 use super::request::Preamble;
 use super::transport::Transport;
 use crate::metric_names::SPANS_DROPPED;
@@ -56,6 +57,8 @@ pub(crate) struct Queue {
     wake_waiters: Condvar,
     config: QueueConfig,
     dropped: AtomicU64,
+    /// Spans taken by the export thread and not yet sent (or failed).
+    in_flight: std::sync::atomic::AtomicUsize,
 }
 
 impl Queue {
@@ -66,6 +69,7 @@ impl Queue {
             wake_waiters: Condvar::new(),
             config,
             dropped: AtomicU64::new(0),
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -90,6 +94,11 @@ impl Queue {
         if state.spans.len() >= self.config.max_batch_size {
             self.wake_exporter.notify_one();
         }
+    }
+
+    /// Spans not exported yet: queued, or being sent.
+    pub(crate) fn pending(&self) -> usize {
+        self.lock().spans.len() + self.in_flight.load(Ordering::Acquire)
     }
 
     /// Spans dropped so far.
@@ -169,7 +178,8 @@ impl Queue {
                 .map_or_else(|e| e.into_inner().0, |r| r.0);
         }
         let take = state.spans.len().min(self.config.max_batch_size);
-        let batch = state.spans.drain(..take).collect();
+        let batch: Vec<SpanRecord> = state.spans.drain(..take).collect();
+        self.in_flight.store(batch.len(), Ordering::Release);
         let drained = state.spans.is_empty();
         let ticket = if drained {
             state.flush_requested
@@ -187,11 +197,13 @@ impl Queue {
     }
 }
 
-/// Starts the export thread, sending through `transport` requests that begin with `preamble`.
+/// Starts the export thread, sending through `transport` requests that begin with `preamble`,
+/// and telling `reporter` how each export went.
 pub(crate) fn start(
     queue: Arc<Queue>,
     preamble: Preamble,
     transport: Transport,
+    reporter: Arc<Reporter>,
 ) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -200,7 +212,7 @@ pub(crate) fn start(
     std::thread::Builder::new()
         .name("tripod-otlp-export".into())
         .spawn(move || {
-            export_loop(&queue, &runtime, &preamble, &transport);
+            export_loop(&queue, &runtime, &preamble, &transport, &reporter);
             queue.mark(u64::MAX, true);
         })
         .map_err(|error| format!("cannot start the export thread: {error}"))?;
@@ -212,6 +224,7 @@ fn export_loop(
     runtime: &tokio::runtime::Runtime,
     preamble: &Preamble,
     transport: &Transport,
+    reporter: &Reporter,
 ) {
     let mut backoff = Backoff::default();
     loop {
@@ -219,11 +232,17 @@ fn export_loop(
         if !batch.is_empty() {
             // Encoded here, off the application's threads, and only for spans that were queued.
             let body = preamble.encode(&batch);
+            let spans = batch.len();
             drop(batch);
-            // Failures are the collector's: the batch is dropped, the application goes on, and
-            // the next attempt waits, so a collector that is down costs no busy export loop.
+            // Failures are the collector's: the batch is dropped (and counted), the application
+            // goes on, and the next attempt waits, so a collector that is down costs no busy loop.
             let exported = runtime.block_on(transport.send(body));
             backoff.after(exported.is_ok());
+            match exported {
+                Ok(()) => reporter.succeeded(),
+                Err(error) => reporter.failed(&error, spans, backoff.delay.unwrap_or_default()),
+            }
+            queue.in_flight.store(0, Ordering::Release);
         }
         queue.mark(flushed, false);
         metrics::counter!(SPANS_DROPPED).absolute(queue.dropped());
@@ -269,7 +288,7 @@ mod tests {
             parent_is_remote: false,
             sampled: true,
         };
-        SpanRecord::new(ids, "test", 0)
+        SpanRecord::new(ids, "test", 0, crate::otlp::SpanLimits::default())
     }
 
     #[test]

@@ -33,13 +33,16 @@ pub(crate) mod field {
     pub(crate) const SPAN_START_TIME: u32 = 7;
     pub(crate) const SPAN_END_TIME: u32 = 8;
     pub(crate) const SPAN_ATTRIBUTES: u32 = 9;
+    pub(crate) const SPAN_DROPPED_ATTRIBUTES_COUNT: u32 = 10;
     pub(crate) const SPAN_EVENTS: u32 = 11;
+    pub(crate) const SPAN_DROPPED_EVENTS_COUNT: u32 = 12;
     pub(crate) const SPAN_STATUS: u32 = 15;
     pub(crate) const SPAN_FLAGS: u32 = 16;
     /// `Span.Event`.
     pub(crate) const EVENT_TIME: u32 = 1;
     pub(crate) const EVENT_NAME: u32 = 2;
     pub(crate) const EVENT_ATTRIBUTES: u32 = 3;
+    pub(crate) const EVENT_DROPPED_ATTRIBUTES_COUNT: u32 = 4;
     /// `Status`.
     pub(crate) const STATUS_MESSAGE: u32 = 2;
     pub(crate) const STATUS_CODE: u32 = 3;

@@ -7,6 +7,7 @@ use std::fmt;
 use std::ops::Range;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::config::SpanLimits;
 use super::proto::{ProtoWriter, field, span_flags};
 use crate::trace::SpanIds;
 
@@ -50,6 +51,9 @@ struct Attribute {
 struct EventRecord {
     name: Text,
     time: SystemTime,
+    /// Attributes kept, and dropped past the limit.
+    attributes: u32,
+    dropped_attributes: u32,
 }
 
 /// A span's status as recorded: `otel.status_code` and `otel.status_description`.
@@ -72,13 +76,25 @@ pub(crate) struct SpanRecord {
     end: SystemTime,
     status: StatusRecord,
     text: String,
+    /// Bytes of `text` no value points at any more (replaced values), reclaimed by compaction.
+    garbage: usize,
     attributes: Vec<Attribute>,
     events: Vec<EventRecord>,
+    limits: SpanLimits,
+    /// Span attributes kept, and dropped past the limit.
+    span_attributes: u32,
+    dropped_attributes: u32,
+    dropped_events: u32,
 }
 
 impl SpanRecord {
-    /// A span named `name` starting now, with room for `fields` attributes.
-    pub(crate) fn new(ids: SpanIds, name: &'static str, fields: usize) -> SpanRecord {
+    /// A span named `name` starting now, with room for `fields` attributes, bounded by `limits`.
+    pub(crate) fn new(
+        ids: SpanIds,
+        name: &'static str,
+        fields: usize,
+        limits: SpanLimits,
+    ) -> SpanRecord {
         let now = crate::clock::now();
         SpanRecord {
             ids,
@@ -89,10 +105,24 @@ impl SpanRecord {
             end: now,
             status: StatusRecord::Unset,
             text: String::with_capacity(128),
+            garbage: 0,
             // The span's fields, and the attributes of its usual events.
             attributes: Vec::with_capacity(fields + 4),
             events: Vec::new(),
+            limits,
+            span_attributes: 0,
+            dropped_attributes: 0,
+            dropped_events: 0,
         }
+    }
+
+    /// The heap memory the record holds, in bytes: bounded by the span limits whatever the
+    /// span records.
+    #[cfg(test)]
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.text.capacity()
+            + self.attributes.capacity() * std::mem::size_of::<Attribute>()
+            + self.events.capacity() * std::mem::size_of::<EventRecord>()
     }
 
     /// Marks the span ended now (never before it started, should the clock have been stepped
@@ -104,14 +134,65 @@ impl SpanRecord {
     fn push_text(&mut self, value: &str) -> Text {
         let start = self.text.len();
         self.text.push_str(value);
-        Text::Buffer(start..self.text.len())
+        self.cut(start)
     }
 
     fn push_debug(&mut self, value: &dyn fmt::Debug) -> Text {
         use fmt::Write as _;
         let start = self.text.len();
         let _ = write!(self.text, "{value:?}");
+        self.cut(start)
+    }
+
+    /// The text pushed since `start`, cut to the value length limit at a character boundary.
+    fn cut(&mut self, start: usize) -> Text {
+        if let Some(limit) = self.limits.value_length
+            && self.text.len() - start > limit
+        {
+            let mut end = start + limit;
+            while !self.text.is_char_boundary(end) {
+                end -= 1;
+            }
+            self.text.truncate(end);
+        }
         Text::Buffer(start..self.text.len())
+    }
+
+    /// Rebuilds the text buffer from the values still in use, once replaced values make up
+    /// most of it: a span that records a field over and over holds bounded memory.
+    fn compact_if_wasteful(&mut self) {
+        if self.garbage < 4096 || self.garbage < self.text.len() / 2 {
+            return;
+        }
+        let mut text = String::with_capacity(self.text.len() - self.garbage);
+        let mut keep = |value: &mut Text, old: &str| {
+            if let Text::Buffer(range) = value {
+                let start = text.len();
+                text.push_str(&old[range.clone()]);
+                *range = start..text.len();
+            }
+        };
+        let old = std::mem::take(&mut self.text);
+        keep(&mut self.name, &old);
+        if let StatusRecord::Error(Some(description)) = &mut self.status {
+            keep(description, &old);
+        }
+        for event in &mut self.events {
+            keep(&mut event.name, &old);
+        }
+        for attribute in &mut self.attributes {
+            if let AttrValue::Text(value) = &mut attribute.value {
+                keep(value, &old);
+            }
+        }
+        self.text = text;
+        self.garbage = 0;
+    }
+
+    fn release(&mut self, text: &Text) {
+        if let Text::Buffer(range) = text {
+            self.garbage += range.len();
+        }
     }
 
     fn text(&self, text: &Text) -> &str {
@@ -121,19 +202,43 @@ impl SpanRecord {
         }
     }
 
+    /// Whether the span attribute `key` exists or there is room for it; when not, the value is
+    /// dropped and counted.
+    fn room_for(&mut self, key: &'static str) -> bool {
+        if self.span_attributes < self.limits.attributes
+            || self
+                .attributes
+                .iter()
+                .any(|attribute| attribute.owner == SPAN && attribute.key == key)
+        {
+            return true;
+        }
+        self.dropped_attributes += 1;
+        false
+    }
+
     /// Sets a span attribute; a key recorded again replaces its value.
     fn set(&mut self, key: &'static str, value: AttrValue) {
         match self
             .attributes
             .iter_mut()
-            .find(|attribute| attribute.owner == SPAN && attribute.key == key)
+            .position(|attribute| attribute.owner == SPAN && attribute.key == key)
         {
-            Some(existing) => existing.value = value,
-            None => self.attributes.push(Attribute {
-                owner: SPAN,
-                key,
-                value,
-            }),
+            Some(index) => {
+                let old = std::mem::replace(&mut self.attributes[index].value, value);
+                if let AttrValue::Text(old) = old {
+                    self.release(&old);
+                    self.compact_if_wasteful();
+                }
+            }
+            None => {
+                self.span_attributes += 1;
+                self.attributes.push(Attribute {
+                    owner: SPAN,
+                    key,
+                    value,
+                });
+            }
         }
     }
 
@@ -180,10 +285,16 @@ impl SpanRecord {
         default_name: &'static str,
         fill: impl FnOnce(&mut EventSink<'_>),
     ) {
+        if self.events.len() as u32 >= self.limits.events {
+            self.dropped_events += 1;
+            return;
+        }
         let owner = self.events.len() as u32;
         self.events.push(EventRecord {
             name: Text::Static(default_name),
             time: crate::clock::now(),
+            attributes: 0,
+            dropped_attributes: 0,
         });
         fill(&mut EventSink {
             record: self,
@@ -212,6 +323,10 @@ impl SpanRecord {
         for attribute in self.attributes.iter().filter(|a| a.owner == SPAN) {
             self.encode_attribute(writer, field::SPAN_ATTRIBUTES, attribute);
         }
+        writer.varint(
+            field::SPAN_DROPPED_ATTRIBUTES_COUNT,
+            u64::from(self.dropped_attributes),
+        );
         for (index, event) in self.events.iter().enumerate() {
             let message = writer.open(field::SPAN_EVENTS);
             writer.fixed64(field::EVENT_TIME, unix_nanos(event.time));
@@ -219,8 +334,16 @@ impl SpanRecord {
             for attribute in self.attributes.iter().filter(|a| a.owner == index as u32) {
                 self.encode_attribute(writer, field::EVENT_ATTRIBUTES, attribute);
             }
+            writer.varint(
+                field::EVENT_DROPPED_ATTRIBUTES_COUNT,
+                u64::from(event.dropped_attributes),
+            );
             writer.close(message);
         }
+        writer.varint(
+            field::SPAN_DROPPED_EVENTS_COUNT,
+            u64::from(self.dropped_events),
+        );
         let (code, message) = match &self.status {
             StatusRecord::Unset => (0, None),
             StatusRecord::Ok => (1, None),
@@ -273,6 +396,10 @@ fn unix_nanos(time: SystemTime) -> u64 {
 impl FieldSink for SpanRecord {
     /// Sets a span attribute, or applies an `otel.*` directive (name, kind, status).
     fn field(&mut self, key: &'static str, value: FieldValue<'_>) {
+        let directive = key.starts_with("otel.");
+        if !directive && !self.room_for(key) {
+            return;
+        }
         match value {
             FieldValue::I64(value) => self.set(key, AttrValue::I64(value)),
             FieldValue::U64(value) => {
@@ -324,6 +451,15 @@ pub(crate) struct EventSink<'a> {
 impl FieldSink for EventSink<'_> {
     fn field(&mut self, key: &'static str, value: FieldValue<'_>) {
         let record = &mut *self.record;
+        let limit = record.limits.event_attributes;
+        let event = &mut record.events[self.owner as usize];
+        if key != "message" {
+            if event.attributes >= limit {
+                event.dropped_attributes += 1;
+                return;
+            }
+            event.attributes += 1;
+        }
         let value = match value {
             FieldValue::I64(value) => AttrValue::I64(value),
             FieldValue::U64(value) => unsigned(value, |text| record.push_text(text)),
@@ -370,7 +506,7 @@ mod tests {
             parent_is_remote: true,
             sampled: true,
         };
-        SpanRecord::new(ids, "todo.create", 2)
+        SpanRecord::new(ids, "todo.create", 2, SpanLimits::default())
     }
 
     /// The span as a collector decodes it.
@@ -506,5 +642,73 @@ mod tests {
         assert!(data.start_time_unix_nano > 1_700_000_000_000_000_000);
         assert_eq!(data.kind, span::SpanKind::Internal as i32);
         assert!(data.status.is_none(), "unset");
+    }
+
+    #[test]
+    fn a_span_held_open_through_100_000_events_keeps_bounded_memory_and_counts_what_it_dropped() {
+        let mut span = record();
+        let mut peak = 0;
+        for i in 0..100_000u64 {
+            span.event("event at src/lib.rs:9", |event| {
+                event.field("message", FieldValue::Str("row.read"));
+                event.field("row", FieldValue::U64(i));
+            });
+            // A field recorded over and over, as a progress counter would be.
+            span.field(
+                "progress",
+                FieldValue::Debug(&format_args!("{i} rows read")),
+            );
+            peak = peak.max(span.heap_bytes());
+        }
+        assert!(peak < 64 * 1024, "{peak} bytes");
+        let data = decoded(&span);
+        assert_eq!(data.events.len(), 128);
+        assert_eq!(data.dropped_events_count, 100_000 - 128);
+        assert_eq!(
+            attribute(&data.attributes, "progress"),
+            Some(&Value::StringValue("99999 rows read".into()))
+        );
+    }
+
+    #[test]
+    fn attributes_past_the_limits_are_dropped_and_counted_and_long_values_cut() {
+        let ids = record().ids;
+        let limits = SpanLimits {
+            attributes: 2,
+            event_attributes: 1,
+            value_length: Some(5),
+            ..SpanLimits::default()
+        };
+        let mut span = SpanRecord::new(ids, "limited", 0, limits);
+        span.field("a", FieldValue::I64(1));
+        span.field("b", FieldValue::Str("héllo wörld"));
+        span.field("c", FieldValue::I64(3));
+        span.field("a", FieldValue::I64(4));
+        span.field("otel.kind", FieldValue::Str("client"));
+        span.event("event", |event| {
+            event.field("message", FieldValue::Str("e"));
+            event.field("x", FieldValue::I64(1));
+            event.field("y", FieldValue::I64(2));
+        });
+        let data = decoded(&span);
+        assert_eq!(
+            data.attributes,
+            vec![
+                pair("a", Value::IntValue(4)),
+                pair("b", Value::StringValue("héll".into()))
+            ],
+            "a replaced value keeps its place; the value is cut at a character boundary"
+        );
+        assert_eq!(data.dropped_attributes_count, 1);
+        assert_eq!(
+            data.kind,
+            span::SpanKind::Client as i32,
+            "directives are no attributes"
+        );
+        assert_eq!(
+            data.events[0].attributes,
+            vec![pair("x", Value::IntValue(1))]
+        );
+        assert_eq!(data.events[0].dropped_attributes_count, 1);
     }
 }

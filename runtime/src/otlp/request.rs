@@ -86,7 +86,7 @@ mod tests {
             parent_is_remote: false,
             sampled: true,
         };
-        SpanRecord::new(ids, "todo.create", 0)
+        SpanRecord::new(ids, "todo.create", 0, crate::otlp::SpanLimits::default())
     }
 
     #[test]

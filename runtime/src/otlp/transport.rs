@@ -1,17 +1,21 @@
-//! Sending a request body to the collector over hyper's client: OTLP/HTTP (a protobuf `POST` to
-//! `/v1/traces`) or OTLP/gRPC (`TraceService/Export` over HTTP/2 without TLS, a length-prefixed
-//! message, the outcome in the `grpc-status` trailer).
+//! Sending a request body to the collector over hyper's client, with or without TLS (rustls):
+//! OTLP/HTTP (a protobuf `POST` to `/v1/traces`) or OTLP/gRPC (`TraceService/Export` over
+//! HTTP/2, a length-prefixed message, the outcome in the `grpc-status` trailer), with the
+//! configured headers and, when asked, gzip.
 
+use std::io::Write as _;
 use std::time::Duration;
 
 use http::{Request, StatusCode, Uri, header};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Bytes;
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
 use super::Protocol;
+use super::config::{Compression, ExportConfig, Headers};
 
 /// The gRPC method OTLP traces are exported with.
 const GRPC_EXPORT_PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
@@ -24,6 +28,9 @@ pub(crate) enum ExportError {
     /// No connection, or it broke (refused, reset, an unreachable host).
     #[error("{0}")]
     Connection(String),
+    /// The TLS handshake failed (an unknown CA, a wrong host name, a refused client certificate).
+    #[error("TLS: {0}")]
+    Tls(String),
     /// The collector answered an HTTP error status.
     #[error("HTTP status {status}{}", if body.is_empty() { String::new() } else { format!(": {body}") })]
     Status {
@@ -45,21 +52,38 @@ pub(crate) enum ExportError {
     Timeout(Duration),
 }
 
+impl ExportError {
+    /// The `reason` label of `tripod_spans_export_failed_total`: one of a few fixed values.
+    pub(crate) fn reason(&self) -> &'static str {
+        match self {
+            ExportError::Connection(_) => "connection",
+            ExportError::Tls(_) => "tls",
+            ExportError::Status { .. } => "http_status",
+            ExportError::Grpc { .. } => "grpc_status",
+            ExportError::Timeout(_) => "timeout",
+        }
+    }
+}
+
 /// How requests reach the collector.
 pub(crate) struct Transport {
     uri: Uri,
     protocol: Protocol,
     timeout: Duration,
-    client: Client<HttpConnector, Full<Bytes>>,
+    headers: Headers,
+    compression: Compression,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
 }
 
 impl Transport {
     /// A transport to `endpoint` (for HTTP the full `/v1/traces` URL, for gRPC the collector's
-    /// base URL). It needs a Tokio runtime when it sends, not when it is made.
+    /// base URL; `http://` or `https://`). It needs a Tokio runtime when it sends, not when it is
+    /// made. The error says what in the configuration is unusable (a TLS file).
     pub(crate) fn new(
         endpoint: &str,
         protocol: Protocol,
         timeout: Duration,
+        config: &ExportConfig,
     ) -> Result<Transport, String> {
         let target = match protocol {
             Protocol::HttpProtobuf => endpoint.to_owned(),
@@ -68,9 +92,19 @@ impl Transport {
         let uri: Uri = target
             .parse()
             .map_err(|error| format!("{endpoint:?} is no URL: {error}"))?;
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(timeout));
-        connector.set_nodelay(true);
+        let tls = super::tls::client_config(&config.tls)?;
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http();
+        // gRPC is HTTP/2 (negotiated by ALPN over TLS); OTLP/HTTP stays on HTTP/1.1.
+        let connector = match protocol {
+            Protocol::Grpc => connector
+                .enable_http2()
+                .wrap_connector(connector_http(timeout)),
+            Protocol::HttpProtobuf => connector
+                .enable_http1()
+                .wrap_connector(connector_http(timeout)),
+        };
         let client = Client::builder(TokioExecutor::new())
             .http2_only(protocol == Protocol::Grpc)
             .build(connector);
@@ -78,6 +112,8 @@ impl Transport {
             uri,
             protocol,
             timeout,
+            headers: config.headers.clone(),
+            compression: config.compression,
             client,
         })
     }
@@ -91,28 +127,41 @@ impl Transport {
     }
 
     async fn exchange(&self, body: Vec<u8>) -> Result<(), ExportError> {
-        let request = match self.protocol {
-            Protocol::HttpProtobuf => Request::post(self.uri.clone())
-                .header(header::CONTENT_TYPE, "application/x-protobuf")
-                .body(Full::new(Bytes::from(body))),
+        let gzip = self.compression == Compression::Gzip;
+        let body = if gzip { gzipped(&body) } else { body };
+        let mut request = match self.protocol {
+            Protocol::HttpProtobuf => {
+                let mut request = Request::post(self.uri.clone())
+                    .header(header::CONTENT_TYPE, "application/x-protobuf");
+                if gzip {
+                    request = request.header(header::CONTENT_ENCODING, "gzip");
+                }
+                request.body(Full::new(Bytes::from(body)))
+            }
             Protocol::Grpc => {
-                // Not compressed, then the message's length, big-endian.
+                // The compressed flag, then the message's length, big-endian.
                 let mut framed = Vec::with_capacity(body.len() + 5);
-                framed.push(0);
+                framed.push(u8::from(gzip));
                 framed.extend_from_slice(&(body.len() as u32).to_be_bytes());
                 framed.extend_from_slice(&body);
-                Request::post(self.uri.clone())
+                let mut request = Request::post(self.uri.clone())
                     .header(header::CONTENT_TYPE, "application/grpc")
-                    .header(header::TE, "trailers")
-                    .body(Full::new(Bytes::from(framed)))
+                    .header(header::TE, "trailers");
+                if gzip {
+                    request = request.header("grpc-encoding", "gzip");
+                }
+                request.body(Full::new(Bytes::from(framed)))
             }
         }
         .map_err(|error| ExportError::Connection(error.to_string()))?;
+        for (name, value) in &self.headers.0 {
+            request.headers_mut().insert(name, value.clone());
+        }
         let response = self
             .client
             .request(request)
             .await
-            .map_err(|error| ExportError::Connection(chain(&error)))?;
+            .map_err(|error| classify(&error))?;
         let (parts, body) = response.into_parts();
         let collected = Limited::new(body, MAX_ANSWER).collect().await;
         if parts.status != StatusCode::OK && !parts.status.is_success() {
@@ -153,6 +202,50 @@ impl Transport {
             }),
         }
     }
+}
+
+/// The plain-TCP connector under TLS.
+fn connector_http(timeout: Duration) -> HttpConnector {
+    let mut connector = HttpConnector::new();
+    connector.set_connect_timeout(Some(timeout));
+    connector.set_nodelay(true);
+    connector.enforce_http(false);
+    connector
+}
+
+/// `body`, gzipped.
+fn gzipped(body: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 4 + 64),
+        flate2::Compression::fast(),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(body);
+    encoder.finish().unwrap_or_default()
+}
+
+/// A client error as a connection or a TLS failure, by what its sources hold.
+fn classify(error: &(dyn std::error::Error + 'static)) -> ExportError {
+    let mut source = Some(error);
+    while let Some(cause) = source {
+        if is_tls(cause) {
+            return ExportError::Tls(chain(error));
+        }
+        source = cause.source();
+    }
+    ExportError::Connection(chain(error))
+}
+
+/// Whether `error` is rustls's, directly or wrapped in `io::Error`s (as the TLS connector wraps
+/// it: `source()` skips a wrapped error, `get_ref` reaches it).
+fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    if error.downcast_ref::<rustls::Error>().is_some() {
+        return true;
+    }
+    error
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+        .is_some_and(|inner| is_tls(inner))
 }
 
 /// An error and its sources, joined by `": "` (hyper's own message is only the outermost).

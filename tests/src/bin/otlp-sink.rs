@@ -12,9 +12,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::routing::{get, post};
-use tripod_tests::otlp_receiver::{Accepted, accepted, decode};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use prost::Message as _;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -53,8 +56,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 async fn receive(
     State(spans): State<Arc<AtomicU64>>,
     body: Bytes,
-) -> Result<Accepted, (StatusCode, String)> {
-    let request = decode(body)?;
+) -> Result<([(header::HeaderName, &'static str); 1], Vec<u8>), (StatusCode, String)> {
+    let request = ExportTraceServiceRequest::decode(body).map_err(|error| {
+        (
+            StatusCode::BAD_REQUEST,
+            format!("no OTLP trace request: {error}"),
+        )
+    })?;
     let count: usize = request
         .resource_spans
         .iter()
@@ -62,5 +70,8 @@ async fn receive(
         .map(|scope| scope.spans.len())
         .sum();
     spans.fetch_add(count as u64, Ordering::Relaxed);
-    Ok(accepted())
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-protobuf")],
+        ExportTraceServiceResponse::default().encode_to_vec(),
+    ))
 }

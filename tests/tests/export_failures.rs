@@ -1,0 +1,83 @@
+//! A dead collector is visible, not silent: spans lost to failed exports are counted in
+//! `tripod_spans_export_failed_total{reason}`, each failure is one WARN line naming the endpoint
+//! and the cause at most once per backoff period, and the first export that works again is one
+//! INFO line. The app serves on unharmed meanwhile.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::backends::{MemoryLog, eventually, free_port};
+use tripod_tests::otlp_receiver::OtlpReceiver;
+
+#[tripod::observe(name = "work.unit")]
+fn unit(i: u64) -> u64 {
+    i + 1
+}
+
+fn counter(exposition: &str, series: &str) -> f64 {
+    exposition
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+// One test: the recorder is global.
+#[test]
+fn a_dead_collector_is_counted_warned_about_once_per_backoff_and_its_return_noticed() {
+    let port = free_port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let log = MemoryLog::default();
+    let telemetry = tripod::init()
+        .environment(|_| None)
+        .log_writer(log.clone())
+        .otlp_endpoint(&endpoint)
+        .export_interval(Duration::from_millis(20))
+        .export_timeout(Duration::from_millis(500))
+        .install()
+        .expect("installs");
+
+    // Five failed exports within a second: five batches lost, one warning.
+    let started = Instant::now();
+    for i in 0..5 {
+        assert_eq!(unit(i), i + 1);
+        telemetry.flush(Duration::from_secs(2));
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "flushes did not wait out the backoff"
+    );
+    let exposition = telemetry.render_metrics().unwrap();
+    assert_eq!(
+        counter(
+            &exposition,
+            "tripod_spans_export_failed_total{reason=\"connection\"}"
+        ),
+        5.0,
+        "{exposition}"
+    );
+    assert!(exposition.contains("# HELP tripod_spans_export_failed_total"));
+    let warnings = log.events("tripod.export.failed");
+    assert_eq!(warnings.len(), 1, "{}", log.text());
+    assert_eq!(warnings[0]["endpoint"], format!("{endpoint}/v1/traces"));
+    assert_eq!(warnings[0]["reason"], "connection");
+    assert!(
+        warnings[0]["error"].as_str().unwrap().contains("refused"),
+        "{}",
+        warnings[0]
+    );
+
+    // The collector comes back: the next export works, and says so once.
+    let receiver = OtlpReceiver::start_on(port);
+    unit(99);
+    let recovered = eventually(Duration::from_secs(10), || {
+        telemetry.flush(Duration::from_secs(2));
+        let lines = log.events("tripod.export.recovered");
+        (!lines.is_empty()).then_some(lines)
+    })
+    .expect("the recovery is logged");
+    assert_eq!(recovered.len(), 1);
+    assert_eq!(recovered[0]["level"], "info");
+    assert_eq!(recovered[0]["spans_lost"], 5);
+    assert!(receiver.spans().iter().any(|span| span.name == "work.unit"));
+}
