@@ -1,5 +1,6 @@
 //! `tripod::init()`: JSON logs, Prometheus and OTLP traces from one builder.
 
+mod assemble;
 mod env;
 mod error;
 #[cfg(feature = "otlp")]
@@ -9,16 +10,14 @@ mod telemetry;
 use std::io::Write;
 use std::time::Duration;
 
-use tracing_subscriber::filter::FilterExt as _;
 use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::{EnvFilter, Layer, Registry};
+use tracing_subscriber::{Layer, Registry};
 
 pub use env::LogFormat;
 pub use error::InitError;
 pub use telemetry::Telemetry;
 
-use crate::logs::{LineOutput, SharedOutput};
-use crate::trace::{Sampler, TraceContextLayer};
+use crate::trace::Sampler;
 
 #[cfg(feature = "otlp")]
 pub(crate) use crate::otlp::validate_url;
@@ -351,276 +350,46 @@ impl Builder {
     /// [`InitError::MetricsListener`] and [`InitError::Exporter`], for settings given in code
     /// (unusable environment variables are warnings instead).
     pub fn build(self) -> Result<Telemetry, InitError> {
-        let env = env::read(&self.environment);
-        let warnings = env.warnings.clone();
-        let sampler = env.sampler.unwrap_or(self.sampler);
-        let mut log_filter = env
-            .log_filter
-            .clone()
-            .unwrap_or_else(|| self.log_filter.clone());
-        let mut trace_filter = self.trace_filter.clone();
-        if !self.access_log {
-            // In both, so that equal filters stay one global filter.
-            for filter in [&mut log_filter, &mut trace_filter] {
-                filter.push_str(",tripod::access=off");
-            }
-        }
-        let filters = Filters::new(&log_filter, &trace_filter)?;
-
-        // Colour only for a terminal, and not when NO_COLOR says otherwise.
-        let ansi = self.log_writer.is_none()
-            && std::io::IsTerminal::is_terminal(&std::io::stdout())
-            && (self.environment)("NO_COLOR").is_none_or(|value| value.is_empty());
-        let output: SharedOutput = LineOutput::new(
-            self.log_writer
-                .unwrap_or_else(|| Box::new(std::io::stdout())),
-        );
-        let log_layer = match env.log_format.unwrap_or(self.log_format) {
-            #[cfg(feature = "json")]
-            LogFormat::Json => filtered(
-                crate::logs::LineLayer::new(output.clone(), crate::logs::Style::Json),
-                filters.log()?,
-            ),
-            #[cfg(feature = "json")]
-            LogFormat::Pretty => filtered(
-                crate::logs::LineLayer::new(output.clone(), crate::logs::Style::Pretty { ansi }),
-                filters.log()?,
-            ),
-            #[cfg(not(feature = "json"))]
-            LogFormat::Json => filtered(
-                tracing_subscriber::fmt::layer().with_writer(output_writer(output.clone())),
-                filters.log()?,
-            ),
-            #[cfg(not(feature = "json"))]
-            LogFormat::Pretty => filtered(
-                tracing_subscriber::fmt::layer()
-                    .with_ansi(ansi)
-                    .with_writer(output_writer(output.clone())),
-                filters.log()?,
-            ),
-        };
-
-        #[cfg(feature = "prometheus")]
-        let prometheus = if self.prometheus {
-            let recorder = crate::prometheus::recorder(&self.default_buckets, &self.metric_buckets)
-                .map_err(InitError::InvalidBuckets)?;
-            let handle = recorder.handle();
-            let listener = match self.metrics_listener {
-                Some(address) => Some(
-                    crate::prometheus::listen(address, handle.clone())
-                        .map_err(|source| InitError::MetricsListener { address, source })?,
-                ),
-                None => None,
-            };
-            let upkeep = crate::prometheus::upkeep(handle.clone());
-            Some(PrometheusParts {
-                handle,
-                recorder: Some(recorder),
-                listener,
-                _upkeep: upkeep,
-            })
-        } else {
-            None
-        };
-
-        #[cfg(feature = "otlp")]
-        let (otlp, otlp_layer) = {
-            let protocol = env.otlp_protocol.unwrap_or(self.otlp_protocol);
-            let base = env.otlp_endpoint.clone().or(self.otlp_endpoint.clone());
-            let endpoint = crate::otlp::traces_endpoint(
-                base.as_deref(),
-                env.otlp_traces_endpoint.as_deref(),
-                protocol,
-            );
-            match endpoint.filter(|_| self.otlp) {
-                Some(endpoint) => {
-                    let mut queue = self.export_queue;
-                    if let Some(timeout) = env.otlp_timeout {
-                        queue.export_timeout = timeout;
-                    }
-                    let service_name = env.service_name.clone().or(self.service_name.clone());
-                    let mut export = env.otlp_export.clone();
-                    let mut headers = crate::otlp::Headers::default();
-                    for (name, value) in &self.otlp_headers {
-                        headers
-                            .insert(name, value)
-                            .map_err(|reason| InitError::Exporter {
-                                endpoint: endpoint.clone(),
-                                reason: format!("header: {reason}"),
-                            })?;
-                    }
-                    for (name, value) in export.headers.0.drain(..) {
-                        headers.0.retain(|(existing, _)| *existing != name);
-                        headers.0.push((name, value));
-                    }
-                    export.headers = headers;
-                    if self.otlp_gzip && env.otlp_compression_unset() {
-                        export.compression = crate::otlp::Compression::Gzip;
-                    }
-                    let exporting = crate::otlp::start(
-                        endpoint.clone(),
-                        protocol,
-                        service_name.as_deref(),
-                        &env.resource_attributes,
-                        queue,
-                        &export,
-                    )
-                    .map_err(|reason| InitError::Exporter { endpoint, reason })?;
-                    let layer = filtered(
-                        crate::otlp::OtlpLayer::new(exporting.queue.clone(), exporting.limits),
-                        filters.trace()?,
-                    );
-                    (Some(exporting), Some(layer))
-                }
-                None => (None, None),
-            }
-        };
-        #[cfg(not(feature = "otlp"))]
-        let otlp_layer: Option<BoxedLayer> = None;
-
-        let mut layers = vec![
-            filtered(TraceContextLayer::new(sampler), filters.context()?),
-            log_layer,
-        ];
-        layers.extend(otlp_layer);
-        let subscriber = Registry::default().with(filters.global).with(layers);
-        crate::__private::warm_up_clock();
-        let dispatch = tracing::Dispatch::new(subscriber);
-        #[cfg(feature = "otlp")]
-        if let Some(exporting) = &otlp {
-            exporting.log_through(&dispatch);
-        }
-        tracing::dispatcher::with_default(&dispatch, || {
-            for warning in &warnings {
-                tracing::warn!(target: "tripod", "{warning}");
-            }
-        });
-        Ok(Telemetry {
-            dispatch,
-            log_flusher: Some(crate::logs::flusher(output.clone())),
-            log_output: Some(output),
-            #[cfg(feature = "prometheus")]
-            prometheus,
-            #[cfg(feature = "otlp")]
-            otlp,
-            #[cfg(feature = "otlp")]
-            shutdown_timeout: self.shutdown_timeout,
-            warnings,
-        })
-    }
-}
-
-/// The subscriber under tripod's layers: the registry, behind the global filter when there is one.
-type Base = tracing_subscriber::layer::Layered<Option<GlobalFilter>, Registry>;
-type GlobalFilter = Box<dyn Layer<Registry> + Send + Sync>;
-type DynFilter = Box<dyn tracing_subscriber::layer::Filter<Base> + Send + Sync>;
-type BoxedLayer = Box<dyn Layer<Base> + Send + Sync>;
-
-/// How the layers are filtered. When logs and traces share their directives (the default), one
-/// global filter: a disabled callsite then reaches no layer at all, the cheapest there is.
-/// Otherwise each layer has its own, and the trace context layer sees what either wants, so
-/// `RUST_LOG=warn` does not stop info spans from being exported.
-struct Filters {
-    global: Option<GlobalFilter>,
-    log: String,
-    trace: String,
-}
-
-impl Filters {
-    fn new(log: &str, trace: &str) -> Result<Filters, InitError> {
-        let global = if log.trim() == trace.trim() {
-            Some(match log.parse::<tracing_subscriber::filter::Targets>() {
-                Ok(targets) => Box::new(targets) as GlobalFilter,
-                Err(_) => Box::new(env_filter(log)?) as GlobalFilter,
-            })
-        } else {
-            // Checked now, so a bad directive fails here whichever layer would use it.
-            parse_filter(log)?;
-            parse_filter(trace)?;
-            None
-        };
-        Ok(Filters {
-            global,
-            log: log.to_owned(),
-            trace: trace.to_owned(),
-        })
+        let prepared = assemble::prepare(self)?;
+        let (global, layers) = prepared.layers::<assemble::Base>(true)?;
+        let subscriber = Registry::default().with(global).with(layers);
+        Ok(prepared.finish(tracing::Dispatch::new(subscriber)))
     }
 
-    fn log(&self) -> Result<Option<DynFilter>, InitError> {
-        self.per_layer(|| parse_filter(&self.log))
-    }
-
-    #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
-    fn trace(&self) -> Result<Option<DynFilter>, InitError> {
-        self.per_layer(|| parse_filter(&self.trace))
-    }
-
-    fn context(&self) -> Result<Option<DynFilter>, InitError> {
-        self.per_layer(|| {
-            Ok(Box::new(parse_filter(&self.log)?.or(parse_filter(&self.trace)?)) as DynFilter)
-        })
-    }
-
-    fn per_layer(
-        &self,
-        make: impl FnOnce() -> Result<DynFilter, InitError>,
-    ) -> Result<Option<DynFilter>, InitError> {
-        if self.global.is_some() {
-            Ok(None)
-        } else {
-            make().map(Some)
-        }
-    }
-}
-
-/// A per-layer filter from `RUST_LOG`-style directives: tracing-subscriber's `Targets` when the
-/// directives are static (`info,sqlx=warn`), which filters without span bookkeeping; `EnvFilter`
-/// for directives that match spans or fields (`[request{id=7}]=debug`).
-fn parse_filter(directives: &str) -> Result<DynFilter, InitError> {
-    match directives.parse::<tracing_subscriber::filter::Targets>() {
-        Ok(targets) => Ok(Box::new(targets)),
-        Err(_) => env_filter(directives).map(|filter| Box::new(filter) as DynFilter),
-    }
-}
-
-fn env_filter(directives: &str) -> Result<EnvFilter, InitError> {
-    EnvFilter::try_new(directives).map_err(|error| InitError::InvalidFilter {
-        filter: directives.to_owned(),
-        reason: error.to_string(),
-    })
-}
-
-/// `layer` behind its per-layer filter, if it has one.
-fn filtered(
-    layer: impl Layer<Base> + Send + Sync + 'static,
-    filter: Option<DynFilter>,
-) -> BoxedLayer {
-    match filter {
-        Some(filter) => layer.with_filter(filter).boxed(),
-        None => layer.boxed(),
-    }
-}
-
-/// The log output as a `tracing-subscriber` writer (without the `json` feature, its `fmt` layer
-/// writes the lines).
-#[cfg(not(feature = "json"))]
-fn output_writer(
-    output: SharedOutput,
-) -> impl for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static {
-    move || OutputWriter(output.clone())
-}
-
-#[cfg(not(feature = "json"))]
-struct OutputWriter(SharedOutput);
-
-#[cfg(not(feature = "json"))]
-impl Write for OutputWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write_line(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+    /// Builds tripod's telemetry as one `tracing-subscriber` layer, for applications that compose
+    /// their own subscriber (to add tokio-console, Sentry or a file appender): the same log lines,
+    /// trace ids and OTLP export as [`install`](Builder::install), each part behind its own
+    /// filter so the other layers see every event. Nothing is installed: add the layer to a
+    /// registry, and install [`Telemetry::recorder`] as the metrics recorder if you want
+    /// Prometheus. Keep the returned [`Telemetry`] alive; its [`dispatch`](Telemetry::dispatch) is
+    /// a no-op one, since the subscriber is yours.
+    ///
+    /// ```no_run
+    /// use tracing_subscriber::layer::SubscriberExt as _;
+    /// use tracing_subscriber::util::SubscriberInitExt as _;
+    ///
+    /// let (tripod_layer, telemetry) = tripod::init().service_name("todo-app").into_layer()?;
+    /// tracing_subscriber::registry()
+    ///     .with(tripod_layer)
+    ///     .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+    ///     .init();
+    /// # drop(telemetry);
+    /// # Ok::<(), tripod::InitError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Those of [`build`](Builder::build).
+    #[allow(clippy::type_complexity)]
+    pub fn into_layer<S>(
+        self,
+    ) -> Result<(impl Layer<S> + Send + Sync + 'static, Telemetry), InitError>
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        let prepared = assemble::prepare(self)?;
+        let (_, layers) = prepared.layers::<S>(false)?;
+        let telemetry = prepared.finish(tracing::Dispatch::none());
+        Ok((layers, telemetry))
     }
 }

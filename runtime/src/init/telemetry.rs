@@ -25,7 +25,9 @@ pub struct Telemetry {
 
 impl Telemetry {
     /// The subscriber that was built, as a [`Dispatch`]: `install()` made it the global default;
-    /// `build()` leaves it to the caller (for example `tracing::dispatcher::with_default` in tests).
+    /// `build()` leaves it to the caller (for example `tracing::dispatcher::with_default` in tests);
+    /// after [`into_layer`](crate::Builder::into_layer) it is a no-op one, the subscriber being
+    /// the application's.
     pub fn dispatch(&self) -> &Dispatch {
         &self.dispatch
     }

@@ -1,0 +1,353 @@
+//! Turning a [`Builder`] into running parts: the environment read, the log output, the
+//! Prometheus recorder and the OTLP pipeline started ([`prepare`]), then tripod's layers over
+//! any registry-like subscriber ([`Prepared::layers`]), and the [`Telemetry`] guard that owns it
+//! all ([`Prepared::finish`]).
+
+#[cfg(not(feature = "json"))]
+use std::io::Write;
+#[cfg(feature = "otlp")]
+use std::time::Duration;
+
+use tracing::Subscriber;
+use tracing_subscriber::filter::FilterExt as _;
+use tracing_subscriber::layer::Filter;
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
+
+use super::{Builder, InitError, LogFormat, Telemetry, env};
+use crate::logs::{LineOutput, SharedOutput};
+use crate::trace::{Sampler, TraceContextLayer};
+
+/// The subscriber under tripod's layers in [`Builder::build`]: the registry, behind the global
+/// filter when there is one.
+pub(super) type Base = tracing_subscriber::layer::Layered<Option<GlobalFilter>, Registry>;
+pub(super) type GlobalFilter = Box<dyn Layer<Registry> + Send + Sync>;
+type DynFilter<S> = Box<dyn Filter<S> + Send + Sync>;
+type BoxedLayer<S> = Box<dyn Layer<S> + Send + Sync>;
+
+/// Everything started, before it is assembled into a subscriber or a layer.
+pub(super) struct Prepared {
+    warnings: Vec<String>,
+    sampler: Sampler,
+    log_filter: String,
+    trace_filter: String,
+    log_format: LogFormat,
+    ansi: bool,
+    output: SharedOutput,
+    #[cfg(feature = "prometheus")]
+    prometheus: Option<super::PrometheusParts>,
+    #[cfg(feature = "otlp")]
+    otlp: Option<crate::otlp::Exporting>,
+    #[cfg(feature = "otlp")]
+    shutdown_timeout: Duration,
+}
+
+/// Reads the environment over the builder's settings and starts the parts that run on their
+/// own: the log output, the Prometheus recorder (and listener), the OTLP export thread.
+pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
+    let env = env::read(&builder.environment);
+    let sampler = env.sampler.unwrap_or(builder.sampler);
+    let mut log_filter = env
+        .log_filter
+        .clone()
+        .unwrap_or_else(|| builder.log_filter.clone());
+    let mut trace_filter = builder.trace_filter.clone();
+    if !builder.access_log {
+        // In both, so that equal filters stay one global filter.
+        for filter in [&mut log_filter, &mut trace_filter] {
+            filter.push_str(",tripod::access=off");
+        }
+    }
+    // Checked now, so a bad directive fails here whichever layer would use it.
+    parse_filter::<Registry>(&log_filter)?;
+    parse_filter::<Registry>(&trace_filter)?;
+
+    // Colour only for a terminal, and not when NO_COLOR says otherwise.
+    let ansi = builder.log_writer.is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && (builder.environment)("NO_COLOR").is_none_or(|value| value.is_empty());
+    let output: SharedOutput = LineOutput::new(
+        builder
+            .log_writer
+            .take()
+            .unwrap_or_else(|| Box::new(std::io::stdout())),
+    );
+
+    #[cfg(feature = "prometheus")]
+    let prometheus = if builder.prometheus {
+        let recorder =
+            crate::prometheus::recorder(&builder.default_buckets, &builder.metric_buckets)
+                .map_err(InitError::InvalidBuckets)?;
+        let handle = recorder.handle();
+        let listener = match builder.metrics_listener {
+            Some(address) => Some(
+                crate::prometheus::listen(address, handle.clone())
+                    .map_err(|source| InitError::MetricsListener { address, source })?,
+            ),
+            None => None,
+        };
+        let upkeep = crate::prometheus::upkeep(handle.clone());
+        Some(super::PrometheusParts {
+            handle,
+            recorder: Some(recorder),
+            listener,
+            _upkeep: upkeep,
+        })
+    } else {
+        None
+    };
+
+    #[cfg(feature = "otlp")]
+    let otlp = start_export(&builder, &env)?;
+
+    Ok(Prepared {
+        warnings: env.warnings,
+        sampler,
+        log_filter,
+        trace_filter,
+        log_format: env.log_format.unwrap_or(builder.log_format),
+        ansi,
+        output,
+        #[cfg(feature = "prometheus")]
+        prometheus,
+        #[cfg(feature = "otlp")]
+        otlp,
+        #[cfg(feature = "otlp")]
+        shutdown_timeout: builder.shutdown_timeout,
+    })
+}
+
+/// Starts the OTLP pipeline when an endpoint is configured: the builder's headers under the
+/// environment's (which win for the same name), the builder's gzip unless a variable says.
+#[cfg(feature = "otlp")]
+fn start_export(
+    builder: &Builder,
+    env: &env::FromEnvironment,
+) -> Result<Option<crate::otlp::Exporting>, InitError> {
+    let protocol = env.otlp_protocol.unwrap_or(builder.otlp_protocol);
+    let base = env.otlp_endpoint.clone().or(builder.otlp_endpoint.clone());
+    let endpoint = crate::otlp::traces_endpoint(
+        base.as_deref(),
+        env.otlp_traces_endpoint.as_deref(),
+        protocol,
+    );
+    let Some(endpoint) = endpoint.filter(|_| builder.otlp) else {
+        return Ok(None);
+    };
+    let mut queue = builder.export_queue;
+    if let Some(timeout) = env.otlp_timeout {
+        queue.export_timeout = timeout;
+    }
+    let service_name = env.service_name.clone().or(builder.service_name.clone());
+    let mut export = env.otlp_export.clone();
+    let mut headers = crate::otlp::Headers::default();
+    for (name, value) in &builder.otlp_headers {
+        headers
+            .insert(name, value)
+            .map_err(|reason| InitError::Exporter {
+                endpoint: endpoint.clone(),
+                reason: format!("header: {reason}"),
+            })?;
+    }
+    for (name, value) in export.headers.0.drain(..) {
+        headers.0.retain(|(existing, _)| *existing != name);
+        headers.0.push((name, value));
+    }
+    export.headers = headers;
+    if builder.otlp_gzip && env.otlp_compression_unset() {
+        export.compression = crate::otlp::Compression::Gzip;
+    }
+    crate::otlp::start(
+        endpoint.clone(),
+        protocol,
+        service_name.as_deref(),
+        &env.resource_attributes,
+        queue,
+        &export,
+    )
+    .map(Some)
+    .map_err(|reason| InitError::Exporter { endpoint, reason })
+}
+
+impl Prepared {
+    /// tripod's layers (trace context, log lines, OTLP) over `S`. With `global_filter` and the
+    /// same directives for logs and traces (the default), one global filter is returned for the
+    /// registry to apply (a disabled callsite then reaches no layer at all, the cheapest there
+    /// is) and the layers are unfiltered; otherwise each layer has its own filter, and the trace
+    /// context layer sees what either wants, so `RUST_LOG=warn` does not stop info spans from
+    /// being exported.
+    pub(super) fn layers<S>(
+        &self,
+        global_filter: bool,
+    ) -> Result<(Option<GlobalFilter>, Vec<BoxedLayer<S>>), InitError>
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let shared = global_filter && self.log_filter.trim() == self.trace_filter.trim();
+        let global = if shared {
+            Some(
+                match self
+                    .log_filter
+                    .parse::<tracing_subscriber::filter::Targets>()
+                {
+                    Ok(targets) => Box::new(targets) as GlobalFilter,
+                    Err(_) => Box::new(env_filter(&self.log_filter)?) as GlobalFilter,
+                },
+            )
+        } else {
+            None
+        };
+        let per_layer = |directives: &str| -> Result<Option<DynFilter<S>>, InitError> {
+            if shared {
+                Ok(None)
+            } else {
+                parse_filter(directives).map(Some)
+            }
+        };
+        let context = if shared {
+            None
+        } else {
+            Some(Box::new(
+                parse_filter::<S>(&self.log_filter)?.or(parse_filter::<S>(&self.trace_filter)?),
+            ) as DynFilter<S>)
+        };
+        #[cfg_attr(not(feature = "otlp"), allow(unused_mut))]
+        let mut layers = vec![
+            filtered(TraceContextLayer::new(self.sampler), context),
+            self.log_layer(per_layer(&self.log_filter)?),
+        ];
+        #[cfg(feature = "otlp")]
+        if let Some(exporting) = &self.otlp {
+            layers.push(filtered(
+                crate::otlp::OtlpLayer::new(exporting.queue.clone(), exporting.limits),
+                per_layer(&self.trace_filter)?,
+            ));
+        }
+        Ok((global, layers))
+    }
+
+    fn log_layer<S>(&self, filter: Option<DynFilter<S>>) -> BoxedLayer<S>
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let output = self.output.clone();
+        match self.log_format {
+            #[cfg(feature = "json")]
+            LogFormat::Json => filtered(
+                crate::logs::LineLayer::new(output, crate::logs::Style::Json),
+                filter,
+            ),
+            #[cfg(feature = "json")]
+            LogFormat::Pretty => filtered(
+                crate::logs::LineLayer::new(output, crate::logs::Style::Pretty { ansi: self.ansi }),
+                filter,
+            ),
+            #[cfg(not(feature = "json"))]
+            LogFormat::Json => filtered(
+                tracing_subscriber::fmt::layer().with_writer(output_writer(output)),
+                filter,
+            ),
+            #[cfg(not(feature = "json"))]
+            LogFormat::Pretty => filtered(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(self.ansi)
+                    .with_writer(output_writer(output)),
+                filter,
+            ),
+        }
+    }
+
+    /// The guard owning it all, with `dispatch` the subscriber built (or a no-op one when the
+    /// application built its own); the warnings are logged through it, or through the
+    /// application's default subscriber.
+    pub(super) fn finish(self, dispatch: tracing::Dispatch) -> Telemetry {
+        crate::__private::warm_up_clock();
+        let own = !dispatch.is::<tracing::subscriber::NoSubscriber>();
+        #[cfg(feature = "otlp")]
+        if let Some(exporting) = &self.otlp
+            && own
+        {
+            exporting.log_through(&dispatch);
+        }
+        let log_warnings = || {
+            for warning in &self.warnings {
+                tracing::warn!(target: "tripod", "{warning}");
+            }
+        };
+        if own {
+            tracing::dispatcher::with_default(&dispatch, log_warnings);
+        } else {
+            log_warnings();
+        }
+        Telemetry {
+            dispatch,
+            log_flusher: Some(crate::logs::flusher(self.output.clone())),
+            log_output: Some(self.output),
+            #[cfg(feature = "prometheus")]
+            prometheus: self.prometheus,
+            #[cfg(feature = "otlp")]
+            otlp: self.otlp,
+            #[cfg(feature = "otlp")]
+            shutdown_timeout: self.shutdown_timeout,
+            warnings: self.warnings,
+        }
+    }
+}
+
+/// A filter from `RUST_LOG`-style directives: tracing-subscriber's `Targets` when the directives
+/// are static (`info,sqlx=warn`), which filters without span bookkeeping; `EnvFilter` for
+/// directives that match spans or fields (`[request{id=7}]=debug`).
+fn parse_filter<S>(directives: &str) -> Result<DynFilter<S>, InitError>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    match directives.parse::<tracing_subscriber::filter::Targets>() {
+        Ok(targets) => Ok(Box::new(targets)),
+        Err(_) => env_filter(directives).map(|filter| Box::new(filter) as DynFilter<S>),
+    }
+}
+
+fn env_filter(directives: &str) -> Result<EnvFilter, InitError> {
+    EnvFilter::try_new(directives).map_err(|error| InitError::InvalidFilter {
+        filter: directives.to_owned(),
+        reason: error.to_string(),
+    })
+}
+
+/// `layer` behind its per-layer filter, if it has one.
+fn filtered<S>(
+    layer: impl Layer<S> + Send + Sync + 'static,
+    filter: Option<DynFilter<S>>,
+) -> BoxedLayer<S>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    match filter {
+        Some(filter) => layer.with_filter(filter).boxed(),
+        None => layer.boxed(),
+    }
+}
+
+/// The log output as a `tracing-subscriber` writer (without the `json` feature, its `fmt` layer
+/// writes the lines).
+#[cfg(not(feature = "json"))]
+fn output_writer(
+    output: SharedOutput,
+) -> impl for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static {
+    move || OutputWriter(output.clone())
+}
+
+#[cfg(not(feature = "json"))]
+struct OutputWriter(SharedOutput);
+
+#[cfg(not(feature = "json"))]
+impl Write for OutputWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write_line(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
