@@ -40,6 +40,7 @@
 //! With nothing installed the function behaves exactly as it would unannotated, at the cost of a
 //! few relaxed atomic loads.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[doc(hidden)]
 pub mod __private;
@@ -71,8 +72,10 @@ pub use error_type::ErrorType;
 #[cfg(feature = "_init")]
 pub use init::{Builder, InitError, LogFormat, Telemetry, init};
 #[cfg(feature = "otlp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otlp")))]
 pub use otlp::Protocol;
 #[cfg(feature = "prometheus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
 pub use prometheus::DEFAULT_BUCKETS;
 /// A log level, for [`ErrorType::failure_level`]: `tracing`'s, re-exported so an observed crate
 /// needs no dependency of its own.

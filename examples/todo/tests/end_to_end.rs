@@ -175,6 +175,21 @@ fn a_scripted_session_is_counted_logged_and_traced_end_to_end() {
         ],
         "{logs:#?}"
     );
+    // The README's sample line is this request's first line, but for its time and ids.
+    let readme = include_str!("../../../README.md");
+    let sample = readme
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .expect("the README's sample log line");
+    let mut sample: Value = serde_json::from_str(sample).unwrap();
+    let mut real = logs[0].clone();
+    for varying in ["timestamp", "trace_id", "span_id"] {
+        assert!(real.get(varying).is_some() && sample.get(varying).is_some());
+        sample[varying] = Value::Null;
+        real[varying] = Value::Null;
+    }
+    assert_eq!(sample, real, "README.md's sample log line");
     let (access, handler) = logs.split_last().unwrap();
     assert!(
         handler

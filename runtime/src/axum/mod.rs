@@ -16,6 +16,7 @@ pub use server::{CANCELLED_STATUS, observe_http};
 /// # Ok::<(), tripod::InitError>(())
 /// ```
 #[cfg(feature = "prometheus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
 pub fn metrics_router<S: Clone + Send + Sync + 'static>(
     handle: metrics_exporter_prometheus::PrometheusHandle,
 ) -> axum::Router<S> {

@@ -15,6 +15,7 @@ mod traceparent;
 mod tracestate;
 
 #[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use headers::{extract, inject, inject_context};
 pub use ids::{SpanId, TraceId};
 pub use remote::with_remote_parent;
