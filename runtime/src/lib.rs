@@ -51,6 +51,8 @@ pub mod metric_names;
 pub mod axum;
 #[cfg(feature = "_init")]
 mod background;
+#[cfg(feature = "_capture")]
+mod capture;
 #[cfg(feature = "http")]
 pub mod client;
 #[cfg(feature = "_init")]
@@ -67,6 +69,8 @@ mod otlp;
 mod prometheus;
 #[cfg(feature = "_init")]
 pub mod trace;
+#[cfg(feature = "viewer")]
+mod viewer;
 
 pub use error_type::ErrorType;
 #[cfg(feature = "_init")]
@@ -83,3 +87,6 @@ pub use tracing::Level;
 pub use tripod_macros::ErrorType;
 #[doc = include_str!("observe.md")]
 pub use tripod_macros::observe;
+#[cfg(feature = "viewer")]
+#[cfg_attr(docsrs, doc(cfg(feature = "viewer")))]
+pub use viewer::Viewer;

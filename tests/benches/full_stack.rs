@@ -5,6 +5,9 @@
 //! `io::sink()` plus `tracing-opentelemetry` with the SDK's batch span processor (its exporter
 //! discards batches: the cheapest collector there is) and the same Prometheus recorder.
 //!
+//! The viewer's cost is `observe/tripod_built_with_viewer` against `observe/tripod_built`: the same
+//! stack, built (not installed) twice, with and without the trace store.
+//!
 //! Run: `cargo bench -p tripod-tests --bench full_stack`.
 
 use std::hint::black_box;
@@ -71,6 +74,18 @@ fn full_stack(c: &mut Criterion) {
     };
     let without_otlp = variant("info", false);
     let without_logs = variant("off", true);
+    // The viewer's cost: the same stack built twice, with and without the trace store.
+    let with_viewer = |enabled: bool| {
+        tripod::init()
+            .environment(|_| None)
+            .log_writer(std::io::sink())
+            .otlp_endpoint(format!("http://{nobody}"))
+            .trace_viewer(enabled)
+            .build()
+            .expect("tripod builds")
+    };
+    let built = with_viewer(false);
+    let built_with_viewer = with_viewer(true);
 
     let mut group = c.benchmark_group("full_stack");
     group.bench_function("observe/tripod_init", |b| b.iter(|| observed(black_box(7))));
@@ -84,6 +99,16 @@ fn full_stack(c: &mut Criterion) {
             b.iter(|| observed(black_box(7)))
         });
     });
+    tracing::dispatcher::with_default(built.dispatch(), || {
+        group.bench_function("observe/tripod_built", |b| {
+            b.iter(|| observed(black_box(7)))
+        });
+    });
+    tracing::dispatcher::with_default(built_with_viewer.dispatch(), || {
+        group.bench_function("observe/tripod_built_with_viewer", |b| {
+            b.iter(|| observed(black_box(7)))
+        });
+    });
     tracing::dispatcher::with_default(&hand_written_stack, || {
         group.bench_function("hand_written/fmt_json_tracing_opentelemetry", |b| {
             b.iter(|| hand_written(black_box(7)))
@@ -91,8 +116,9 @@ fn full_stack(c: &mut Criterion) {
     });
     group.finish();
     println!(
-        "spans dropped by tripod's full export queue: {}",
-        telemetry.spans_dropped()
+        "spans dropped by tripod's full export queue: {}; by the viewer's pending list: {:?}",
+        telemetry.spans_dropped(),
+        built_with_viewer.viewer()
     );
     drop(telemetry);
     let _ = provider.shutdown();

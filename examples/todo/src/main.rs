@@ -2,7 +2,8 @@
 //!
 //! Serves the API on `127.0.0.1:8000` (`TODO_ADDR` changes it), with the todos in SQLite
 //! (`DATABASE_URL`, default `sqlite://todo.db?mode=rwc`), JSON logs on stdout, Prometheus at
-//! `/metrics`, and OTLP traces when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Ctrl-C or SIGTERM stops it
+//! `/metrics`, the trace viewer at `/debug/traces`, and OTLP traces when
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Ctrl-C or SIGTERM stops it
 //! gracefully: in-flight requests finish, the database closes, telemetry is flushed.
 //! `TODO_TELEMETRY=off` installs no telemetry at all (the baseline of the load benchmark).
 //! `TODO_MODEL_URL=http://host:port` sends predictions to another instance of this service
@@ -21,7 +22,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // `TODO_TELEMETRY=off` runs the same app with nothing installed: the load benchmark's baseline.
     let telemetry = match std::env::var("TODO_TELEMETRY").as_deref() {
         Ok("off") => None,
-        _ => Some(tripod::init().service_name("todo-app").install()?),
+        _ => Some(
+            tripod::init()
+                .service_name("todo-app")
+                .trace_viewer(true)
+                .install()?,
+        ),
     };
     let address = match std::env::var("TODO_ADDR") {
         Ok(value) => value.parse::<SocketAddr>().unwrap_or_else(|_| {
@@ -54,6 +60,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|telemetry| telemetry.prometheus_handle())
     {
         router = router.merge(tripod::axum::metrics_router(metrics.clone()));
+    }
+    // The trace viewer shows internal data: this example listens on 127.0.0.1 only.
+    if let Some(viewer) = telemetry.as_ref().and_then(tripod::Telemetry::viewer) {
+        router = router.merge(tripod::axum::viewer_router(viewer));
     }
 
     let listener = tokio::net::TcpListener::bind(address).await?;

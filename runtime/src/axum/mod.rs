@@ -6,6 +6,26 @@ mod server;
 
 pub use server::{CANCELLED_STATUS, observe_http};
 
+/// The embedded trace and operations viewer's pages: `/debug/traces` (recent traces, newest
+/// first, filterable by operation, failure and duration, searchable by trace id),
+/// `/debug/traces/{trace_id}` (the waterfall) and `/debug/operations` (rate, error rate, p50 and
+/// p99 of each operation and route). Each answers JSON to `Accept: application/json`.
+///
+/// It shows internal data (span attributes, error messages): mount it on an internal port or
+/// behind authentication, never on a public interface.
+///
+/// ```no_run
+/// let telemetry = tripod::init().trace_viewer(true).install()?;
+/// let viewer = telemetry.viewer().expect("the viewer was asked for");
+/// let app: axum::Router = axum::Router::new().merge(tripod::axum::viewer_router(viewer));
+/// # Ok::<(), tripod::InitError>(())
+/// ```
+#[cfg(feature = "viewer")]
+#[cfg_attr(docsrs, doc(cfg(feature = "viewer")))]
+pub fn viewer_router<S: Clone + Send + Sync + 'static>(viewer: crate::Viewer) -> axum::Router<S> {
+    crate::viewer::router(viewer)
+}
+
 /// A router serving the Prometheus exposition at `GET /metrics`: merge it into your app, or
 /// serve it on a port of its own.
 ///

@@ -40,6 +40,8 @@ pub(super) struct Prepared {
     otlp: Option<crate::otlp::Exporting>,
     #[cfg(feature = "otlp")]
     shutdown_timeout: Duration,
+    #[cfg(feature = "viewer")]
+    viewer: Option<crate::viewer::ViewerParts>,
 }
 
 /// Reads the environment over the builder's settings and starts the parts that run on their
@@ -100,6 +102,18 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
     #[cfg(feature = "otlp")]
     let otlp = start_export(&builder, &env)?;
 
+    #[cfg(feature = "viewer")]
+    let viewer = match (&prometheus, builder.trace_viewer) {
+        (Some(prometheus), true) => Some(crate::viewer::ViewerParts::start(
+            env.service_name
+                .clone()
+                .or(builder.service_name.clone())
+                .unwrap_or_else(|| "unknown_service".into()),
+            prometheus.handle.clone(),
+        )),
+        _ => None,
+    };
+
     Ok(Prepared {
         warnings: env.warnings,
         sampler,
@@ -114,6 +128,8 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
         otlp,
         #[cfg(feature = "otlp")]
         shutdown_timeout: builder.shutdown_timeout,
+        #[cfg(feature = "viewer")]
+        viewer,
     })
 }
 
@@ -216,12 +232,28 @@ impl Prepared {
             filtered(TraceContextLayer::new(self.sampler), context),
             self.log_layer(per_layer(&self.log_filter)?),
         ];
-        #[cfg(feature = "otlp")]
-        if let Some(exporting) = &self.otlp {
-            layers.push(filtered(
-                crate::otlp::OtlpLayer::new(exporting.queue.clone(), exporting.limits),
-                per_layer(&self.trace_filter)?,
-            ));
+        #[cfg(feature = "_capture")]
+        {
+            let mut sinks: Vec<std::sync::Arc<dyn crate::capture::SpanSink>> = Vec::new();
+            #[cfg(feature = "otlp")]
+            let mut limits = crate::capture::SpanLimits::default();
+            #[cfg(not(feature = "otlp"))]
+            let limits = crate::capture::SpanLimits::default();
+            #[cfg(feature = "otlp")]
+            if let Some(exporting) = &self.otlp {
+                sinks.push(exporting.queue.clone());
+                limits = exporting.limits;
+            }
+            #[cfg(feature = "viewer")]
+            if let Some(viewer) = &self.viewer {
+                sinks.push(viewer.viewer.store.clone());
+            }
+            if !sinks.is_empty() {
+                layers.push(filtered(
+                    crate::capture::CaptureLayer::new(sinks, limits),
+                    per_layer(&self.trace_filter)?,
+                ));
+            }
         }
         Ok((global, layers))
     }
@@ -289,6 +321,8 @@ impl Prepared {
             otlp: self.otlp,
             #[cfg(feature = "otlp")]
             shutdown_timeout: self.shutdown_timeout,
+            #[cfg(feature = "viewer")]
+            viewer: self.viewer,
             warnings: self.warnings,
         }
     }

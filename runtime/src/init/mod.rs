@@ -77,6 +77,8 @@ pub struct Builder {
     otlp_headers: Vec<(String, String)>,
     #[cfg(feature = "otlp")]
     otlp_gzip: bool,
+    #[cfg(feature = "viewer")]
+    trace_viewer: bool,
 }
 
 impl Default for Builder {
@@ -138,6 +140,8 @@ impl Builder {
             otlp_headers: Vec::new(),
             #[cfg(feature = "otlp")]
             otlp_gzip: false,
+            #[cfg(feature = "viewer")]
+            trace_viewer: false,
         }
     }
 
@@ -286,6 +290,15 @@ impl Builder {
     #[cfg(feature = "otlp")]
     pub fn otlp_gzip(mut self, enabled: bool) -> Self {
         self.otlp_gzip = enabled;
+        self
+    }
+
+    /// Keeps recent traces in memory for the embedded viewer ([`Telemetry::viewer`], served by
+    /// `tripod::axum::viewer_router`), with or without a collector. It needs Prometheus (for the
+    /// operations page). Defaults to `false`: the pages show internal data.
+    #[cfg(feature = "viewer")]
+    pub fn trace_viewer(mut self, enabled: bool) -> Self {
+        self.trace_viewer = enabled;
         self
     }
 

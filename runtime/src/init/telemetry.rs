@@ -20,6 +20,8 @@ pub struct Telemetry {
     pub(crate) otlp: Option<crate::otlp::Exporting>,
     #[cfg(feature = "otlp")]
     pub(crate) shutdown_timeout: Duration,
+    #[cfg(feature = "viewer")]
+    pub(crate) viewer: Option<crate::viewer::ViewerParts>,
     pub(crate) warnings: Vec<String>,
 }
 
@@ -69,6 +71,13 @@ impl Telemetry {
         self.prometheus
             .as_ref()
             .and_then(|prometheus| prometheus.listener.as_ref().map(|(address, _)| *address))
+    }
+
+    /// The embedded viewer's data, when [`Builder::trace_viewer`](crate::Builder::trace_viewer)
+    /// asked for it: serve it with `tripod::axum::viewer_router`.
+    #[cfg(feature = "viewer")]
+    pub fn viewer(&self) -> Option<crate::Viewer> {
+        self.viewer.as_ref().map(|parts| parts.viewer.clone())
     }
 
     /// The URL traces are exported to, when export is on.

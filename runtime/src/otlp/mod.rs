@@ -1,13 +1,12 @@
-//! OTLP trace export: a lean bridge from `tracing` spans to compact span records, a bounded
-//! queue, and a thread that encodes batches straight into OTLP protobuf and sends them over
-//! HTTP/protobuf or gRPC with hyper's client.
+//! OTLP trace export, a sink of captured spans: a bounded queue, and a thread that encodes
+//! batches straight into OTLP protobuf and sends them over HTTP/protobuf or gRPC with hyper's
+//! client.
 
-mod bridge;
 mod config;
+mod encode;
 mod endpoint;
 mod pipeline;
 mod proto;
-mod record;
 mod report;
 mod request;
 mod tls;
@@ -16,8 +15,7 @@ mod transport;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub(crate) use bridge::OtlpLayer;
-pub(crate) use config::{Compression, ExportConfig, Headers, SpanLimits};
+pub(crate) use config::{Compression, ExportConfig, Headers};
 
 /// Checks that TLS files can be used (they exist, hold PEM certificates and a key).
 pub(crate) fn check_tls(files: &config::TlsFiles) -> Result<(), String> {
@@ -26,14 +24,13 @@ pub(crate) fn check_tls(files: &config::TlsFiles) -> Result<(), String> {
 pub use endpoint::Protocol;
 pub(crate) use endpoint::{traces_endpoint, validate_url};
 pub(crate) use pipeline::{Queue, QueueConfig};
-pub(crate) use record::SpanRecord;
 
 /// A running export pipeline.
 pub(crate) struct Exporting {
     pub(crate) queue: Arc<Queue>,
     pub(crate) endpoint: String,
     pub(crate) protocol: Protocol,
-    pub(crate) limits: SpanLimits,
+    pub(crate) limits: crate::capture::SpanLimits,
     reporter: Arc<report::Reporter>,
 }
 

@@ -14,10 +14,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::record::SpanRecord;
 use super::report::Reporter;
 use super::request::Preamble;
 use super::transport::Transport;
+use crate::capture::{SpanRecord, SpanSink};
 use crate::metric_names::SPANS_DROPPED;
 
 /// Queue and batch sizes, per the OpenTelemetry batch span processor defaults.
@@ -42,7 +42,7 @@ impl Default for QueueConfig {
 
 #[derive(Default)]
 struct State {
-    spans: VecDeque<SpanRecord>,
+    spans: VecDeque<Arc<SpanRecord>>,
     /// Flushes asked for, and done: the thread drains the queue, then catches up.
     flush_requested: u64,
     flush_done: u64,
@@ -80,7 +80,7 @@ impl Queue {
     }
 
     /// Queues a finished span, or, when the queue is full or shut down, drops and counts it.
-    pub(crate) fn push(&self, span: SpanRecord) {
+    pub(crate) fn push(&self, span: Arc<SpanRecord>) {
         let mut state = self.lock();
         if state.shutdown || state.spans.len() >= self.config.max_queue_size {
             drop(state);
@@ -154,7 +154,7 @@ impl Queue {
     /// Waits for a batch: full, due, flushed or shut down; while the collector is backed off
     /// from (`not_before`), only a flush or the shutdown sends early. Returns the batch and the
     /// flush ticket it completes.
-    fn next_batch(&self, not_before: Option<Instant>) -> (Vec<SpanRecord>, u64, bool) {
+    fn next_batch(&self, not_before: Option<Instant>) -> (Vec<Arc<SpanRecord>>, u64, bool) {
         let due = Instant::now() + self.config.schedule_delay;
         let due = not_before.map_or(due, |not_before| due.max(not_before));
         let mut state = self.lock();
@@ -178,7 +178,7 @@ impl Queue {
                 .map_or_else(|e| e.into_inner().0, |r| r.0);
         }
         let take = state.spans.len().min(self.config.max_batch_size);
-        let batch: Vec<SpanRecord> = state.spans.drain(..take).collect();
+        let batch: Vec<Arc<SpanRecord>> = state.spans.drain(..take).collect();
         self.in_flight.store(batch.len(), Ordering::Release);
         let drained = state.spans.is_empty();
         let ticket = if drained {
@@ -194,6 +194,12 @@ impl Queue {
         state.flush_done = state.flush_done.max(flushed);
         state.stopped |= stopped;
         self.wake_waiters.notify_all();
+    }
+}
+
+impl SpanSink for Queue {
+    fn span_closed(&self, span: Arc<SpanRecord>) {
+        self.push(span);
     }
 }
 
@@ -280,7 +286,7 @@ impl Backoff {
 mod tests {
     use super::*;
 
-    fn span() -> SpanRecord {
+    fn span() -> Arc<SpanRecord> {
         let ids = crate::trace::SpanIds {
             trace_id: crate::trace::TraceId(1),
             span_id: crate::trace::SpanId(1),
@@ -288,7 +294,12 @@ mod tests {
             parent_is_remote: false,
             sampled: true,
         };
-        SpanRecord::new(ids, "test", 0, crate::otlp::SpanLimits::default())
+        Arc::new(SpanRecord::new(
+            ids,
+            "test",
+            0,
+            crate::capture::SpanLimits::default(),
+        ))
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! body.
 
 use super::proto::{ProtoWriter, field};
-use super::record::SpanRecord;
+use std::sync::Arc;
+
+use crate::capture::SpanRecord;
 
 /// The parts of every request that never change, pre-encoded.
 pub(crate) struct Preamble {
@@ -51,7 +53,7 @@ impl Preamble {
     }
 
     /// The request body for `spans`.
-    pub(crate) fn encode(&self, spans: &[SpanRecord]) -> Vec<u8> {
+    pub(crate) fn encode(&self, spans: &[Arc<SpanRecord>]) -> Vec<u8> {
         let mut writer = ProtoWriter::with_capacity(256 + spans.len() * 512);
         let resource_spans = writer.open(field::REQUEST_RESOURCE_SPANS);
         let resource = writer.open(field::RESOURCE_SPANS_RESOURCE);
@@ -78,7 +80,7 @@ mod tests {
     use opentelemetry_proto::tonic::common::v1::any_value::Value;
     use prost::Message as _;
 
-    fn span(id: u64) -> SpanRecord {
+    fn span(id: u64) -> Arc<SpanRecord> {
         let ids = SpanIds {
             trace_id: TraceId(1),
             span_id: SpanId(id),
@@ -86,7 +88,12 @@ mod tests {
             parent_is_remote: false,
             sampled: true,
         };
-        SpanRecord::new(ids, "todo.create", 0, crate::otlp::SpanLimits::default())
+        Arc::new(SpanRecord::new(
+            ids,
+            "todo.create",
+            0,
+            crate::capture::SpanLimits::default(),
+        ))
     }
 
     #[test]

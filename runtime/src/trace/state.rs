@@ -15,9 +15,9 @@ pub(crate) struct SpanState {
     /// The span's fields as JSON, when JSON lines are written.
     #[cfg(feature = "json")]
     pub(crate) fields: crate::logs::SpanFields,
-    /// The span as it will be exported, when it is sampled and exported.
-    #[cfg(feature = "otlp")]
-    pub(crate) record: Option<crate::otlp::SpanRecord>,
+    /// The span as captured for the sinks (export, viewer), when it is sampled and one listens.
+    #[cfg(feature = "_capture")]
+    pub(crate) record: Option<crate::capture::SpanRecord>,
 }
 
 impl SpanState {
@@ -27,7 +27,7 @@ impl SpanState {
             trace_state,
             #[cfg(feature = "json")]
             fields: crate::logs::SpanFields::default(),
-            #[cfg(feature = "otlp")]
+            #[cfg(feature = "_capture")]
             record: None,
         }
     }

@@ -1,7 +1,7 @@
-//! A lean `tracing` → OpenTelemetry bridge: each sampled span is recorded in its extensions as a
-//! compact [`SpanRecord`] and, when it closes, handed to the export queue, whose thread turns it
-//! into the SDK's `SpanData`. No SDK tracer, no per-span context objects: ids come from tripod's
-//! trace context layer.
+//! The capture layer: each sampled span is recorded in its extensions as a compact
+//! [`SpanRecord`] and, when it closes, handed to every [`SpanSink`] (the export queue, the trace
+//! viewer's store), shared, not copied. No SDK tracer, no per-span context objects: ids come from
+//! tripod's trace context layer.
 //!
 //! Attributes follow the fields' types (unsigned integers become `i64` when they fit, else
 //! strings); `otel.name`, `otel.kind`, `otel.status_code` and `otel.status_description` set the
@@ -17,24 +17,23 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
-use super::config::SpanLimits;
-use super::pipeline::Queue;
-use super::record::{FieldSink, FieldValue, SpanRecord};
+use super::span::{FieldSink, FieldValue, SpanRecord};
+use super::{SpanLimits, SpanSink};
 use crate::trace::SpanState;
 
-/// Records sampled spans (within the span limits) and queues them for export when they close.
-pub(crate) struct OtlpLayer {
-    queue: Arc<Queue>,
+/// Records sampled spans (within the span limits) and hands them to the sinks when they close.
+pub(crate) struct CaptureLayer {
+    sinks: Vec<Arc<dyn SpanSink>>,
     limits: SpanLimits,
 }
 
-impl OtlpLayer {
-    pub(crate) fn new(queue: Arc<Queue>, limits: SpanLimits) -> Self {
-        OtlpLayer { queue, limits }
+impl CaptureLayer {
+    pub(crate) fn new(sinks: Vec<Arc<dyn SpanSink>>, limits: SpanLimits) -> Self {
+        CaptureLayer { sinks, limits }
     }
 }
 
-impl<S> Layer<S> for OtlpLayer
+impl<S> Layer<S> for CaptureLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
@@ -99,7 +98,10 @@ where
             return;
         };
         record.end();
-        self.queue.push(record);
+        let record = Arc::new(record);
+        for sink in &self.sinks {
+            sink.span_closed(record.clone());
+        }
     }
 }
 

@@ -1,0 +1,230 @@
+//! The trace viewer, seen as a user sees it: after scripted requests to the running example
+//! (one that fails, one continuing a caller's `traceparent`), headless Chromium opens its pages;
+//! the rendered DOM holds the trace list (newest first, the failure marked, the caller's trace
+//! id), the waterfall (spans nested parent first, each bar inside its parent's) and the
+//! operations table; screenshots are saved, at desktop and phone widths. The JSON behind each
+//! page answers `Accept: application/json`.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::{App, TempDb, request};
+use serde_json::Value;
+use tripod_tests::backends::free_port;
+
+const CALLER_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
+
+/// Chromium's DOM of `url` after it rendered, and a screenshot at `width`×`height` in `shot`.
+fn open(url: &str, shot: &PathBuf, (width, height): (u32, u32)) -> String {
+    let chromium = std::env::var("TRIPOD_CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+    ];
+    let dom = Command::new(&chromium)
+        .args(args)
+        .arg("--dump-dom")
+        .arg(url)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {chromium} ({e}): tests/run installs it"));
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let screenshot = Command::new(&chromium)
+        .args(args)
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("--window-size={width},{height}"))
+        .arg(url)
+        .output()
+        .unwrap();
+    assert!(screenshot.status.success());
+    let size = std::fs::metadata(shot).map(|m| m.len()).unwrap_or(0);
+    assert!(size > 10_000, "a screenshot of {url} ({size} bytes)");
+    String::from_utf8(dom.stdout).unwrap()
+}
+
+/// The value of `attribute` in each element of `dom` whose opening tag starts with `tag`.
+fn attributes_of(dom: &str, tag: &str, attribute: &str) -> Vec<String> {
+    dom.split(tag)
+        .skip(1)
+        .filter_map(|rest| {
+            let head = rest.split('>').next()?;
+            let start = head.find(&format!("{attribute}=\""))? + attribute.len() + 2;
+            let end = head[start..].find('"')? + start;
+            Some(head[start..end].to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn the_viewer_shows_traces_waterfalls_and_operations_in_a_real_browser() {
+    let database = TempDb::new();
+    // Predictions go to a model service that is not there: those requests fail with 502.
+    let model = format!("http://127.0.0.1:{}", free_port());
+    let app = App::start_with(&database, None, &[("TODO_MODEL_URL", &model)]);
+    let at = app.address;
+    let created = request(
+        at,
+        "POST",
+        "/api/todos",
+        Some(r#"{"title":"Read paper","user_id":42}"#),
+        &[],
+    );
+    assert_eq!(created.status, 201);
+    let created_trace = created.header("x-trace-id").unwrap().to_owned();
+    let failed = request(
+        at,
+        "POST",
+        "/api/predict",
+        Some(r#"{"text":"lovely"}"#),
+        &[],
+    );
+    assert_eq!(failed.status, 502, "{}", failed.body);
+    let failed_trace = failed.header("x-trace-id").unwrap().to_owned();
+    let caller = format!("00-{CALLER_TRACE}-b7ad6b7169203331-01");
+    assert_eq!(
+        request(
+            at,
+            "GET",
+            "/api/todos?user_id=42",
+            None,
+            &[("traceparent", &caller)]
+        )
+        .status,
+        200
+    );
+
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let base = format!("http://{at}");
+
+    // The list: newest first, the failure marked, the caller's trace there.
+    let list = open(
+        &format!("{base}/debug/traces"),
+        &shots.join("traces.png"),
+        (1280, 800),
+    );
+    let listed = attributes_of(&list, "<tr class=\"trace", "data-trace-id");
+    assert_eq!(
+        listed,
+        [CALLER_TRACE, failed_trace.as_str(), created_trace.as_str()],
+        "{list}"
+    );
+    assert!(list.contains(&format!(
+        "<tr class=\"trace error\" data-trace-id=\"{failed_trace}\""
+    )));
+    let failed_only = open(
+        &format!("{base}/debug/traces?failed=1"),
+        &shots.join("traces-failed.png"),
+        (390, 844),
+    );
+    assert_eq!(
+        attributes_of(&failed_only, "<tr class=\"trace", "data-trace-id"),
+        [failed_trace.as_str()]
+    );
+
+    // The waterfall of the create request: server span, handler, query, nested in that order,
+    // each bar inside its parent's.
+    let waterfall = open(
+        &format!("{base}/debug/traces/{created_trace}"),
+        &shots.join("waterfall.png"),
+        (1280, 420),
+    );
+    let depths = attributes_of(&waterfall, "<details class=\"span", "data-depth");
+    assert_eq!(depths, ["0", "1", "2"], "{waterfall}");
+    assert!(waterfall.contains("POST /api/todos") && waterfall.contains("db.todos.insert"));
+    let ids = attributes_of(&waterfall, "<details class=\"span", "data-span-id");
+    let parents = attributes_of(&waterfall, "<details class=\"span", "data-parent");
+    assert_eq!(parents[1], ids[0]);
+    assert_eq!(parents[2], ids[1]);
+    let number =
+        |values: Vec<String>| -> Vec<f64> { values.iter().map(|v| v.parse().unwrap()).collect() };
+    let lefts = number(attributes_of(
+        &waterfall,
+        "<details class=\"span",
+        "data-left",
+    ));
+    let widths = number(attributes_of(
+        &waterfall,
+        "<details class=\"span",
+        "data-width",
+    ));
+    assert!(
+        (widths[0] - 100.0).abs() < 0.01,
+        "the root spans the axis: {widths:?}"
+    );
+    for child in 1..3 {
+        let parent = child - 1;
+        assert!(lefts[child] >= lefts[parent] - 0.01, "{lefts:?}");
+        assert!(
+            lefts[child] + widths[child] <= lefts[parent] + widths[parent] + 0.3,
+            "{lefts:?} {widths:?}"
+        );
+    }
+    assert!(
+        waterfall.contains("class=\"mark\""),
+        "events are marked on their bars"
+    );
+    assert!(
+        waterfall.contains("todo.create.start"),
+        "and listed in the details"
+    );
+
+    // The failed trace's failing spans are marked.
+    let failed_page = open(
+        &format!("{base}/debug/traces/{failed_trace}"),
+        &shots.join("waterfall-failed.png"),
+        (1280, 420),
+    );
+    assert!(
+        failed_page.contains("<details class=\"span error\""),
+        "{failed_page}"
+    );
+    assert!(
+        failed_page.contains("unreachable"),
+        "the error message is shown"
+    );
+
+    // Operations: rates and latencies of operations and routes.
+    let operations = open(
+        &format!("{base}/debug/operations"),
+        &shots.join("operations.png"),
+        (1280, 800),
+    );
+    for name in ["todo.create", "db.todos.insert", "POST /api/todos"] {
+        assert!(
+            operations.contains(&format!("data-name=\"{name}\"")),
+            "{name}: {operations}"
+        );
+    }
+
+    // The JSON behind the pages.
+    let json = |path: &str| -> Value {
+        let answer = request(at, "GET", path, None, &[("Accept", "application/json")]);
+        assert_eq!(answer.status, 200, "{path}");
+        serde_json::from_str(&answer.body).unwrap()
+    };
+    assert_eq!(json("/debug/traces").as_array().unwrap().len(), 3);
+    assert_eq!(
+        json(&format!("/debug/traces/{created_trace}"))["spans"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let stats = json("/debug/operations");
+    let create = stats
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["name"] == "todo.create")
+        .unwrap();
+    assert_eq!(create["calls"], 1.0);
+    assert!(create["p99_ms"].as_f64().unwrap() > 0.0);
+    app.stop();
+}

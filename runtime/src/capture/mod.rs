@@ -1,0 +1,24 @@
+//! What the application's threads record: compact span records (ids, name, typed attributes and
+//! events, bounded by the span limits), made by the capture layer and handed, when each span
+//! closes, to the sinks that want finished spans — the OTLP export queue, the trace viewer's
+//! store.
+
+mod layer;
+mod limits;
+mod span;
+
+use std::sync::Arc;
+
+pub(crate) use layer::CaptureLayer;
+pub(crate) use limits::SpanLimits;
+// Each sink reads the parts it needs: which are used depends on the features built.
+#[allow(unused_imports)]
+pub(crate) use span::{AttrValue, Attribute, SPAN, SpanKind, SpanRecord, StatusRecord, Text};
+#[cfg(test)]
+pub(crate) use span::{FieldSink, FieldValue};
+
+/// Where finished spans go.
+pub(crate) trait SpanSink: Send + Sync {
+    /// Takes a span that just closed. Called on the application's thread: it must not block.
+    fn span_closed(&self, span: Arc<SpanRecord>);
+}

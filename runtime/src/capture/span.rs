@@ -1,0 +1,401 @@
+//! A span as the capture layer records it on the application's thread: compact, every string
+//! copied into one buffer, keys borrowed from the callsites, bounded by the span limits. Sinks
+//! take it when the span closes: the OTLP export thread encodes it straight into a request body,
+//! the trace viewer keeps it in its store.
+
+use std::fmt;
+use std::ops::Range;
+use std::time::SystemTime;
+
+use super::SpanLimits;
+use crate::trace::SpanIds;
+
+/// OTLP's `SpanKind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SpanKind {
+    Internal = 1,
+    Server = 2,
+    Client = 3,
+    Producer = 4,
+    Consumer = 5,
+}
+
+/// Text: borrowed from a callsite, or a range of the record's buffer.
+#[derive(Clone, Debug)]
+pub(crate) enum Text {
+    Static(&'static str),
+    Buffer(Range<usize>),
+}
+
+/// An attribute value, typed as the field was recorded.
+#[derive(Clone, Debug)]
+pub(crate) enum AttrValue {
+    I64(i64),
+    F64(f64),
+    Bool(bool),
+    Text(Text),
+}
+
+/// Whose attribute it is: the span's, or the n-th event's.
+pub(crate) const SPAN: u32 = u32::MAX;
+
+#[derive(Debug)]
+pub(crate) struct Attribute {
+    pub(crate) owner: u32,
+    pub(crate) key: &'static str,
+    pub(crate) value: AttrValue,
+}
+
+#[derive(Debug)]
+pub(crate) struct EventRecord {
+    pub(crate) name: Text,
+    pub(crate) time: SystemTime,
+    /// Attributes kept, and dropped past the limit.
+    attributes: u32,
+    pub(crate) dropped_attributes: u32,
+}
+
+/// A span's status as recorded: `otel.status_code` and `otel.status_description`.
+#[derive(Debug)]
+pub(crate) enum StatusRecord {
+    Unset,
+    Ok,
+    Error(Option<Text>),
+}
+
+/// One span, recorded while it runs and queued when it closes.
+#[derive(Debug)]
+pub(crate) struct SpanRecord {
+    pub(crate) ids: SpanIds,
+    /// The trace's vendor entries (`tracestate`), exported as the span's `trace_state`.
+    pub(crate) trace_state: crate::trace::TraceState,
+    pub(crate) name: Text,
+    pub(crate) kind: SpanKind,
+    pub(crate) start: SystemTime,
+    pub(crate) end: SystemTime,
+    pub(crate) status: StatusRecord,
+    text: String,
+    /// Bytes of `text` no value points at any more (replaced values), reclaimed by compaction.
+    garbage: usize,
+    pub(crate) attributes: Vec<Attribute>,
+    pub(crate) events: Vec<EventRecord>,
+    limits: SpanLimits,
+    /// Span attributes kept, and dropped past the limit.
+    span_attributes: u32,
+    pub(crate) dropped_attributes: u32,
+    pub(crate) dropped_events: u32,
+}
+
+impl SpanRecord {
+    /// A span named `name` starting now, with room for `fields` attributes, bounded by `limits`.
+    pub(crate) fn new(
+        ids: SpanIds,
+        name: &'static str,
+        fields: usize,
+        limits: SpanLimits,
+    ) -> SpanRecord {
+        let now = crate::clock::now();
+        SpanRecord {
+            ids,
+            trace_state: crate::trace::TraceState::default(),
+            name: Text::Static(name),
+            kind: SpanKind::Internal,
+            start: now,
+            end: now,
+            status: StatusRecord::Unset,
+            text: String::with_capacity(128),
+            garbage: 0,
+            // The span's fields, and the attributes of its usual events.
+            attributes: Vec::with_capacity(fields + 4),
+            events: Vec::new(),
+            limits,
+            span_attributes: 0,
+            dropped_attributes: 0,
+            dropped_events: 0,
+        }
+    }
+
+    /// The heap memory the record holds, in bytes: bounded by the span limits whatever the
+    /// span records.
+    #[cfg(all(test, feature = "otlp"))]
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.text.capacity()
+            + self.attributes.capacity() * std::mem::size_of::<Attribute>()
+            + self.events.capacity() * std::mem::size_of::<EventRecord>()
+    }
+
+    /// Marks the span ended now (never before it started, should the clock have been stepped
+    /// back meanwhile).
+    pub(crate) fn end(&mut self) {
+        self.end = crate::clock::now().max(self.start);
+    }
+
+    fn push_text(&mut self, value: &str) -> Text {
+        let start = self.text.len();
+        self.text.push_str(value);
+        self.cut(start)
+    }
+
+    fn push_debug(&mut self, value: &dyn fmt::Debug) -> Text {
+        use fmt::Write as _;
+        let start = self.text.len();
+        let _ = write!(self.text, "{value:?}");
+        self.cut(start)
+    }
+
+    /// The text pushed since `start`, cut to the value length limit at a character boundary.
+    fn cut(&mut self, start: usize) -> Text {
+        if let Some(limit) = self.limits.value_length
+            && self.text.len() - start > limit
+        {
+            let mut end = start + limit;
+            while !self.text.is_char_boundary(end) {
+                end -= 1;
+            }
+            self.text.truncate(end);
+        }
+        Text::Buffer(start..self.text.len())
+    }
+
+    /// Rebuilds the text buffer from the values still in use, once replaced values make up
+    /// most of it: a span that records a field over and over holds bounded memory.
+    fn compact_if_wasteful(&mut self) {
+        if self.garbage < 4096 || self.garbage < self.text.len() / 2 {
+            return;
+        }
+        let mut text = String::with_capacity(self.text.len() - self.garbage);
+        let mut keep = |value: &mut Text, old: &str| {
+            if let Text::Buffer(range) = value {
+                let start = text.len();
+                text.push_str(&old[range.clone()]);
+                *range = start..text.len();
+            }
+        };
+        let old = std::mem::take(&mut self.text);
+        keep(&mut self.name, &old);
+        if let StatusRecord::Error(Some(description)) = &mut self.status {
+            keep(description, &old);
+        }
+        for event in &mut self.events {
+            keep(&mut event.name, &old);
+        }
+        for attribute in &mut self.attributes {
+            if let AttrValue::Text(value) = &mut attribute.value {
+                keep(value, &old);
+            }
+        }
+        self.text = text;
+        self.garbage = 0;
+    }
+
+    fn release(&mut self, text: &Text) {
+        if let Text::Buffer(range) = text {
+            self.garbage += range.len();
+        }
+    }
+
+    /// The text a [`Text`] stands for.
+    pub(crate) fn text(&self, text: &Text) -> &str {
+        match text {
+            Text::Static(text) => text,
+            Text::Buffer(range) => &self.text[range.clone()],
+        }
+    }
+
+    /// Whether the span attribute `key` exists or there is room for it; when not, the value is
+    /// dropped and counted.
+    fn room_for(&mut self, key: &'static str) -> bool {
+        if self.span_attributes < self.limits.attributes
+            || self
+                .attributes
+                .iter()
+                .any(|attribute| attribute.owner == SPAN && attribute.key == key)
+        {
+            return true;
+        }
+        self.dropped_attributes += 1;
+        false
+    }
+
+    /// Sets a span attribute; a key recorded again replaces its value.
+    fn set(&mut self, key: &'static str, value: AttrValue) {
+        match self
+            .attributes
+            .iter_mut()
+            .position(|attribute| attribute.owner == SPAN && attribute.key == key)
+        {
+            Some(index) => {
+                let old = std::mem::replace(&mut self.attributes[index].value, value);
+                if let AttrValue::Text(old) = old {
+                    self.release(&old);
+                    self.compact_if_wasteful();
+                }
+            }
+            None => {
+                self.span_attributes += 1;
+                self.attributes.push(Attribute {
+                    owner: SPAN,
+                    key,
+                    value,
+                });
+            }
+        }
+    }
+
+    /// Sets a span attribute from a `&'static str`.
+    pub(crate) fn set_static(&mut self, key: &'static str, value: &'static str) {
+        self.set(key, AttrValue::Text(Text::Static(value)));
+    }
+
+    /// Applies `otel.name`, `otel.kind`, `otel.status_code` and `otel.status_description`;
+    /// `false` for any other key.
+    fn directive(&mut self, key: &'static str, value: &str) -> bool {
+        match key {
+            "otel.name" => self.name = self.push_text(value),
+            "otel.kind" => {
+                self.kind = match value.to_ascii_lowercase().as_str() {
+                    "server" => SpanKind::Server,
+                    "client" => SpanKind::Client,
+                    "producer" => SpanKind::Producer,
+                    "consumer" => SpanKind::Consumer,
+                    _ => SpanKind::Internal,
+                }
+            }
+            "otel.status_code" => {
+                self.status = match value.to_ascii_lowercase().as_str() {
+                    "ok" => StatusRecord::Ok,
+                    "error" => match std::mem::replace(&mut self.status, StatusRecord::Unset) {
+                        StatusRecord::Error(description) => StatusRecord::Error(description),
+                        _ => StatusRecord::Error(None),
+                    },
+                    _ => StatusRecord::Unset,
+                }
+            }
+            "otel.status_description" => {
+                self.status = StatusRecord::Error(Some(self.push_text(value)));
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Adds an event that happened now; `fill` records its name and attributes.
+    pub(crate) fn event(
+        &mut self,
+        default_name: &'static str,
+        fill: impl FnOnce(&mut EventSink<'_>),
+    ) {
+        if self.events.len() as u32 >= self.limits.events {
+            self.dropped_events += 1;
+            return;
+        }
+        let owner = self.events.len() as u32;
+        self.events.push(EventRecord {
+            name: Text::Static(default_name),
+            time: crate::clock::now(),
+            attributes: 0,
+            dropped_attributes: 0,
+        });
+        fill(&mut EventSink {
+            record: self,
+            owner,
+        });
+    }
+}
+
+impl FieldSink for SpanRecord {
+    /// Sets a span attribute, or applies an `otel.*` directive (name, kind, status).
+    fn field(&mut self, key: &'static str, value: FieldValue<'_>) {
+        let directive = key.starts_with("otel.");
+        if !directive && !self.room_for(key) {
+            return;
+        }
+        match value {
+            FieldValue::I64(value) => self.set(key, AttrValue::I64(value)),
+            FieldValue::U64(value) => {
+                let value = unsigned(value, |text| self.push_text(text));
+                self.set(key, value);
+            }
+            FieldValue::F64(value) => self.set(key, AttrValue::F64(value)),
+            FieldValue::Bool(value) => self.set(key, AttrValue::Bool(value)),
+            FieldValue::Str(value) => {
+                if key.starts_with("otel.") && self.directive(key, value) {
+                    return;
+                }
+                let text = self.push_text(value);
+                self.set(key, AttrValue::Text(text));
+            }
+            FieldValue::Debug(value) => {
+                if key.starts_with("otel.") && self.directive(key, &format!("{value:?}")) {
+                    return;
+                }
+                let text = self.push_debug(value);
+                self.set(key, AttrValue::Text(text));
+            }
+        }
+    }
+}
+
+/// What takes a span's or an event's fields.
+pub(crate) trait FieldSink {
+    /// Takes the field `key`.
+    fn field(&mut self, key: &'static str, value: FieldValue<'_>);
+}
+
+/// A field's value as `tracing` hands it over.
+pub(crate) enum FieldValue<'a> {
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Bool(bool),
+    Str(&'a str),
+    Debug(&'a dyn fmt::Debug),
+}
+
+/// Records one event's name (its `message`) and attributes (its other fields).
+pub(crate) struct EventSink<'a> {
+    record: &'a mut SpanRecord,
+    owner: u32,
+}
+
+impl FieldSink for EventSink<'_> {
+    fn field(&mut self, key: &'static str, value: FieldValue<'_>) {
+        let record = &mut *self.record;
+        let limit = record.limits.event_attributes;
+        let event = &mut record.events[self.owner as usize];
+        if key != "message" {
+            if event.attributes >= limit {
+                event.dropped_attributes += 1;
+                return;
+            }
+            event.attributes += 1;
+        }
+        let value = match value {
+            FieldValue::I64(value) => AttrValue::I64(value),
+            FieldValue::U64(value) => unsigned(value, |text| record.push_text(text)),
+            FieldValue::F64(value) => AttrValue::F64(value),
+            FieldValue::Bool(value) => AttrValue::Bool(value),
+            FieldValue::Str(value) => AttrValue::Text(record.push_text(value)),
+            FieldValue::Debug(value) => AttrValue::Text(record.push_debug(value)),
+        };
+        if key == "message"
+            && let AttrValue::Text(name) = value
+        {
+            record.events[self.owner as usize].name = name;
+            return;
+        }
+        record.attributes.push(Attribute {
+            owner: self.owner,
+            key,
+            value,
+        });
+    }
+}
+
+/// OTLP has no unsigned integers: `i64` when the value fits, else its decimal string.
+fn unsigned(value: u64, push_text: impl FnOnce(&str) -> Text) -> AttrValue {
+    i64::try_from(value).map_or_else(
+        |_| AttrValue::Text(push_text(&value.to_string())),
+        AttrValue::I64,
+    )
+}

@@ -1,0 +1,524 @@
+//! Recent traces, kept in memory with no collector: a sink of captured spans.
+//!
+//! The application's threads only append each finished span (shared, not copied) to a pending
+//! list; a background tick (and every read) moves them into traces. The store is bounded by a
+//! number of traces and of bytes (the oldest go first), and keeps aside, per operation, the
+//! slowest and the most recent failed traces of the last minutes, so a rare error is still there
+//! after a burst of successes.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::capture::{AttrValue, SPAN, SpanKind, SpanRecord, SpanSink, StatusRecord, Text};
+
+/// The store's bounds. Defaults: 1,000 traces, 32 MiB, and per operation the 5 slowest and the
+/// 5 latest failed traces of the last 15 minutes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StoreLimits {
+    pub(crate) traces: usize,
+    pub(crate) bytes: usize,
+    pub(crate) kept_per_operation: usize,
+    pub(crate) keep_for: Duration,
+}
+
+impl Default for StoreLimits {
+    fn default() -> Self {
+        StoreLimits {
+            traces: 1000,
+            bytes: 32 << 20,
+            kept_per_operation: 5,
+            keep_for: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// Finished spans waiting to be stored; past this many, spans are dropped (and counted).
+const MAX_PENDING: usize = 50_000;
+
+/// One span as the viewer shows it.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct ViewSpan {
+    pub(crate) span_id: String,
+    pub(crate) parent_span_id: Option<String>,
+    pub(crate) name: String,
+    pub(crate) service: String,
+    pub(crate) kind: &'static str,
+    pub(crate) start_unix_nano: u64,
+    pub(crate) duration_ns: u64,
+    /// `unset`, `ok` or `error`.
+    pub(crate) status: &'static str,
+    pub(crate) status_message: Option<String>,
+    pub(crate) attributes: Vec<(String, String)>,
+    pub(crate) events: Vec<ViewEvent>,
+}
+
+/// A log event inside a span.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct ViewEvent {
+    pub(crate) time_unix_nano: u64,
+    pub(crate) name: String,
+    pub(crate) attributes: Vec<(String, String)>,
+}
+
+/// A trace: its spans, as they arrived.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct ViewTrace {
+    pub(crate) trace_id: String,
+    pub(crate) spans: Vec<ViewSpan>,
+}
+
+/// A line of the trace list.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct TraceSummary {
+    pub(crate) trace_id: String,
+    /// The root span's name (the earliest span's, when the root has not arrived).
+    pub(crate) operation: String,
+    pub(crate) service: String,
+    pub(crate) start_unix_nano: u64,
+    pub(crate) duration_ns: u64,
+    pub(crate) failed: bool,
+    pub(crate) span_count: usize,
+}
+
+/// Which traces to list.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TraceFilter {
+    pub(crate) operation: Option<String>,
+    pub(crate) failed_only: bool,
+    pub(crate) min_duration: Option<Duration>,
+    /// A trace id, or the start of one.
+    pub(crate) trace_id: Option<String>,
+}
+
+struct Trace {
+    id: u128,
+    spans: Vec<ViewSpan>,
+    /// The span ids, to find the root: the span whose parent is not in the trace.
+    ids: Vec<u64>,
+    parents: Vec<Option<u64>>,
+    bytes: usize,
+}
+
+impl Trace {
+    fn root(&self) -> Option<usize> {
+        (0..self.spans.len())
+            .find(|&i| self.parents[i].is_none_or(|parent| !self.ids.contains(&parent)))
+    }
+
+    fn summary(&self) -> TraceSummary {
+        let root = self.root().map(|i| &self.spans[i]);
+        let start = self
+            .spans
+            .iter()
+            .map(|span| span.start_unix_nano)
+            .min()
+            .unwrap_or(0);
+        let end = self
+            .spans
+            .iter()
+            .map(|span| span.start_unix_nano + span.duration_ns)
+            .max()
+            .unwrap_or(start);
+        TraceSummary {
+            trace_id: format!("{:032x}", self.id),
+            operation: root.map_or_else(
+                || {
+                    self.spans
+                        .first()
+                        .map(|span| span.name.clone())
+                        .unwrap_or_default()
+                },
+                |root| root.name.clone(),
+            ),
+            service: root.map(|root| root.service.clone()).unwrap_or_default(),
+            start_unix_nano: start,
+            duration_ns: end - start,
+            failed: self.spans.iter().any(|span| span.status == "error"),
+            span_count: self.spans.len(),
+        }
+    }
+}
+
+/// The traces one operation keeps aside.
+#[derive(Default)]
+struct Kept {
+    slowest: Vec<(u64, u128, Instant)>,
+    failed: VecDeque<(u128, Instant)>,
+}
+
+#[derive(Default)]
+struct State {
+    traces: HashMap<u128, Trace>,
+    /// Trace ids, oldest first.
+    order: VecDeque<u128>,
+    bytes: usize,
+    kept: HashMap<String, Kept>,
+}
+
+/// The store of recent traces.
+pub(crate) struct TraceStore {
+    service: String,
+    limits: StoreLimits,
+    pending: Mutex<Vec<Arc<SpanRecord>>>,
+    dropped: AtomicU64,
+    state: Mutex<State>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl SpanSink for TraceStore {
+    fn span_closed(&self, span: Arc<SpanRecord>) {
+        let mut pending = lock(&self.pending);
+        if pending.len() >= MAX_PENDING {
+            drop(pending);
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        pending.push(span);
+    }
+}
+
+impl TraceStore {
+    pub(crate) fn new(service: String, limits: StoreLimits) -> TraceStore {
+        TraceStore {
+            service,
+            limits,
+            pending: Mutex::new(Vec::new()),
+            dropped: AtomicU64::new(0),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// Moves the pending spans into their traces, then applies the bounds.
+    pub(crate) fn ingest(&self) {
+        let pending = std::mem::take(&mut *lock(&self.pending));
+        if pending.is_empty() {
+            return;
+        }
+        let mut state = lock(&self.state);
+        let now = Instant::now();
+        for record in pending {
+            let span = self.view(&record);
+            let bytes = span_bytes(&span);
+            let id = record.ids.trace_id.0;
+            let State {
+                traces,
+                order,
+                bytes: total,
+                kept,
+            } = &mut *state;
+            let trace = traces.entry(id).or_insert_with(|| {
+                order.push_back(id);
+                Trace {
+                    id,
+                    spans: Vec::new(),
+                    ids: Vec::new(),
+                    parents: Vec::new(),
+                    bytes: 0,
+                }
+            });
+            trace.ids.push(record.ids.span_id.0);
+            trace.parents.push(record.ids.parent.map(|parent| parent.0));
+            trace.spans.push(span);
+            trace.bytes += bytes;
+            *total += bytes;
+            // A root (a span whose parent is not local) ends its trace: keep it aside if it is
+            // among its operation's slowest or failed.
+            if record.ids.parent.is_none() || record.ids.parent_is_remote {
+                let summary = trace.summary();
+                keep_aside(kept, &summary, id, now, &self.limits);
+            }
+        }
+        self.evict(&mut state, now);
+    }
+
+    fn evict(&self, state: &mut State, now: Instant) {
+        let limits = self.limits;
+        for kept in state.kept.values_mut() {
+            kept.slowest
+                .retain(|(_, _, at)| now.duration_since(*at) < limits.keep_for);
+            kept.failed
+                .retain(|(_, at)| now.duration_since(*at) < limits.keep_for);
+        }
+        let pinned: Vec<u128> = state
+            .kept
+            .values()
+            .flat_map(|kept| {
+                kept.slowest
+                    .iter()
+                    .map(|(_, id, _)| *id)
+                    .chain(kept.failed.iter().map(|(id, _)| *id))
+            })
+            .collect();
+        let mut index = 0;
+        while (state.traces.len() > limits.traces || state.bytes > limits.bytes)
+            && index < state.order.len()
+        {
+            let id = state.order[index];
+            if pinned.contains(&id) {
+                index += 1;
+                continue;
+            }
+            state.order.remove(index);
+            if let Some(trace) = state.traces.remove(&id) {
+                state.bytes -= trace.bytes;
+            }
+        }
+    }
+
+    /// The traces `filter` selects, newest first, at most `limit`.
+    pub(crate) fn list(&self, filter: &TraceFilter, limit: usize) -> Vec<TraceSummary> {
+        self.ingest();
+        let state = lock(&self.state);
+        let mut summaries: Vec<TraceSummary> = state
+            .traces
+            .values()
+            .map(Trace::summary)
+            .filter(|summary| {
+                filter
+                    .operation
+                    .as_ref()
+                    .is_none_or(|operation| &summary.operation == operation)
+                    && (!filter.failed_only || summary.failed)
+                    && filter
+                        .min_duration
+                        .is_none_or(|min| summary.duration_ns >= min.as_nanos() as u64)
+                    && filter
+                        .trace_id
+                        .as_ref()
+                        .is_none_or(|id| summary.trace_id.starts_with(&id.to_ascii_lowercase()))
+            })
+            .collect();
+        summaries.sort_by_key(|summary| std::cmp::Reverse(summary.start_unix_nano));
+        summaries.truncate(limit);
+        summaries
+    }
+
+    /// One trace, by its 32 hex digits.
+    pub(crate) fn trace(&self, trace_id: &str) -> Option<ViewTrace> {
+        self.ingest();
+        let id = u128::from_str_radix(trace_id, 16).ok()?;
+        let state = lock(&self.state);
+        let trace = state.traces.get(&id)?;
+        Some(ViewTrace {
+            trace_id: format!("{id:032x}"),
+            spans: trace.spans.clone(),
+        })
+    }
+
+    /// The operations that have traces, sorted.
+    pub(crate) fn operations(&self) -> Vec<String> {
+        self.ingest();
+        let state = lock(&self.state);
+        let mut names: Vec<String> = state
+            .traces
+            .values()
+            .map(|trace| trace.summary().operation)
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Spans dropped because the pending list was full.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// The viewer's form of a captured span.
+    fn view(&self, record: &SpanRecord) -> ViewSpan {
+        let nanos = |time: std::time::SystemTime| {
+            time.duration_since(UNIX_EPOCH)
+                .map_or(0, |since| since.as_nanos() as u64)
+        };
+        let value = |value: &AttrValue| match value {
+            AttrValue::I64(value) => value.to_string(),
+            AttrValue::F64(value) => value.to_string(),
+            AttrValue::Bool(value) => value.to_string(),
+            AttrValue::Text(text) => record.text(text).to_owned(),
+        };
+        let attributes_of = |owner: u32| -> Vec<(String, String)> {
+            record
+                .attributes
+                .iter()
+                .filter(|attribute| attribute.owner == owner)
+                .map(|attribute| (attribute.key.to_owned(), value(&attribute.value)))
+                .collect()
+        };
+        let (status, status_message) = match &record.status {
+            StatusRecord::Unset => ("unset", None),
+            StatusRecord::Ok => ("ok", None),
+            StatusRecord::Error(message) => (
+                "error",
+                message
+                    .as_ref()
+                    .map(|text: &Text| record.text(text).to_owned()),
+            ),
+        };
+        let start = nanos(record.start);
+        ViewSpan {
+            span_id: format!("{:016x}", record.ids.span_id.0),
+            parent_span_id: record.ids.parent.map(|parent| format!("{:016x}", parent.0)),
+            name: record.text(&record.name).to_owned(),
+            service: self.service.clone(),
+            kind: match record.kind {
+                SpanKind::Internal => "internal",
+                SpanKind::Server => "server",
+                SpanKind::Client => "client",
+                SpanKind::Producer => "producer",
+                SpanKind::Consumer => "consumer",
+            },
+            start_unix_nano: start,
+            duration_ns: nanos(record.end).saturating_sub(start),
+            status,
+            status_message,
+            attributes: attributes_of(SPAN),
+            events: record
+                .events
+                .iter()
+                .enumerate()
+                .map(|(index, event)| ViewEvent {
+                    time_unix_nano: nanos(event.time),
+                    name: record.text(&event.name).to_owned(),
+                    attributes: attributes_of(index as u32),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Keeps `trace` aside for its operation when it is among the slowest or failed.
+fn keep_aside(
+    kept: &mut HashMap<String, Kept>,
+    summary: &TraceSummary,
+    id: u128,
+    now: Instant,
+    limits: &StoreLimits,
+) {
+    let kept = kept.entry(summary.operation.clone()).or_default();
+    if summary.failed {
+        kept.failed.push_back((id, now));
+        while kept.failed.len() > limits.kept_per_operation {
+            kept.failed.pop_front();
+        }
+    }
+    kept.slowest.retain(|(_, trace, _)| *trace != id);
+    kept.slowest.push((summary.duration_ns, id, now));
+    kept.slowest.sort_by_key(|(duration, _, _)| std::cmp::Reverse(*duration));
+    kept.slowest.truncate(limits.kept_per_operation);
+}
+
+/// About what a span costs in memory.
+fn span_bytes(span: &ViewSpan) -> usize {
+    let pairs = |pairs: &[(String, String)]| -> usize {
+        pairs.iter().map(|(k, v)| k.len() + v.len() + 48).sum()
+    };
+    std::mem::size_of::<ViewSpan>()
+        + span.name.len()
+        + span.service.len()
+        + pairs(&span.attributes)
+        + span
+            .events
+            .iter()
+            .map(|event| {
+                std::mem::size_of::<ViewEvent>() + event.name.len() + pairs(&event.attributes)
+            })
+            .sum::<usize>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{FieldSink as _, FieldValue, SpanLimits};
+    use crate::trace::{SpanId, SpanIds, TraceId};
+
+    fn span(
+        trace: u128,
+        id: u64,
+        parent: Option<u64>,
+        name: &'static str,
+        failed: bool,
+    ) -> Arc<SpanRecord> {
+        let ids = SpanIds {
+            trace_id: TraceId(trace),
+            span_id: SpanId(id),
+            parent: parent.map(SpanId),
+            parent_is_remote: false,
+            sampled: true,
+        };
+        let mut record = SpanRecord::new(ids, name, 0, SpanLimits::default());
+        if failed {
+            record.field("otel.status_description", FieldValue::Str("boom"));
+        }
+        record.end();
+        Arc::new(record)
+    }
+
+    #[test]
+    fn spans_become_traces_listed_newest_first_and_filtered() {
+        let store = TraceStore::new("svc".into(), StoreLimits::default());
+        store.span_closed(span(1, 11, Some(10), "db.query", false));
+        store.span_closed(span(1, 10, None, "GET /a", false));
+        store.span_closed(span(2, 20, None, "GET /b", true));
+        let all = store.list(&TraceFilter::default(), 10);
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].operation, "GET /b", "newest first");
+        assert_eq!(all[1].span_count, 2);
+        let failed = store.list(
+            &TraceFilter {
+                failed_only: true,
+                ..TraceFilter::default()
+            },
+            10,
+        );
+        assert_eq!(failed.len(), 1);
+        assert!(failed[0].failed);
+        let by_id = store.list(
+            &TraceFilter {
+                trace_id: Some(format!("{:032x}", 1u128)[..20].to_owned()),
+                ..TraceFilter::default()
+            },
+            10,
+        );
+        assert_eq!(by_id[0].operation, "GET /a");
+        assert_eq!(
+            store.trace(&format!("{:032x}", 1u128)).unwrap().spans.len(),
+            2
+        );
+        assert_eq!(store.operations(), ["GET /a", "GET /b"]);
+    }
+
+    #[test]
+    fn the_store_is_bounded_but_keeps_a_rare_failure_after_a_burst_of_successes() {
+        let limits = StoreLimits {
+            traces: 50,
+            ..StoreLimits::default()
+        };
+        let store = TraceStore::new("svc".into(), limits);
+        store.span_closed(span(1, 1, None, "GET /a", true));
+        for trace in 2..1_000u128 {
+            store.span_closed(span(trace, trace as u64, None, "GET /a", false));
+            if trace % 100 == 0 {
+                store.ingest();
+            }
+        }
+        let all = store.list(&TraceFilter::default(), 10_000);
+        assert!(
+            all.len() <= 50 + 2 * limits.kept_per_operation,
+            "{}",
+            all.len()
+        );
+        assert!(
+            all.iter().any(|summary| summary.failed),
+            "the one failure is kept aside"
+        );
+    }
+}
