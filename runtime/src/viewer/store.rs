@@ -412,7 +412,8 @@ fn keep_aside(
     }
     kept.slowest.retain(|(_, trace, _)| *trace != id);
     kept.slowest.push((summary.duration_ns, id, now));
-    kept.slowest.sort_by_key(|(duration, _, _)| std::cmp::Reverse(*duration));
+    kept.slowest
+        .sort_by_key(|(duration, _, _)| std::cmp::Reverse(*duration));
     kept.slowest.truncate(limits.kept_per_operation);
 }
 
@@ -464,10 +465,12 @@ mod tests {
 
     #[test]
     fn spans_become_traces_listed_newest_first_and_filtered() {
+        const A: u128 = 0xa0 << 120 | 1;
+        const B: u128 = 0xb0 << 120 | 2;
         let store = TraceStore::new("svc".into(), StoreLimits::default());
-        store.span_closed(span(1, 11, Some(10), "db.query", false));
-        store.span_closed(span(1, 10, None, "GET /a", false));
-        store.span_closed(span(2, 20, None, "GET /b", true));
+        store.span_closed(span(A, 11, Some(10), "db.query", false));
+        store.span_closed(span(A, 10, None, "GET /a", false));
+        store.span_closed(span(B, 20, None, "GET /b", true));
         let all = store.list(&TraceFilter::default(), 10);
         assert_eq!(all.len(), 2);
         assert_eq!(all[0].operation, "GET /b", "newest first");
@@ -483,16 +486,13 @@ mod tests {
         assert!(failed[0].failed);
         let by_id = store.list(
             &TraceFilter {
-                trace_id: Some(format!("{:032x}", 1u128)[..20].to_owned()),
+                trace_id: Some("a0".to_owned()),
                 ..TraceFilter::default()
             },
             10,
         );
         assert_eq!(by_id[0].operation, "GET /a");
-        assert_eq!(
-            store.trace(&format!("{:032x}", 1u128)).unwrap().spans.len(),
-            2
-        );
+        assert_eq!(store.trace(&format!("{A:032x}")).unwrap().spans.len(), 2);
         assert_eq!(store.operations(), ["GET /a", "GET /b"]);
     }
 
