@@ -117,7 +117,7 @@ impl SpanRecord {
 
     /// The heap memory the record holds, in bytes: bounded by the span limits whatever the
     /// span records.
-    #[cfg(all(test, feature = "otlp"))]
+    #[cfg_attr(not(any(test, feature = "viewer")), allow(dead_code))]
     pub(crate) fn heap_bytes(&self) -> usize {
         self.text.capacity()
             + self.attributes.capacity() * std::mem::size_of::<Attribute>()

@@ -1,7 +1,8 @@
 //! Recent traces, kept in memory with no collector: a sink of captured spans.
 //!
 //! The application's threads only append each finished span (shared, not copied) to a pending
-//! list; a background tick (and every read) moves them into traces. The store is bounded by a
+//! list; a background tick (and every read) files them by trace, still as the captured records:
+//! they are turned into what the pages show only when a page asks. The store is bounded by a
 //! number of traces and of bytes (the oldest go first), and keeps aside, per operation, the
 //! slowest and the most recent failed traces of the last minutes, so a rare error is still there
 //! after a burst of successes.
@@ -96,49 +97,57 @@ pub(crate) struct TraceFilter {
 
 struct Trace {
     id: u128,
-    spans: Vec<ViewSpan>,
-    /// The span ids, to find the root: the span whose parent is not in the trace.
-    ids: Vec<u64>,
-    parents: Vec<Option<u64>>,
+    records: Vec<Arc<SpanRecord>>,
     bytes: usize,
 }
 
+fn nanos(time: std::time::SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos() as u64)
+}
+
 impl Trace {
-    fn root(&self) -> Option<usize> {
-        (0..self.spans.len())
-            .find(|&i| self.parents[i].is_none_or(|parent| !self.ids.contains(&parent)))
+    /// The root: the span whose parent is not in the trace.
+    fn root(&self) -> Option<&SpanRecord> {
+        self.records
+            .iter()
+            .find(|record| {
+                record.ids.parent.is_none_or(|parent| {
+                    !self.records.iter().any(|other| other.ids.span_id == parent)
+                })
+            })
+            .map(|record| &**record)
     }
 
-    fn summary(&self) -> TraceSummary {
-        let root = self.root().map(|i| &self.spans[i]);
+    fn summary(&self, service: &str) -> TraceSummary {
+        let root = self.root();
         let start = self
-            .spans
+            .records
             .iter()
-            .map(|span| span.start_unix_nano)
+            .map(|record| nanos(record.start))
             .min()
             .unwrap_or(0);
         let end = self
-            .spans
+            .records
             .iter()
-            .map(|span| span.start_unix_nano + span.duration_ns)
+            .map(|record| nanos(record.end))
             .max()
-            .unwrap_or(start);
+            .unwrap_or(start)
+            .max(start);
         TraceSummary {
             trace_id: format!("{:032x}", self.id),
-            operation: root.map_or_else(
-                || {
-                    self.spans
-                        .first()
-                        .map(|span| span.name.clone())
-                        .unwrap_or_default()
-                },
-                |root| root.name.clone(),
-            ),
-            service: root.map(|root| root.service.clone()).unwrap_or_default(),
+            operation: root
+                .or(self.records.first().map(|record| &**record))
+                .map(|record| record.text(&record.name).to_owned())
+                .unwrap_or_default(),
+            service: service.to_owned(),
             start_unix_nano: start,
             duration_ns: end - start,
-            failed: self.spans.iter().any(|span| span.status == "error"),
-            span_count: self.spans.len(),
+            failed: self
+                .records
+                .iter()
+                .any(|record| matches!(record.status, StatusRecord::Error(_))),
+            span_count: self.records.len(),
         }
     }
 }
@@ -206,8 +215,7 @@ impl TraceStore {
         let mut state = lock(&self.state);
         let now = Instant::now();
         for record in pending {
-            let span = self.view(&record);
-            let bytes = span_bytes(&span);
+            let bytes = std::mem::size_of::<SpanRecord>() + record.heap_bytes();
             let id = record.ids.trace_id.0;
             let State {
                 traces,
@@ -219,22 +227,47 @@ impl TraceStore {
                 order.push_back(id);
                 Trace {
                     id,
-                    spans: Vec::new(),
-                    ids: Vec::new(),
-                    parents: Vec::new(),
+                    records: Vec::new(),
                     bytes: 0,
                 }
             });
-            trace.ids.push(record.ids.span_id.0);
-            trace.parents.push(record.ids.parent.map(|parent| parent.0));
-            trace.spans.push(span);
+            let is_root = record.ids.parent.is_none() || record.ids.parent_is_remote;
+            trace.records.push(record);
             trace.bytes += bytes;
             *total += bytes;
             // A root (a span whose parent is not local) ends its trace: keep it aside if it is
-            // among its operation's slowest or failed.
-            if record.ids.parent.is_none() || record.ids.parent_is_remote {
-                let summary = trace.summary();
-                keep_aside(kept, &summary, id, now, &self.limits);
+            // among its operation's slowest or failed (no summary built: no allocation here).
+            if is_root {
+                let start = trace
+                    .records
+                    .iter()
+                    .map(|r| nanos(r.start))
+                    .min()
+                    .unwrap_or(0);
+                let end = trace
+                    .records
+                    .iter()
+                    .map(|r| nanos(r.end))
+                    .max()
+                    .unwrap_or(start);
+                let failed = trace
+                    .records
+                    .iter()
+                    .any(|record| matches!(record.status, StatusRecord::Error(_)));
+                let root = trace.records.last().expect("just pushed");
+                let operation = root.text(&root.name);
+                let kept = match kept.get_mut(operation) {
+                    Some(kept) => kept,
+                    None => kept.entry(operation.to_owned()).or_default(),
+                };
+                keep_aside(
+                    kept,
+                    end.saturating_sub(start),
+                    failed,
+                    id,
+                    now,
+                    &self.limits,
+                );
             }
         }
         self.evict(&mut state, now);
@@ -281,7 +314,7 @@ impl TraceStore {
         let mut summaries: Vec<TraceSummary> = state
             .traces
             .values()
-            .map(Trace::summary)
+            .map(|trace| trace.summary(&self.service))
             .filter(|summary| {
                 filter
                     .operation
@@ -310,7 +343,11 @@ impl TraceStore {
         let trace = state.traces.get(&id)?;
         Some(ViewTrace {
             trace_id: format!("{id:032x}"),
-            spans: trace.spans.clone(),
+            spans: trace
+                .records
+                .iter()
+                .map(|record| self.view(record))
+                .collect(),
         })
     }
 
@@ -321,7 +358,7 @@ impl TraceStore {
         let mut names: Vec<String> = state
             .traces
             .values()
-            .map(|trace| trace.summary().operation)
+            .map(|trace| trace.summary(&self.service).operation)
             .collect();
         names.sort();
         names.dedup();
@@ -335,10 +372,6 @@ impl TraceStore {
 
     /// The viewer's form of a captured span.
     fn view(&self, record: &SpanRecord) -> ViewSpan {
-        let nanos = |time: std::time::SystemTime| {
-            time.duration_since(UNIX_EPOCH)
-                .map_or(0, |since| since.as_nanos() as u64)
-        };
         let value = |value: &AttrValue| match value {
             AttrValue::I64(value) => value.to_string(),
             AttrValue::F64(value) => value.to_string(),
@@ -395,44 +428,35 @@ impl TraceStore {
     }
 }
 
-/// Keeps `trace` aside for its operation when it is among the slowest or failed.
+/// Keeps trace `id` aside for its operation when it is among the slowest or failed.
 fn keep_aside(
-    kept: &mut HashMap<String, Kept>,
-    summary: &TraceSummary,
+    kept: &mut Kept,
+    duration_ns: u64,
+    failed: bool,
     id: u128,
     now: Instant,
     limits: &StoreLimits,
 ) {
-    let kept = kept.entry(summary.operation.clone()).or_default();
-    if summary.failed {
+    if failed {
         kept.failed.push_back((id, now));
         while kept.failed.len() > limits.kept_per_operation {
             kept.failed.pop_front();
         }
     }
+    let full = kept.slowest.len() >= limits.kept_per_operation;
+    if full
+        && kept
+            .slowest
+            .last()
+            .is_some_and(|(slowest, _, _)| duration_ns <= *slowest)
+    {
+        return;
+    }
     kept.slowest.retain(|(_, trace, _)| *trace != id);
-    kept.slowest.push((summary.duration_ns, id, now));
+    kept.slowest.push((duration_ns, id, now));
     kept.slowest
         .sort_by_key(|(duration, _, _)| std::cmp::Reverse(*duration));
     kept.slowest.truncate(limits.kept_per_operation);
-}
-
-/// About what a span costs in memory.
-fn span_bytes(span: &ViewSpan) -> usize {
-    let pairs = |pairs: &[(String, String)]| -> usize {
-        pairs.iter().map(|(k, v)| k.len() + v.len() + 48).sum()
-    };
-    std::mem::size_of::<ViewSpan>()
-        + span.name.len()
-        + span.service.len()
-        + pairs(&span.attributes)
-        + span
-            .events
-            .iter()
-            .map(|event| {
-                std::mem::size_of::<ViewEvent>() + event.name.len() + pairs(&event.attributes)
-            })
-            .sum::<usize>()
 }
 
 #[cfg(test)]
