@@ -44,6 +44,19 @@ pub enum RemoteError {
     BadAnswer(String),
 }
 
+/// An error and its causes, joined by `": "` (hyper's own message names only the step that
+/// failed: "client error (Connect)").
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
+}
+
 /// A client of another instance's `POST /api/predict`.
 #[derive(Clone, Debug)]
 pub struct RemoteModel {
@@ -91,7 +104,7 @@ impl RemoteModel {
                 .clone()
                 .oneshot(request)
                 .await
-                .map_err(|error| RemoteError::Unreachable(error.to_string()))?;
+                .map_err(|error| RemoteError::Unreachable(with_causes(&error)))?;
             let status = response.status();
             let answer = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
                 .collect()
