@@ -14,6 +14,8 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::{Layer, Registry};
 
 pub use env::LogFormat;
+#[cfg(feature = "otlp")]
+pub(crate) use env::percent_decode;
 pub use error::InitError;
 pub use telemetry::Telemetry;
 

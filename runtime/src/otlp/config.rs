@@ -35,8 +35,8 @@ impl Headers {
                 problems.push("an entry without `=`".to_owned());
                 continue;
             };
-            let key = decode(key.trim());
-            match headers.insert(&key, &decode(value.trim())) {
+            let key = crate::init::percent_decode(key.trim());
+            match headers.insert(&key, &crate::init::percent_decode(value.trim())) {
                 Ok(()) => {}
                 Err(problem) => problems.push(problem),
             }
@@ -55,12 +55,6 @@ impl Headers {
         self.0.push((name, value));
         Ok(())
     }
-}
-
-fn decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(text)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 /// Request body compression (`OTEL_EXPORTER_OTLP_COMPRESSION`).
