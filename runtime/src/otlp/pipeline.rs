@@ -50,7 +50,8 @@ struct State {
     stopped: bool,
 }
 
-/// The queue shared by the bridge (producer) and the export thread (consumer).
+/// The queue shared by the capture layer (producer, through `SpanSink`) and the export thread
+/// (consumer).
 pub(crate) struct Queue {
     state: Mutex<State>,
     wake_exporter: Condvar,

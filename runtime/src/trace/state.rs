@@ -1,12 +1,12 @@
 //! What tripod keeps for each span, in one extension of the registry's span data: the ids every
-//! layer needs, the trace state, the JSON layer's formatted fields and the OTLP bridge's record.
+//! layer needs, the trace state, the log line layer's formatted fields and the captured record.
 //! One extension rather than one per layer saves each span the allocation, hash insertion and
 //! removal of two more.
 
 use super::{SpanIds, TraceState};
 
 /// A span's state. The trace context layer creates it (it sees every span another tripod layer
-/// sees); the JSON layer and the OTLP bridge fill in their parts.
+/// sees); the log line layer and the capture layer fill in their parts.
 pub(crate) struct SpanState {
     pub(crate) ids: SpanIds,
     /// The trace's vendor entries, inherited from the parent (usually empty: a reference count
