@@ -41,6 +41,15 @@ impl MemoryLog {
             .collect()
     }
 
+    /// The `event` of each line of one trace (`trace_id` in hex), in order.
+    pub fn events_of_trace(&self, trace_id: &str) -> Vec<String> {
+        self.json_lines()
+            .iter()
+            .filter(|line| line["trace_id"] == trace_id)
+            .map(|line| line["event"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
     /// The parsed lines whose `event` is `event`.
     pub fn events(&self, event: &str) -> Vec<Value> {
         self.json_lines()

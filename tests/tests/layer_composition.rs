@@ -60,20 +60,16 @@ fn tripods_layer_beside_a_third_party_layer_gives_the_same_lines_ids_and_export(
     });
     assert!(telemetry.flush(Duration::from_secs(10)));
 
-    let lines: Vec<_> = log
-        .json_lines()
-        .into_iter()
-        .filter(|line| line["trace_id"] == trace_id.as_str())
-        .collect();
-    let events: Vec<&str> = lines
-        .iter()
-        .map(|line| line["event"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        events,
+        log.events_of_trace(&trace_id),
         ["todo.create.start", "todo.stored", "todo.create.success"]
     );
-    assert!(lines.iter().all(|line| line["user.id"] == 42));
+    assert!(
+        log.json_lines()
+            .iter()
+            .filter(|line| line["trace_id"] == trace_id.as_str())
+            .all(|line| line["user.id"] == 42)
+    );
 
     let third_party = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     for event in ["todo.create.start", "todo.stored", "todo.create.success"] {

@@ -115,17 +115,8 @@ fn spans_reach_an_otlp_http_receiver_with_the_log_lines_trace_id() {
 
     // The log lines of the successful call carry the exported trace id.
     let ok_trace = ok["traceId"].as_str().unwrap().to_lowercase();
-    let lines: Vec<_> = log
-        .json_lines()
-        .into_iter()
-        .filter(|line| line["trace_id"] == ok_trace.as_str())
-        .collect();
-    let events: Vec<&str> = lines
-        .iter()
-        .map(|line| line["event"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        events,
+        log.events_of_trace(&ok_trace),
         [
             "ml.inference.start",
             "ml.score.start",

@@ -119,8 +119,9 @@ impl Trace {
             .map(|record| &**record)
     }
 
-    fn summary(&self, service: &str) -> TraceSummary {
-        let root = self.root();
+    /// The trace's start and duration, in nanoseconds: from its first span's start to its last
+    /// span's end.
+    fn window(&self) -> (u64, u64) {
         let start = self
             .records
             .iter()
@@ -132,8 +133,20 @@ impl Trace {
             .iter()
             .map(|record| nanos(record.end))
             .max()
-            .unwrap_or(start)
-            .max(start);
+            .unwrap_or(start);
+        (start, end.saturating_sub(start))
+    }
+
+    /// Whether a span of the trace ended with an error status.
+    fn failed(&self) -> bool {
+        self.records
+            .iter()
+            .any(|record| matches!(record.status, StatusRecord::Error(_)))
+    }
+
+    fn summary(&self, service: &str) -> TraceSummary {
+        let root = self.root();
+        let (start, duration) = self.window();
         TraceSummary {
             trace_id: format!("{:032x}", self.id),
             operation: root
@@ -142,11 +155,8 @@ impl Trace {
                 .unwrap_or_default(),
             service: service.to_owned(),
             start_unix_nano: start,
-            duration_ns: end - start,
-            failed: self
-                .records
-                .iter()
-                .any(|record| matches!(record.status, StatusRecord::Error(_))),
+            duration_ns: duration,
+            failed: self.failed(),
             span_count: self.records.len(),
         }
     }
@@ -238,36 +248,15 @@ impl TraceStore {
             // A root (a span whose parent is not local) ends its trace: keep it aside if it is
             // among its operation's slowest or failed (no summary built: no allocation here).
             if is_root {
-                let start = trace
-                    .records
-                    .iter()
-                    .map(|r| nanos(r.start))
-                    .min()
-                    .unwrap_or(0);
-                let end = trace
-                    .records
-                    .iter()
-                    .map(|r| nanos(r.end))
-                    .max()
-                    .unwrap_or(start);
-                let failed = trace
-                    .records
-                    .iter()
-                    .any(|record| matches!(record.status, StatusRecord::Error(_)));
+                let (_, duration) = trace.window();
+                let failed = trace.failed();
                 let root = trace.records.last().expect("just pushed");
                 let operation = root.text(&root.name);
                 let kept = match kept.get_mut(operation) {
                     Some(kept) => kept,
                     None => kept.entry(operation.to_owned()).or_default(),
                 };
-                keep_aside(
-                    kept,
-                    end.saturating_sub(start),
-                    failed,
-                    id,
-                    now,
-                    &self.limits,
-                );
+                keep_aside(kept, duration, failed, id, now, &self.limits);
             }
         }
         self.evict(&mut state, now);
