@@ -62,6 +62,37 @@ fn system_time() -> Duration {
         .unwrap_or_default()
 }
 
+/// Turns `quanta` instants taken on the application's threads into wall-clock time, on the thread
+/// that formats them: an anchor to the system clock, taken again once a second
+/// ([`refresh`](WallClock::refresh)), so the caller reads only the TSC.
+#[cfg(feature = "json")]
+#[derive(Default)]
+pub(crate) struct WallClock {
+    anchor: Option<Anchor>,
+}
+
+#[cfg(feature = "json")]
+impl WallClock {
+    /// Anchors again when the anchor is missing or older than [`REANCHOR_EVERY`].
+    pub(crate) fn refresh(&mut self) {
+        read(&mut self.anchor, quanta::Instant::now(), system_time);
+    }
+
+    /// The time since the Unix epoch at `instant` (before or after the anchor).
+    pub(crate) fn at(&self, instant: quanta::Instant) -> Duration {
+        let Some(anchor) = self.anchor else {
+            return system_time();
+        };
+        if instant >= anchor.instant {
+            anchor.system + instant.duration_since(anchor.instant)
+        } else {
+            anchor
+                .system
+                .saturating_sub(anchor.instant.duration_since(instant))
+        }
+    }
+}
+
 /// The current time as a `SystemTime`.
 #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
 pub(crate) fn now() -> SystemTime {
@@ -74,6 +105,25 @@ mod tests {
 
     fn apart(a: SystemTime, b: SystemTime) -> Duration {
         a.duration_since(b).unwrap_or_else(|e| e.duration())
+    }
+
+    #[cfg(feature = "json")]
+    #[test]
+    fn instants_taken_before_and_after_the_anchor_read_as_wall_time() {
+        let before = quanta::Instant::now();
+        std::thread::sleep(Duration::from_millis(20));
+        let mut clock = super::WallClock::default();
+        clock.refresh();
+        std::thread::sleep(Duration::from_millis(20));
+        let after = quanta::Instant::now();
+        let (before, after) = (clock.at(before), clock.at(after));
+        assert!(after - before >= Duration::from_millis(40));
+        let now = super::system_time();
+        let apart = now.checked_sub(after).unwrap_or_else(|| after - now);
+        assert!(
+            apart < Duration::from_millis(50),
+            "{apart:?} from the system time"
+        );
     }
 
     #[test]

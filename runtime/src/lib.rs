@@ -67,6 +67,8 @@ mod logs;
 mod otlp;
 #[cfg(feature = "prometheus")]
 mod prometheus;
+#[cfg(feature = "json")]
+mod subscriber;
 #[cfg(feature = "_init")]
 pub mod trace;
 #[cfg(feature = "viewer")]

@@ -61,6 +61,8 @@ pub struct ReceivedSpan {
     pub dropped_events: u32,
     /// How many attributes it dropped past the span limits.
     pub dropped_attributes: u32,
+    /// The spans it links to (`follows_from`): trace id and span id.
+    pub links: Vec<(String, String)>,
 }
 
 impl ReceivedSpan {
@@ -412,6 +414,11 @@ fn spans_of(request: ExportTraceServiceRequest) -> Vec<ReceivedSpan> {
                     events: span.events.len(),
                     dropped_events: span.dropped_events_count,
                     dropped_attributes: span.dropped_attributes_count,
+                    links: span
+                        .links
+                        .iter()
+                        .map(|link| (hex(&link.trace_id), hex(&link.span_id)))
+                        .collect(),
                 });
             }
         }

@@ -19,37 +19,32 @@ use tracing_subscriber::registry::LookupSpan;
 
 use super::span::{FieldSink, FieldValue, SpanRecord};
 use super::{SpanLimits, SpanSink};
-use crate::trace::SpanState;
+use crate::trace::{SpanIds, SpanState, TraceState};
 
-/// Records sampled spans (within the span limits) and hands them to the sinks when they close.
-pub(crate) struct CaptureLayer {
+/// Records sampled spans (within the span limits) and hands them to the sinks when they close:
+/// what the capture layer and tripod's own subscriber do with each span's [`SpanState`].
+pub(crate) struct Capture {
     sinks: Vec<Arc<dyn SpanSink>>,
     limits: SpanLimits,
 }
 
-impl CaptureLayer {
+impl Capture {
     pub(crate) fn new(sinks: Vec<Arc<dyn SpanSink>>, limits: SpanLimits) -> Self {
-        CaptureLayer { sinks, limits }
+        Capture { sinks, limits }
     }
-}
 
-impl<S> Layer<S> for CaptureLayer
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-{
-    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else { return };
-        let mut extensions = span.extensions_mut();
-        let Some(state) = extensions.get_mut::<SpanState>() else {
-            return;
-        };
+    /// Starts the record of a new span, when it is sampled.
+    pub(crate) fn start(&self, state: &mut SpanState, attrs: &Attributes<'_>) {
         if !state.ids.sampled {
             return;
         }
-        let ids = state.ids;
         let metadata = attrs.metadata();
-        let mut record =
-            SpanRecord::new(ids, metadata.name(), metadata.fields().len(), self.limits);
+        let mut record = SpanRecord::new(
+            state.ids,
+            metadata.name(),
+            metadata.fields().len(),
+            self.limits,
+        );
         record.trace_state = state.trace_state.clone();
         if let Some(file) = metadata.file() {
             record.set_static("code.file.path", file);
@@ -61,40 +56,32 @@ where
         state.record = Some(record);
     }
 
-    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else { return };
-        if let Some(record) = span
-            .extensions_mut()
-            .get_mut::<SpanState>()
-            .and_then(|state| state.record.as_mut())
-        {
+    /// Records fields given to `Span::record`.
+    pub(crate) fn record(state: &mut SpanState, values: &Record<'_>) {
+        if let Some(record) = state.record.as_mut() {
             values.record(&mut Fields(record));
         }
     }
 
-    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        let Some(span) = ctx.event_span(event) else {
-            return;
-        };
-        let mut extensions = span.extensions_mut();
-        let Some(record) = extensions
-            .get_mut::<SpanState>()
-            .and_then(|state| state.record.as_mut())
-        else {
-            return;
-        };
-        record.event(event.metadata().name(), |sink| {
-            event.record(&mut Fields(sink));
-        });
+    /// Adds `event` to the span it happened in.
+    pub(crate) fn event(state: &mut SpanState, event: &Event<'_>) {
+        if let Some(record) = state.record.as_mut() {
+            record.event(event.metadata().name(), |sink| {
+                event.record(&mut Fields(sink));
+            });
+        }
     }
 
-    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(&id) else { return };
-        let Some(mut record) = span
-            .extensions_mut()
-            .get_mut::<SpanState>()
-            .and_then(|state| state.record.take())
-        else {
+    /// Adds a link to `to`, a span this one follows from.
+    pub(crate) fn link(state: &mut SpanState, to: SpanIds, trace_state: &TraceState) {
+        if let Some(record) = state.record.as_mut() {
+            record.link(to, trace_state);
+        }
+    }
+
+    /// Ends the span's record and hands it to every sink.
+    pub(crate) fn close(&self, state: &mut SpanState) {
+        let Some(mut record) = state.record.take() else {
             return;
         };
         record.end();
@@ -102,6 +89,62 @@ where
         for sink in &self.sinks {
             sink.span_closed(record.clone());
         }
+    }
+}
+
+/// The capture layer: [`Capture`] over the registry's span data.
+pub(crate) struct CaptureLayer(Capture);
+
+impl CaptureLayer {
+    pub(crate) fn new(sinks: Vec<Arc<dyn SpanSink>>, limits: SpanLimits) -> Self {
+        CaptureLayer(Capture::new(sinks, limits))
+    }
+}
+
+/// `f` with `id`'s span state, when the span has one.
+fn with_state<S>(ctx: &Context<'_, S>, id: &Id, f: impl FnOnce(&mut SpanState))
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let Some(span) = ctx.span(id) else { return };
+    if let Some(state) = span.extensions_mut().get_mut::<SpanState>() {
+        f(state);
+    }
+}
+
+impl<S> Layer<S> for CaptureLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        with_state(&ctx, id, |state| self.0.start(state, attrs));
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        with_state(&ctx, id, |state| Capture::record(state, values));
+    }
+
+    fn on_follows_from(&self, id: &Id, follows: &Id, ctx: Context<'_, S>) {
+        let Some(to) = ctx.span(follows) else { return };
+        let Some((ids, trace_state)) = to
+            .extensions()
+            .get::<SpanState>()
+            .map(|state| (state.ids, state.trace_state.clone()))
+        else {
+            return;
+        };
+        with_state(&ctx, id, |state| Capture::link(state, ids, &trace_state));
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.event_span(event) else {
+            return;
+        };
+        with_state(&ctx, &span.id(), |state| Capture::event(state, event));
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        with_state(&ctx, &id, |state| self.0.close(state));
     }
 }
 

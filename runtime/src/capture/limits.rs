@@ -11,7 +11,7 @@ pub(crate) struct SpanLimits {
     pub(crate) events: u32,
     /// `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT` (or `OTEL_ATTRIBUTE_COUNT_LIMIT`): 128 per event.
     pub(crate) event_attributes: u32,
-    /// `OTEL_SPAN_LINK_COUNT_LIMIT`: 128 (tripod records no links yet).
+    /// `OTEL_SPAN_LINK_COUNT_LIMIT`: 128.
     pub(crate) links: u32,
     /// `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT` (or `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`): string
     /// values are cut to this many bytes (at a character boundary). No limit by default.

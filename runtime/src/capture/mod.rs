@@ -9,6 +9,8 @@ mod span;
 
 use std::sync::Arc;
 
+#[cfg(feature = "json")]
+pub(crate) use layer::Capture;
 pub(crate) use layer::CaptureLayer;
 pub(crate) use limits::SpanLimits;
 // Each sink reads the parts it needs: which are used depends on the features built.

@@ -63,6 +63,14 @@ pub(crate) enum StatusRecord {
     Error(Option<Text>),
 }
 
+/// A link to another span's context (exported; the viewer does not show links).
+#[derive(Debug)]
+#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+pub(crate) struct LinkRecord {
+    pub(crate) ids: SpanIds,
+    pub(crate) trace_state: crate::trace::TraceState,
+}
+
 /// One span, recorded while it runs and queued when it closes.
 #[derive(Debug)]
 pub(crate) struct SpanRecord {
@@ -79,6 +87,9 @@ pub(crate) struct SpanRecord {
     garbage: usize,
     pub(crate) attributes: Vec<Attribute>,
     pub(crate) events: Vec<EventRecord>,
+    /// Spans this one follows from (`Span::follows_from`), within the link limit.
+    pub(crate) links: Vec<LinkRecord>,
+    pub(crate) dropped_links: u32,
     limits: SpanLimits,
     /// Span attributes kept, and dropped past the limit.
     span_attributes: u32,
@@ -108,6 +119,8 @@ impl SpanRecord {
             // The span's fields, and the attributes of its usual events.
             attributes: Vec::with_capacity(fields + 4),
             events: Vec::new(),
+            links: Vec::new(),
+            dropped_links: 0,
             limits,
             span_attributes: 0,
             dropped_attributes: 0,
@@ -122,6 +135,7 @@ impl SpanRecord {
         self.text.capacity()
             + self.attributes.capacity() * std::mem::size_of::<Attribute>()
             + self.events.capacity() * std::mem::size_of::<EventRecord>()
+            + self.links.capacity() * std::mem::size_of::<LinkRecord>()
     }
 
     /// Marks the span ended now (never before it started, should the clock have been stepped
@@ -277,6 +291,18 @@ impl SpanRecord {
             _ => return false,
         }
         true
+    }
+
+    /// Links the span to another it follows from (beyond the link limit, counts it dropped).
+    pub(crate) fn link(&mut self, to: SpanIds, trace_state: &crate::trace::TraceState) {
+        if self.links.len() as u32 >= self.limits.links {
+            self.dropped_links += 1;
+            return;
+        }
+        self.links.push(LinkRecord {
+            ids: to,
+            trace_state: trace_state.clone(),
+        });
     }
 
     /// Adds an event that happened now; `fill` records its name and attributes.

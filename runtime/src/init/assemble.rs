@@ -42,6 +42,9 @@ pub(super) struct Prepared {
     shutdown_timeout: Duration,
     #[cfg(feature = "viewer")]
     viewer: Option<crate::viewer::ViewerParts>,
+    /// The log pipeline of tripod's own subscriber, and its thread, once built.
+    #[cfg(feature = "json")]
+    log_pipeline: Option<super::telemetry::LogThread>,
 }
 
 /// Reads the environment over the builder's settings and starts the parts that run on their
@@ -130,6 +133,8 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
         shutdown_timeout: builder.shutdown_timeout,
         #[cfg(feature = "viewer")]
         viewer,
+        #[cfg(feature = "json")]
+        log_pipeline: None,
     })
 }
 
@@ -233,29 +238,62 @@ impl Prepared {
             self.log_layer(per_layer(&self.log_filter)?),
         ];
         #[cfg(feature = "_capture")]
-        {
-            let mut sinks: Vec<std::sync::Arc<dyn crate::capture::SpanSink>> = Vec::new();
-            #[cfg(feature = "otlp")]
-            let mut limits = crate::capture::SpanLimits::default();
-            #[cfg(not(feature = "otlp"))]
-            let limits = crate::capture::SpanLimits::default();
-            #[cfg(feature = "otlp")]
-            if let Some(exporting) = &self.otlp {
-                sinks.push(exporting.queue.clone());
-                limits = exporting.limits;
-            }
-            #[cfg(feature = "viewer")]
-            if let Some(viewer) = &self.viewer {
-                sinks.push(viewer.viewer.store.clone());
-            }
-            if !sinks.is_empty() {
-                layers.push(filtered(
-                    crate::capture::CaptureLayer::new(sinks, limits),
-                    per_layer(&self.trace_filter)?,
-                ));
-            }
+        if let Some((sinks, limits)) = self.span_sinks() {
+            layers.push(filtered(
+                crate::capture::CaptureLayer::new(sinks, limits),
+                per_layer(&self.trace_filter)?,
+            ));
         }
         Ok((global, layers))
+    }
+
+    /// Where finished spans go (the export queue, the viewer's store) and the limits they are
+    /// captured within; `None` when nothing wants them.
+    #[cfg(feature = "_capture")]
+    #[allow(clippy::type_complexity)]
+    fn span_sinks(
+        &self,
+    ) -> Option<(
+        Vec<std::sync::Arc<dyn crate::capture::SpanSink>>,
+        crate::capture::SpanLimits,
+    )> {
+        let mut sinks: Vec<std::sync::Arc<dyn crate::capture::SpanSink>> = Vec::new();
+        #[cfg_attr(not(feature = "otlp"), allow(unused_mut))]
+        let mut limits = crate::capture::SpanLimits::default();
+        #[cfg(feature = "otlp")]
+        if let Some(exporting) = &self.otlp {
+            sinks.push(exporting.queue.clone());
+            limits = exporting.limits;
+        }
+        #[cfg(feature = "viewer")]
+        if let Some(viewer) = &self.viewer {
+            sinks.push(viewer.viewer.store.clone());
+        }
+        (!sinks.is_empty()).then_some((sinks, limits))
+    }
+
+    /// tripod's own subscriber, with its log thread started; `None` when a filter directive
+    /// needs tracing-subscriber's `EnvFilter` (one that matches span fields), for which
+    /// [`layers`](Prepared::layers) over the registry are used instead.
+    #[cfg(feature = "json")]
+    pub(super) fn own_subscriber(&mut self) -> Option<tracing::Dispatch> {
+        let filters = crate::subscriber::Filters::parse(&self.log_filter, &self.trace_filter)?;
+        let style = match self.log_format {
+            LogFormat::Json => crate::logs::Style::Json,
+            LogFormat::Pretty => crate::logs::Style::Pretty { ansi: self.ansi },
+        };
+        let pipeline = crate::logs::LogPipeline::new(self.output.clone(), style);
+        let thread = pipeline.start();
+        let subscriber = crate::subscriber::TripodSubscriber::new(
+            filters,
+            self.sampler,
+            pipeline.clone(),
+            #[cfg(feature = "_capture")]
+            self.span_sinks()
+                .map(|(sinks, limits)| crate::capture::Capture::new(sinks, limits)),
+        );
+        self.log_pipeline = Some(super::telemetry::LogThread { pipeline, thread });
+        Some(tracing::Dispatch::new(subscriber))
     }
 
     fn log_layer<S>(&self, filter: Option<DynFilter<S>>) -> BoxedLayer<S>
@@ -311,9 +349,18 @@ impl Prepared {
         } else {
             log_warnings();
         }
+        #[cfg(feature = "json")]
+        let log_flusher = self
+            .log_pipeline
+            .is_none()
+            .then(|| crate::logs::flusher(self.output.clone()));
+        #[cfg(not(feature = "json"))]
+        let log_flusher = Some(crate::logs::flusher(self.output.clone()));
         Telemetry {
             dispatch,
-            log_flusher: Some(crate::logs::flusher(self.output.clone())),
+            log_flusher,
+            #[cfg(feature = "json")]
+            log_pipeline: self.log_pipeline,
             log_output: Some(self.output),
             #[cfg(feature = "prometheus")]
             prometheus: self.prometheus,

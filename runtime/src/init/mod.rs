@@ -365,7 +365,12 @@ impl Builder {
     /// [`InitError::MetricsListener`] and [`InitError::Exporter`], for settings given in code
     /// (unusable environment variables are warnings instead).
     pub fn build(self) -> Result<Telemetry, InitError> {
-        let prepared = assemble::prepare(self)?;
+        #[cfg_attr(not(feature = "json"), allow(unused_mut))]
+        let mut prepared = assemble::prepare(self)?;
+        #[cfg(feature = "json")]
+        if let Some(dispatch) = prepared.own_subscriber() {
+            return Ok(prepared.finish(dispatch));
+        }
         let (global, layers) = prepared.layers::<assemble::Base>(true)?;
         let subscriber = Registry::default().with(global).with(layers);
         Ok(prepared.finish(tracing::Dispatch::new(subscriber)))

@@ -14,6 +14,8 @@ pub struct Telemetry {
     pub(crate) dispatch: Dispatch,
     pub(crate) log_output: Option<SharedOutput>,
     pub(crate) log_flusher: Option<crate::background::Background>,
+    #[cfg(feature = "json")]
+    pub(crate) log_pipeline: Option<LogThread>,
     #[cfg(feature = "prometheus")]
     pub(crate) prometheus: Option<super::PrometheusParts>,
     #[cfg(feature = "otlp")]
@@ -25,7 +27,25 @@ pub struct Telemetry {
     pub(crate) warnings: Vec<String>,
 }
 
+/// The log pipeline of tripod's own subscriber, and the thread that writes its lines.
+#[cfg(feature = "json")]
+pub(crate) struct LogThread {
+    pub(crate) pipeline: std::sync::Arc<crate::logs::LogPipeline>,
+    pub(crate) thread: crate::background::Background,
+}
+
 impl Telemetry {
+    /// Writes out every log line recorded so far, on every thread.
+    fn write_out_logs(&self) {
+        #[cfg(feature = "json")]
+        if let Some(logs) = &self.log_pipeline {
+            logs.pipeline.write_out();
+        }
+        if let Some(output) = &self.log_output {
+            output.flush();
+        }
+    }
+
     /// The subscriber that was built, as a [`Dispatch`]: `install()` made it the global default;
     /// `build()` leaves it to the caller (for example `tracing::dispatcher::with_default` in tests);
     /// after [`into_layer`](crate::Builder::into_layer) it is a no-op one, the subscriber being
@@ -110,9 +130,7 @@ impl Telemetry {
             let _ = timeout;
             true
         };
-        if let Some(output) = &self.log_output {
-            output.flush();
-        }
+        self.write_out_logs();
         exported
     }
 }
@@ -127,9 +145,12 @@ impl Drop for Telemetry {
         drop(self.prometheus.take());
         // Last: everything logged until now is written out.
         drop(self.log_flusher.take());
-        if let Some(output) = &self.log_output {
-            output.flush();
+        #[cfg(feature = "json")]
+        if let Some(logs) = self.log_pipeline.take() {
+            drop(logs.thread);
+            logs.pipeline.write_out();
         }
+        self.write_out_logs();
     }
 }
 

@@ -40,10 +40,34 @@ impl LineLayer {
 }
 
 /// A span's fields, formatted: `"key":value` entries and where each sits in `json`.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct SpanFields {
     json: Vec<u8>,
     entries: Vec<(&'static str, Range<usize>)>,
+}
+
+impl SpanFields {
+    /// The fields a new span was given.
+    pub(crate) fn new(attrs: &Attributes<'_>) -> SpanFields {
+        let mut fields = SpanFields {
+            json: Vec::new(),
+            entries: Vec::with_capacity(attrs.metadata().fields().len()),
+        };
+        attrs.record(&mut SpanVisitor(&mut fields));
+        fields
+    }
+
+    /// Records values given to `Span::record` (a field recorded again replaces its value).
+    pub(crate) fn record(&mut self, values: &Record<'_>) {
+        values.record(&mut SpanVisitor(self));
+    }
+
+    /// Each field's key and its `"key":value` JSON.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&'static str, &[u8])> {
+        self.entries
+            .iter()
+            .map(|(key, range)| (*key, &self.json[range.clone()]))
+    }
 }
 
 thread_local! {
@@ -67,11 +91,7 @@ where
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let mut fields = SpanFields {
-            json: Vec::with_capacity(128),
-            entries: Vec::with_capacity(attrs.metadata().fields().len()),
-        };
-        attrs.record(&mut SpanVisitor(&mut fields));
+        let fields = SpanFields::new(attrs);
         if let Some(state) = span.extensions_mut().get_mut::<SpanState>() {
             state.fields = fields;
         }
@@ -81,7 +101,7 @@ where
         let Some(span) = ctx.span(id) else { return };
         let mut extensions = span.extensions_mut();
         if let Some(state) = extensions.get_mut::<SpanState>() {
-            values.record(&mut SpanVisitor(&mut state.fields));
+            state.fields.record(values);
         }
     }
 
@@ -121,11 +141,10 @@ where
                     if ids.is_none() {
                         ids = Some(state.ids);
                     }
-                    let span_fields = &state.fields;
-                    for (key, range) in &span_fields.entries {
-                        if !written.contains(key) {
+                    for (key, json) in state.fields.entries() {
+                        if !written.contains(&key) {
                             written.push(key);
-                            style.span_field(buf, &span_fields.json[range.clone()]);
+                            style.span_field(buf, json);
                         }
                     }
                 }

@@ -2,10 +2,18 @@
 //! lines go.
 
 #[cfg(feature = "json")]
+mod format;
+#[cfg(feature = "json")]
 mod json;
 #[cfg(feature = "json")]
 mod line;
 mod output;
+#[cfg(feature = "json")]
+mod pipeline;
+#[cfg(feature = "json")]
+mod records;
+#[cfg(feature = "json")]
+mod span_log;
 #[cfg(feature = "json")]
 mod style;
 #[cfg(feature = "json")]
@@ -14,5 +22,9 @@ mod timestamp;
 #[cfg(feature = "json")]
 pub(crate) use line::{LineLayer, SpanFields};
 pub(crate) use output::{LineOutput, SharedOutput, flusher};
+#[cfg(feature = "json")]
+pub(crate) use pipeline::LogPipeline;
+#[cfg(feature = "json")]
+pub(crate) use span_log::SpanLog;
 #[cfg(feature = "json")]
 pub(crate) use style::Style;

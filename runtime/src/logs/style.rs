@@ -2,6 +2,8 @@
 //! human-readable line for a terminal (`key=value` pairs, the trace id at the end, colour only
 //! when the output is a terminal).
 
+use std::time::Duration;
+
 use tracing::Level;
 
 use super::json::write_string;
@@ -29,12 +31,17 @@ const BOLD: &[u8] = b"\x1b[1m";
 const RESET: &[u8] = b"\x1b[0m";
 
 impl Style {
-    /// Starts a line: its timestamp and level.
+    /// Starts a line: its timestamp (now) and level.
     pub(crate) fn begin(self, buf: &mut Vec<u8>, level: &Level) {
+        self.begin_at(buf, level, crate::clock::since_epoch());
+    }
+
+    /// Starts a line of an event that happened `since_epoch`.
+    pub(crate) fn begin_at(self, buf: &mut Vec<u8>, level: &Level, since_epoch: Duration) {
         match self {
             Style::Json => {
                 buf.extend_from_slice(b"{\"timestamp\":\"");
-                timestamp::write_now(buf);
+                timestamp::write(buf, since_epoch);
                 buf.extend_from_slice(b"\",\"level\":\"");
                 buf.extend_from_slice(level_name(level));
                 buf.push(b'"');
@@ -43,7 +50,7 @@ impl Style {
                 if ansi {
                     buf.extend_from_slice(DIM);
                 }
-                timestamp::write_now(buf);
+                timestamp::write(buf, since_epoch);
                 if ansi {
                     buf.extend_from_slice(RESET);
                     buf.extend_from_slice(level_colour(level));

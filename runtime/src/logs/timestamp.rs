@@ -7,10 +7,9 @@ thread_local! {
     static CACHE: RefCell<(u64, [u8; 19])> = const { RefCell::new((u64::MAX, [0; 19])) };
 }
 
-/// Appends the current time as `2026-04-14T10:23:45.123Z`.
-pub(crate) fn write_now(out: &mut Vec<u8>) {
-    let now = crate::clock::since_epoch();
-    write_at(out, now.as_secs(), now.subsec_millis());
+/// Appends the time `since_epoch` as `2026-04-14T10:23:45.123Z`.
+pub(crate) fn write(out: &mut Vec<u8>, since_epoch: std::time::Duration) {
+    write_at(out, since_epoch.as_secs(), since_epoch.subsec_millis());
 }
 
 pub(crate) fn write_at(out: &mut Vec<u8>, secs: u64, millis: u32) {

@@ -48,6 +48,22 @@ impl SpanRecord {
             field::SPAN_DROPPED_EVENTS_COUNT,
             u64::from(self.dropped_events),
         );
+        for link in &self.links {
+            let message = writer.open(field::SPAN_LINKS);
+            writer.bytes(field::LINK_TRACE_ID, &link.ids.trace_id.0.to_be_bytes());
+            writer.bytes(field::LINK_SPAN_ID, &link.ids.span_id.0.to_be_bytes());
+            writer.string(field::LINK_TRACE_STATE, link.trace_state.as_str());
+            let mut flags = span_flags::CONTEXT_HAS_IS_REMOTE;
+            if link.ids.sampled {
+                flags |= span_flags::SAMPLED;
+            }
+            writer.fixed32(field::LINK_FLAGS, flags);
+            writer.close(message);
+        }
+        writer.varint(
+            field::SPAN_DROPPED_LINKS_COUNT,
+            u64::from(self.dropped_links),
+        );
         let (code, message) = match &self.status {
             StatusRecord::Unset => (0, None),
             StatusRecord::Ok => (1, None),

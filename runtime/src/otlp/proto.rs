@@ -36,6 +36,8 @@ pub(crate) mod field {
     pub(crate) const SPAN_DROPPED_ATTRIBUTES_COUNT: u32 = 10;
     pub(crate) const SPAN_EVENTS: u32 = 11;
     pub(crate) const SPAN_DROPPED_EVENTS_COUNT: u32 = 12;
+    pub(crate) const SPAN_LINKS: u32 = 13;
+    pub(crate) const SPAN_DROPPED_LINKS_COUNT: u32 = 14;
     pub(crate) const SPAN_STATUS: u32 = 15;
     pub(crate) const SPAN_FLAGS: u32 = 16;
     /// `Span.Event`.
@@ -44,6 +46,11 @@ pub(crate) mod field {
     pub(crate) const EVENT_ATTRIBUTES: u32 = 3;
     pub(crate) const EVENT_DROPPED_ATTRIBUTES_COUNT: u32 = 4;
     /// `Status`.
+    pub(crate) const LINK_TRACE_ID: u32 = 1;
+    pub(crate) const LINK_SPAN_ID: u32 = 2;
+    pub(crate) const LINK_TRACE_STATE: u32 = 3;
+    pub(crate) const LINK_FLAGS: u32 = 6;
+
     pub(crate) const STATUS_MESSAGE: u32 = 2;
     pub(crate) const STATUS_CODE: u32 = 3;
     /// `KeyValue`.

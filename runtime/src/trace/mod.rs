@@ -44,6 +44,10 @@ pub fn current() -> Option<SpanContext> {
 /// The trace context of `span`: its ids, sampled flag and trace state.
 pub fn context_of(span: &tracing::Span) -> Option<SpanContext> {
     span.with_subscriber(|(id, dispatch)| {
+        #[cfg(feature = "json")]
+        if let Some(subscriber) = dispatch.downcast_ref::<crate::subscriber::TripodSubscriber>() {
+            return subscriber.context(id);
+        }
         let registry = dispatch.downcast_ref::<Registry>()?;
         let span = registry.span(id)?;
         let extensions = span.extensions();

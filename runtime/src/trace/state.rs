@@ -3,7 +3,8 @@
 //! One extension rather than one per layer saves each span the allocation, hash insertion and
 //! removal of two more.
 
-use super::{SpanIds, TraceState};
+use super::ids::{SpanId, TraceId};
+use super::{Sampler, SpanIds, TraceState};
 
 /// A span's state. The trace context layer creates it (it sees every span another tripod layer
 /// sees); the log line layer and the capture layer fill in their parts.
@@ -29,6 +30,50 @@ impl SpanState {
             fields: crate::logs::SpanFields::default(),
             #[cfg(feature = "_capture")]
             record: None,
+        }
+    }
+
+    /// The state of a new span: a span created inside
+    /// [`with_remote_parent`](super::with_remote_parent) continues the remote trace; a child
+    /// inherits its `parent`'s trace id and trace state and, under a parent-based sampler, its
+    /// sampling decision; any other root span starts a trace.
+    pub(crate) fn start(sampler: Sampler, parent: Option<&SpanState>) -> SpanState {
+        if let Some(remote) = super::remote::take_next_parent() {
+            return SpanState::new(
+                SpanIds {
+                    trace_id: remote.trace_id,
+                    span_id: SpanId::random(),
+                    parent: Some(remote.span_id),
+                    parent_is_remote: true,
+                    sampled: sampler.sample_child(remote.trace_id, remote.sampled),
+                },
+                remote.trace_state,
+            );
+        }
+        match parent {
+            Some(parent) => SpanState::new(
+                SpanIds {
+                    trace_id: parent.ids.trace_id,
+                    span_id: SpanId::random(),
+                    parent: Some(parent.ids.span_id),
+                    parent_is_remote: false,
+                    sampled: sampler.sample_child(parent.ids.trace_id, parent.ids.sampled),
+                },
+                parent.trace_state.clone(),
+            ),
+            None => {
+                let trace_id = TraceId::random();
+                SpanState::new(
+                    SpanIds {
+                        trace_id,
+                        span_id: SpanId::random(),
+                        parent: None,
+                        parent_is_remote: false,
+                        sampled: sampler.sample_root(trace_id),
+                    },
+                    TraceState::default(),
+                )
+            }
         }
     }
 
