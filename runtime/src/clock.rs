@@ -93,6 +93,12 @@ impl WallClock {
     }
 }
 
+/// `since_epoch` as a `SystemTime`.
+#[cfg(all(feature = "json", feature = "_capture"))]
+pub(crate) fn system_time_of(since_epoch: Duration) -> SystemTime {
+    UNIX_EPOCH + since_epoch
+}
+
 /// The current time as a `SystemTime`.
 #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
 pub(crate) fn now() -> SystemTime {

@@ -35,6 +35,9 @@ fn run_against(endpoint: String, protocol: tripod::Protocol) -> u64 {
             assert_eq!(unit(i).unwrap(), i * 2);
         }
     });
+    // Ended spans reach the export queue when tripod's collector takes them (every 100 ms);
+    // a flush takes them now, so the queue's drops are counted.
+    let _ = telemetry.flush(Duration::from_millis(100));
     let dropped = telemetry.spans_dropped();
     let (done, finished) = mpsc::channel();
     std::thread::spawn(move || {

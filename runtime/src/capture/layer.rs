@@ -10,10 +10,11 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Subscriber};
+use tracing::{Event, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
@@ -38,22 +39,48 @@ impl Capture {
         if !state.ids.sampled {
             return;
         }
-        let metadata = attrs.metadata();
-        let mut record = SpanRecord::new(
+        let mut record = self.begin(
             state.ids,
+            &state.trace_state,
+            attrs.metadata(),
+            crate::clock::now(),
+        );
+        attrs.record(&mut Fields(&mut record));
+        state.record = Some(record);
+    }
+
+    /// The record of a span that started at `start`, before its fields: its name, and its
+    /// callsite's file and line.
+    pub(crate) fn begin(
+        &self,
+        ids: SpanIds,
+        trace_state: &TraceState,
+        metadata: &'static Metadata<'static>,
+        start: SystemTime,
+    ) -> SpanRecord {
+        let mut record = SpanRecord::started_at(
+            ids,
             metadata.name(),
             metadata.fields().len(),
             self.limits,
+            start,
         );
-        record.trace_state = state.trace_state.clone();
+        record.trace_state = trace_state.clone();
         if let Some(file) = metadata.file() {
             record.set_static("code.file.path", file);
         }
         if let Some(line) = metadata.line() {
             record.field("code.line.number", FieldValue::I64(i64::from(line)));
         }
-        attrs.record(&mut Fields(&mut record));
-        state.record = Some(record);
+        record
+    }
+
+    /// Hands an ended span to every sink.
+    pub(crate) fn finish(&self, record: SpanRecord) {
+        let record = Arc::new(record);
+        for sink in &self.sinks {
+            sink.span_closed(record.clone());
+        }
     }
 
     /// Records fields given to `Span::record`.
@@ -85,10 +112,7 @@ impl Capture {
             return;
         };
         record.end();
-        let record = Arc::new(record);
-        for sink in &self.sinks {
-            sink.span_closed(record.clone());
-        }
+        self.finish(record);
     }
 }
 

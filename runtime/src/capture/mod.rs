@@ -16,7 +16,7 @@ pub(crate) use limits::SpanLimits;
 // Each sink reads the parts it needs: which are used depends on the features built.
 #[allow(unused_imports)]
 pub(crate) use span::{AttrValue, Attribute, SPAN, SpanKind, SpanRecord, StatusRecord, Text};
-#[cfg(test)]
+#[cfg(any(test, feature = "json"))]
 pub(crate) use span::{FieldSink, FieldValue};
 
 /// Where finished spans go.

@@ -99,13 +99,24 @@ pub(crate) struct SpanRecord {
 
 impl SpanRecord {
     /// A span named `name` starting now, with room for `fields` attributes, bounded by `limits`.
+    #[cfg(test)]
     pub(crate) fn new(
         ids: SpanIds,
         name: &'static str,
         fields: usize,
         limits: SpanLimits,
     ) -> SpanRecord {
-        let now = crate::clock::now();
+        SpanRecord::started_at(ids, name, fields, limits, crate::clock::now())
+    }
+
+    /// A span named `name` that started at `now`.
+    pub(crate) fn started_at(
+        ids: SpanIds,
+        name: &'static str,
+        fields: usize,
+        limits: SpanLimits,
+        now: SystemTime,
+    ) -> SpanRecord {
         SpanRecord {
             ids,
             trace_state: crate::trace::TraceState::default(),
@@ -141,7 +152,12 @@ impl SpanRecord {
     /// Marks the span ended now (never before it started, should the clock have been stepped
     /// back meanwhile).
     pub(crate) fn end(&mut self) {
-        self.end = crate::clock::now().max(self.start);
+        self.end_at(crate::clock::now());
+    }
+
+    /// Marks the span ended at `end` (never before it started).
+    pub(crate) fn end_at(&mut self, end: SystemTime) {
+        self.end = end.max(self.start);
     }
 
     fn push_text(&mut self, value: &str) -> Text {
@@ -311,6 +327,16 @@ impl SpanRecord {
         default_name: &'static str,
         fill: impl FnOnce(&mut EventSink<'_>),
     ) {
+        self.event_at(crate::clock::now(), default_name, fill);
+    }
+
+    /// Adds an event that happened at `time`.
+    pub(crate) fn event_at(
+        &mut self,
+        time: SystemTime,
+        default_name: &'static str,
+        fill: impl FnOnce(&mut EventSink<'_>),
+    ) {
         if self.events.len() as u32 >= self.limits.events {
             self.dropped_events += 1;
             return;
@@ -318,7 +344,7 @@ impl SpanRecord {
         let owner = self.events.len() as u32;
         self.events.push(EventRecord {
             name: Text::Static(default_name),
-            time: crate::clock::now(),
+            time,
             attributes: 0,
             dropped_attributes: 0,
         });

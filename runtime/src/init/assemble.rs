@@ -44,7 +44,7 @@ pub(super) struct Prepared {
     viewer: Option<crate::viewer::ViewerParts>,
     /// The log pipeline of tripod's own subscriber, and its thread, once built.
     #[cfg(feature = "json")]
-    log_pipeline: Option<super::telemetry::LogThread>,
+    collecting: Option<super::telemetry::Collecting>,
 }
 
 /// Reads the environment over the builder's settings and starts the parts that run on their
@@ -134,7 +134,7 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
         #[cfg(feature = "viewer")]
         viewer,
         #[cfg(feature = "json")]
-        log_pipeline: None,
+        collecting: None,
     })
 }
 
@@ -282,17 +282,31 @@ impl Prepared {
             LogFormat::Json => crate::logs::Style::Json,
             LogFormat::Pretty => crate::logs::Style::Pretty { ansi: self.ansi },
         };
-        let pipeline = crate::logs::LogPipeline::new(self.output.clone(), style);
-        let thread = pipeline.start();
+        #[cfg(feature = "_capture")]
+        let capture = self
+            .span_sinks()
+            .map(|(sinks, limits)| crate::capture::Capture::new(sinks, limits));
+        #[cfg(feature = "_capture")]
+        let capturing = capture.is_some();
+        #[cfg(not(feature = "_capture"))]
+        let capturing = false;
+        let collector = crate::subscriber::Collector::new(
+            crate::subscriber::Lines {
+                style,
+                output: self.output.clone(),
+            },
+            #[cfg(feature = "_capture")]
+            capture,
+        );
+        let buffers = crate::subscriber::Buffers::new(collector);
+        let thread = buffers.start();
         let subscriber = crate::subscriber::TripodSubscriber::new(
             filters,
             self.sampler,
-            pipeline.clone(),
-            #[cfg(feature = "_capture")]
-            self.span_sinks()
-                .map(|(sinks, limits)| crate::capture::Capture::new(sinks, limits)),
+            buffers.clone(),
+            capturing,
         );
-        self.log_pipeline = Some(super::telemetry::LogThread { pipeline, thread });
+        self.collecting = Some(super::telemetry::Collecting { buffers, thread });
         Some(tracing::Dispatch::new(subscriber))
     }
 
@@ -351,7 +365,7 @@ impl Prepared {
         }
         #[cfg(feature = "json")]
         let log_flusher = self
-            .log_pipeline
+            .collecting
             .is_none()
             .then(|| crate::logs::flusher(self.output.clone()));
         #[cfg(not(feature = "json"))]
@@ -360,7 +374,7 @@ impl Prepared {
             dispatch,
             log_flusher,
             #[cfg(feature = "json")]
-            log_pipeline: self.log_pipeline,
+            collecting: self.collecting,
             log_output: Some(self.output),
             #[cfg(feature = "prometheus")]
             prometheus: self.prometheus,

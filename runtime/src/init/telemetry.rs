@@ -15,7 +15,7 @@ pub struct Telemetry {
     pub(crate) log_output: Option<SharedOutput>,
     pub(crate) log_flusher: Option<crate::background::Background>,
     #[cfg(feature = "json")]
-    pub(crate) log_pipeline: Option<LogThread>,
+    pub(crate) collecting: Option<Collecting>,
     #[cfg(feature = "prometheus")]
     pub(crate) prometheus: Option<super::PrometheusParts>,
     #[cfg(feature = "otlp")]
@@ -27,19 +27,21 @@ pub struct Telemetry {
     pub(crate) warnings: Vec<String>,
 }
 
-/// The log pipeline of tripod's own subscriber, and the thread that writes its lines.
+/// The per-thread buffers of tripod's own subscriber, and the collector thread that turns them
+/// into lines and span records.
 #[cfg(feature = "json")]
-pub(crate) struct LogThread {
-    pub(crate) pipeline: std::sync::Arc<crate::logs::LogPipeline>,
+pub(crate) struct Collecting {
+    pub(crate) buffers: std::sync::Arc<crate::subscriber::Buffers>,
     pub(crate) thread: crate::background::Background,
 }
 
 impl Telemetry {
-    /// Writes out every log line recorded so far, on every thread.
-    fn write_out_logs(&self) {
+    /// Collects what every thread recorded so far (lines written out, ended spans handed to
+    /// the export queue and the viewer), and writes out buffered lines.
+    fn collect(&self) {
         #[cfg(feature = "json")]
-        if let Some(logs) = &self.log_pipeline {
-            logs.pipeline.write_out();
+        if let Some(collecting) = &self.collecting {
+            collecting.buffers.collect();
         }
         if let Some(output) = &self.log_output {
             output.flush();
@@ -123,6 +125,8 @@ impl Telemetry {
     /// itself logged included); `false` when the export did not finish within `timeout` (the
     /// spans stay queued).
     pub fn flush(&self, timeout: Duration) -> bool {
+        // Spans ended on any thread reach the export queue.
+        self.collect();
         #[cfg(feature = "otlp")]
         let exported = self.otlp.as_ref().is_none_or(|otlp| otlp.flush(timeout));
         #[cfg(not(feature = "otlp"))]
@@ -130,13 +134,23 @@ impl Telemetry {
             let _ = timeout;
             true
         };
-        self.write_out_logs();
+        self.collect();
         exported
     }
 }
 
 impl Drop for Telemetry {
     fn drop(&mut self) {
+        // The collector thread stops; what it had not collected is, here.
+        #[cfg(feature = "json")]
+        let collecting = self.collecting.take().map(|collecting| {
+            drop(collecting.thread);
+            collecting.buffers
+        });
+        #[cfg(feature = "json")]
+        if let Some(buffers) = &collecting {
+            buffers.collect();
+        }
         #[cfg(feature = "otlp")]
         if let Some(otlp) = self.otlp.take() {
             otlp.shutdown(self.shutdown_timeout);
@@ -146,11 +160,10 @@ impl Drop for Telemetry {
         // Last: everything logged until now is written out.
         drop(self.log_flusher.take());
         #[cfg(feature = "json")]
-        if let Some(logs) = self.log_pipeline.take() {
-            drop(logs.thread);
-            logs.pipeline.write_out();
+        if let Some(buffers) = &collecting {
+            buffers.collect();
         }
-        self.write_out_logs();
+        self.collect();
     }
 }
 

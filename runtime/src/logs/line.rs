@@ -62,6 +62,28 @@ impl SpanFields {
         values.record(&mut SpanVisitor(self));
     }
 
+    /// Sets the field `key` (a field recorded again replaces its earlier value); `otel.*`
+    /// fields, which instruct the trace exporter (`otel.name`, `otel.kind`, `otel.status_*`),
+    /// are no data and left out.
+    pub(crate) fn set(&mut self, key: &'static str, value: impl FnOnce(&mut Vec<u8>)) {
+        if key.starts_with("otel.") {
+            return;
+        }
+        let start = self.json.len();
+        span_key(&mut self.json, key);
+        self.json.push(b':');
+        value(&mut self.json);
+        let range = start..self.json.len();
+        match self
+            .entries
+            .iter_mut()
+            .find(|(existing, _)| *existing == key)
+        {
+            Some(entry) => entry.1 = range,
+            None => self.entries.push((key, range)),
+        }
+    }
+
     /// Each field's key and its `"key":value` JSON.
     pub(crate) fn entries(&self) -> impl Iterator<Item = (&'static str, &[u8])> {
         self.entries
@@ -219,25 +241,7 @@ struct SpanVisitor<'a>(&'a mut SpanFields);
 
 impl SpanVisitor<'_> {
     fn entry(&mut self, field: &Field, value: impl FnOnce(&mut Vec<u8>)) {
-        // `otel.name`, `otel.kind`, `otel.status_*` instruct the trace exporter; they are no data.
-        if field.name().starts_with("otel.") {
-            return;
-        }
-        let fields = &mut *self.0;
-        let start = fields.json.len();
-        span_key(&mut fields.json, field.name());
-        fields.json.push(b':');
-        value(&mut fields.json);
-        let range = start..fields.json.len();
-        // A field recorded again replaces its earlier value.
-        match fields
-            .entries
-            .iter_mut()
-            .find(|(key, _)| *key == field.name())
-        {
-            Some(entry) => entry.1 = range,
-            None => fields.entries.push((field.name(), range)),
-        }
+        self.0.set(field.name(), value);
     }
 }
 

@@ -2,18 +2,22 @@
 //! context, the current span per thread, `Span::record` and `follows_from`, `RUST_LOG`-style
 //! filtering, log lines and span capture, with no registry or layer stack in between.
 //!
-//! On the application's thread an event costs a lookup of its span, a copy of its field values
-//! into the thread's buffer ([`crate::logs::LogPipeline`]) and, in a sampled span, an entry in
-//! the span's record; lines are laid out and written by tripod's log thread, spans encoded by the
-//! export thread. Applications that compose their own tracing-subscriber stack use
-//! [`Builder::into_layer`](crate::Builder::into_layer) instead, as do directives that match span
-//! fields (`[request{id=7}]=debug`), which only tracing-subscriber's `EnvFilter` understands.
+//! On the application's thread a span or an event costs a slab lookup or insertion and a
+//! compact record appended to the thread's own buffer ([`records`]): field values copied, nothing
+//! laid out. tripod's collector thread ([`buffers`], [`collector`]) turns the records into log
+//! lines and span records, which the export thread encodes. Applications that compose their own
+//! tracing-subscriber stack use [`Builder::into_layer`](crate::Builder::into_layer) instead, as do
+//! directives that match span fields (`[request{id=7}]=debug`), which only tracing-subscriber's
+//! `EnvFilter` understands.
 
+mod buffers;
+mod collector;
 mod filter;
+mod records;
 mod spans;
 mod stack;
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use thread_local::ThreadLocal;
@@ -23,12 +27,13 @@ use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
 use tracing_core::span::Current;
 
+pub(crate) use buffers::Buffers;
+pub(crate) use collector::{Collector, Lines};
 pub(crate) use filter::Filters;
-use spans::{Span, SpanData, Spans};
+use spans::{Span, Spans};
 use stack::SpanStack;
 
-use crate::logs::{LogPipeline, SpanFields, SpanLog};
-use crate::trace::{Sampler, SpanContext, SpanState};
+use crate::trace::{Sampler, SpanContext};
 
 /// The subscriber.
 pub(crate) struct TripodSubscriber {
@@ -36,49 +41,25 @@ pub(crate) struct TripodSubscriber {
     stacks: ThreadLocal<RefCell<SpanStack>>,
     filters: Filters,
     sampler: Sampler,
-    logs: Arc<LogPipeline>,
-    #[cfg(feature = "_capture")]
-    capture: Option<crate::capture::Capture>,
-}
-
-thread_local! {
-    /// Set while the subscriber runs code of the application's (a field's `Debug`): an event
-    /// that code emits is dropped rather than recursing into a span held for writing.
-    static BUSY: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Marks the thread busy until dropped; `None` when it already is.
-struct Busy;
-
-impl Busy {
-    fn enter() -> Option<Busy> {
-        BUSY.try_with(|busy| (!busy.replace(true)).then_some(Busy))
-            .ok()
-            .flatten()
-    }
-}
-
-impl Drop for Busy {
-    fn drop(&mut self) {
-        let _ = BUSY.try_with(|busy| busy.set(false));
-    }
+    buffers: Arc<Buffers>,
+    /// Whether finished spans go anywhere (export, the viewer).
+    capturing: bool,
 }
 
 impl TripodSubscriber {
     pub(crate) fn new(
         filters: Filters,
         sampler: Sampler,
-        logs: Arc<LogPipeline>,
-        #[cfg(feature = "_capture")] capture: Option<crate::capture::Capture>,
+        buffers: Arc<Buffers>,
+        capturing: bool,
     ) -> Self {
         TripodSubscriber {
             spans: Spans::default(),
             stacks: ThreadLocal::new(),
             filters,
             sampler,
-            logs,
-            #[cfg(feature = "_capture")]
-            capture,
+            buffers,
+            capturing,
         }
     }
 
@@ -90,7 +71,12 @@ impl TripodSubscriber {
 
     /// The trace context of the span `id`.
     pub(crate) fn context(&self, id: &Id) -> Option<SpanContext> {
-        Some(self.spans.get(id)?.data().state.context())
+        let span = self.spans.get(id)?;
+        Some(
+            span.ids
+                .context()
+                .with_trace_state(span.trace_state.clone()),
+        )
     }
 
     /// The span an event or a new span belongs in: the explicit parent, none for a root, or the
@@ -119,92 +105,73 @@ impl Subscriber for TripodSubscriber {
 
     fn new_span(&self, attrs: &Attributes<'_>) -> Id {
         let metadata = attrs.metadata();
-        // Inside the application's `Debug` called by the subscriber, a span starts a trace of
-        // its own rather than wait for its parent, which may be held.
-        let parent = Busy::enter().and_then(|busy| {
-            let parent = self.parent_of(attrs.is_contextual(), attrs.parent())?;
-            let span = self.spans.get(&parent)?;
-            let data = span.data();
-            let found = (
-                parent.clone(),
-                SpanState::start(self.sampler, Some(&data.state)),
-                data.log.clone(),
-            );
-            drop(busy);
-            Some(found)
-        });
-        let (parent, state, parent_log) = match parent {
-            Some((id, state, log)) => {
+        let parent = self
+            .parent_of(attrs.is_contextual(), attrs.parent())
+            .and_then(|id| {
+                let span = self.spans.get(&id)?;
+                let found = (span.ids, span.trace_state.clone());
+                drop(span);
                 self.spans.hold(&id);
-                (Some(id), state, Some(log))
-            }
-            None => (None, SpanState::start(self.sampler, None), None),
-        };
-        let traced = self.filters.traces(metadata);
-        #[cfg_attr(not(feature = "_capture"), allow(unused_mut))]
-        let mut state = state;
-        #[cfg(feature = "_capture")]
-        if traced && let Some(capture) = &self.capture {
-            capture.start(&mut state, attrs);
-        }
-        let log = Arc::new(SpanLog {
-            ids: state.ids,
-            fields: SpanFields::new(attrs),
-            parent: parent_log,
+                Some((id, found))
+            });
+        let (ids, trace_state) = crate::trace::start_ids(
+            self.sampler,
+            parent
+                .as_ref()
+                .map(|(_, (ids, trace_state))| (ids, trace_state)),
+        );
+        let captured = self.capturing && ids.sampled && self.filters.traces(metadata);
+        self.buffers.record(|records| {
+            records.start(metadata, ids, trace_state.clone(), captured, |visitor| {
+                attrs.record(visitor)
+            })
         });
-        self.spans
-            .insert(Span::new(metadata, parent, traced, SpanData { state, log }))
+        self.spans.insert(Span::new(
+            metadata,
+            parent.map(|(id, _)| id),
+            ids,
+            trace_state,
+            captured,
+        ))
     }
 
     fn record(&self, id: &Id, values: &Record<'_>) {
-        let Some(span) = self.spans.get(id) else {
+        let Some(span_id) = self.spans.get(id).map(|span| span.ids.span_id) else {
             return;
         };
-        let Some(_busy) = Busy::enter() else { return };
-        let mut data = span.data();
-        #[cfg(feature = "_capture")]
-        if span.traced {
-            crate::capture::Capture::record(&mut data.state, values);
-        }
-        Arc::make_mut(&mut data.log).fields.record(values);
+        self.buffers
+            .record(|records| records.record(span_id, |visitor| values.record(visitor)));
     }
 
     fn record_follows_from(&self, span: &Id, follows: &Id) {
-        #[cfg(feature = "_capture")]
-        {
-            let Some(to) = self.spans.get(follows) else {
-                return;
-            };
-            let (ids, trace_state) = {
-                let data = to.data();
-                (data.state.ids, data.state.trace_state.clone())
-            };
-            drop(to);
-            if let Some(span) = self.spans.get(span) {
-                crate::capture::Capture::link(&mut span.data().state, ids, &trace_state);
-            }
-        }
-        #[cfg(not(feature = "_capture"))]
-        let _ = (span, follows);
+        let Some(span_id) = self.spans.get(span).map(|span| span.ids.span_id) else {
+            return;
+        };
+        let Some((to, trace_state)) = self
+            .spans
+            .get(follows)
+            .map(|to| (to.ids, to.trace_state.clone()))
+        else {
+            return;
+        };
+        self.buffers
+            .record(|records| records.link(span_id, to, trace_state));
     }
 
     fn event(&self, event: &Event<'_>) {
-        let Some(_busy) = Busy::enter() else { return };
         let metadata = event.metadata();
-        let span = self
+        let (span, captured) = self
             .parent_of(event.is_contextual(), event.parent())
-            .and_then(|id| self.spans.get(&id));
-        let log = span.map(|span| {
-            #[cfg_attr(not(feature = "_capture"), allow(unused_mut))]
-            let mut data = span.data();
-            #[cfg(feature = "_capture")]
-            if span.traced && self.filters.traces(metadata) {
-                crate::capture::Capture::event(&mut data.state, event);
-            }
-            data.log.clone()
-        });
-        if self.filters.logs(metadata) {
-            self.logs.record(event, log);
+            .and_then(|id| {
+                let span = self.spans.get(&id)?;
+                Some((Some(span.ids.span_id), span.captured))
+            })
+            .unwrap_or((None, false));
+        let logged = self.filters.logs(metadata);
+        let traced = captured && self.filters.traces(metadata);
+        if logged || traced {
+            self.buffers
+                .record(|records| records.event(event, span, logged, traced));
         }
     }
 
@@ -233,14 +200,8 @@ impl Subscriber for TripodSubscriber {
     }
 
     fn try_close(&self, id: Id) -> bool {
-        self.spans.release(&id, &|span: &Span| {
-            #[cfg(feature = "_capture")]
-            if let Some(capture) = &self.capture {
-                capture.close(&mut span.data().state);
-            }
-            #[cfg(not(feature = "_capture"))]
-            let _ = span;
-        })
+        self.spans
+            .release(&id, |span| self.buffers.end(span.ids.span_id))
     }
 
     fn current_span(&self) -> Current {

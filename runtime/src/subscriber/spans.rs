@@ -1,55 +1,45 @@
 //! The spans alive in tripod's subscriber: a sharded slab (lock-free insertion and lookup by
 //! index, the structure tracing-subscriber's registry uses), each span counted by the handles,
-//! children and entries that hold it.
+//! children and entries that hold it. A slot holds only what the application's threads ask of a
+//! live span (its callsite, parent, ids and trace state); its fields and record are the
+//! collector's.
 
 use std::sync::atomic::{AtomicUsize, Ordering, fence};
-use std::sync::{Arc, Mutex, MutexGuard};
 
 use sharded_slab::Slab;
 use tracing::Metadata;
 use tracing::span::Id;
 
-use crate::logs::SpanLog;
-use crate::trace::SpanState;
+use crate::trace::{SpanIds, TraceState};
 
 /// One span.
 pub(crate) struct Span {
     pub(crate) metadata: &'static Metadata<'static>,
     pub(crate) parent: Option<Id>,
-    /// Whether the trace filter enabled it (it is captured for export when sampled).
-    #[cfg_attr(not(feature = "_capture"), allow(dead_code))]
-    pub(crate) traced: bool,
+    pub(crate) ids: SpanIds,
+    pub(crate) trace_state: TraceState,
+    /// Whether it is captured for the sinks (sampled, enabled by the trace filter): its events
+    /// are then added to its record.
+    pub(crate) captured: bool,
     refs: AtomicUsize,
-    data: Mutex<SpanData>,
-}
-
-/// What changes while the span lives.
-pub(crate) struct SpanData {
-    pub(crate) state: SpanState,
-    /// The span as its events' lines see it.
-    pub(crate) log: Arc<SpanLog>,
 }
 
 impl Span {
     pub(crate) fn new(
         metadata: &'static Metadata<'static>,
         parent: Option<Id>,
-        traced: bool,
-        data: SpanData,
+        ids: SpanIds,
+        trace_state: TraceState,
+        captured: bool,
     ) -> Span {
         Span {
             metadata,
             parent,
-            traced,
+            ids,
+            trace_state,
+            captured,
             refs: AtomicUsize::new(1),
-            data: Mutex::new(data),
         }
-    }
-
-    pub(crate) fn data(&self) -> MutexGuard<'_, SpanData> {
-        self.data
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -82,12 +72,11 @@ impl Spans {
         }
     }
 
-    /// One holder fewer; when it was the last, `close` gets the span, then it is removed and
-    /// its parent released. `true` when the span closed.
-    pub(crate) fn release(&self, id: &Id, close: &impl Fn(&Span)) -> bool {
+    /// One holder fewer; when it was the last, `close` gets the span, then it is removed and its
+    /// parent released (and closed, if that was its last holder). `true` when `id` closed.
+    pub(crate) fn release(&self, id: &Id, close: impl Fn(&Span)) -> bool {
         let mut next = Some(id.clone());
-        let mut closed_first = false;
-        let mut first = true;
+        let mut closed = false;
         while let Some(id) = next.take() {
             let Some(span) = self.get(&id) else { break };
             if span.refs.fetch_sub(1, Ordering::Release) != 1 {
@@ -98,12 +87,9 @@ impl Spans {
             next = span.parent.clone();
             drop(span);
             self.slab.remove(index(&id));
-            if first {
-                closed_first = true;
-            }
-            first = false;
+            closed = true;
         }
-        closed_first
+        closed
     }
 }
 

@@ -26,6 +26,8 @@ pub use tracestate::{TraceState, TraceStateError};
 pub(crate) use ids::SpanIds;
 pub(crate) use layer::TraceContextLayer;
 pub(crate) use state::SpanState;
+#[cfg(feature = "json")]
+pub(crate) use state::start_ids;
 
 use tracing_subscriber::Registry;
 use tracing_subscriber::registry::LookupSpan;

@@ -33,48 +33,13 @@ impl SpanState {
         }
     }
 
-    /// The state of a new span: a span created inside
-    /// [`with_remote_parent`](super::with_remote_parent) continues the remote trace; a child
-    /// inherits its `parent`'s trace id and trace state and, under a parent-based sampler, its
-    /// sampling decision; any other root span starts a trace.
+    /// The state of a new span, as [`start_ids`] says.
     pub(crate) fn start(sampler: Sampler, parent: Option<&SpanState>) -> SpanState {
-        if let Some(remote) = super::remote::take_next_parent() {
-            return SpanState::new(
-                SpanIds {
-                    trace_id: remote.trace_id,
-                    span_id: SpanId::random(),
-                    parent: Some(remote.span_id),
-                    parent_is_remote: true,
-                    sampled: sampler.sample_child(remote.trace_id, remote.sampled),
-                },
-                remote.trace_state,
-            );
-        }
-        match parent {
-            Some(parent) => SpanState::new(
-                SpanIds {
-                    trace_id: parent.ids.trace_id,
-                    span_id: SpanId::random(),
-                    parent: Some(parent.ids.span_id),
-                    parent_is_remote: false,
-                    sampled: sampler.sample_child(parent.ids.trace_id, parent.ids.sampled),
-                },
-                parent.trace_state.clone(),
-            ),
-            None => {
-                let trace_id = TraceId::random();
-                SpanState::new(
-                    SpanIds {
-                        trace_id,
-                        span_id: SpanId::random(),
-                        parent: None,
-                        parent_is_remote: false,
-                        sampled: sampler.sample_root(trace_id),
-                    },
-                    TraceState::default(),
-                )
-            }
-        }
+        let (ids, trace_state) = start_ids(
+            sampler,
+            parent.map(|parent| (&parent.ids, &parent.trace_state)),
+        );
+        SpanState::new(ids, trace_state)
     }
 
     /// The span's context, as `traceparent`/`tracestate` carry it.
@@ -82,5 +47,52 @@ impl SpanState {
         self.ids
             .context()
             .with_trace_state(self.trace_state.clone())
+    }
+}
+
+/// The ids and trace state of a new span: a span created inside
+/// [`with_remote_parent`](super::with_remote_parent) continues the remote trace; a child inherits
+/// its `parent`'s trace id and trace state and, under a parent-based sampler, its sampling
+/// decision; any other root span starts a trace.
+pub(crate) fn start_ids(
+    sampler: Sampler,
+    parent: Option<(&SpanIds, &TraceState)>,
+) -> (SpanIds, TraceState) {
+    if let Some(remote) = super::remote::take_next_parent() {
+        return (
+            SpanIds {
+                trace_id: remote.trace_id,
+                span_id: SpanId::random(),
+                parent: Some(remote.span_id),
+                parent_is_remote: true,
+                sampled: sampler.sample_child(remote.trace_id, remote.sampled),
+            },
+            remote.trace_state,
+        );
+    }
+    match parent {
+        Some((parent, trace_state)) => (
+            SpanIds {
+                trace_id: parent.trace_id,
+                span_id: SpanId::random(),
+                parent: Some(parent.span_id),
+                parent_is_remote: false,
+                sampled: sampler.sample_child(parent.trace_id, parent.sampled),
+            },
+            trace_state.clone(),
+        ),
+        None => {
+            let trace_id = TraceId::random();
+            (
+                SpanIds {
+                    trace_id,
+                    span_id: SpanId::random(),
+                    parent: None,
+                    parent_is_remote: false,
+                    sampled: sampler.sample_root(trace_id),
+                },
+                TraceState::default(),
+            )
+        }
     }
 }

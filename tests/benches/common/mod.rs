@@ -3,6 +3,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod cpu;
+
 use std::hint::black_box;
 use std::time::Instant;
 

@@ -1,0 +1,225 @@
+//! Each application thread's buffer of records, and the collector thread that takes them: every
+//! 100 ms, sooner when a thread holds 64 KiB of records, and when a thread exits.
+//!
+//! - **Order.** Buffers are taken all at once (every thread's lock held while they are swapped),
+//!   so a record made before another on a different thread (a task moving between Tokio
+//!   workers, a span ending on another thread than it started) is never collected in a later
+//!   batch; within a batch, threads' records are merged by time, and a thread's stay in order.
+//! - **Bounded, never lost.** A thread whose buffer reaches 4 MiB collects every buffer itself,
+//!   waiting for a collection in progress: back-pressure on the thread that logs, not dropped
+//!   lines. (Span records the export queue has no room for are dropped and counted there.)
+//! - **A crash** loses what was recorded since the last collection: at most the last 100 ms.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::thread::Thread;
+use std::time::Duration;
+
+use thread_local::ThreadLocal;
+
+use super::collector::Collector;
+use super::records::Records;
+use crate::background::Background;
+
+/// How often the collector takes the threads' records.
+const COLLECT_EVERY: Duration = Duration::from_millis(100);
+/// A thread's buffered records at which the collector is woken.
+const HAND_OFF: usize = 64 * 1024;
+/// A thread's buffered records at which it collects them itself.
+const LIMIT: usize = 4 * 1024 * 1024;
+
+/// The per-thread buffers and the collector.
+pub(crate) struct Buffers {
+    buffers: ThreadLocal<Mutex<Records>>,
+    /// Span ends recorded while their thread held its own buffer (a span dropped by a field's
+    /// `Debug` being copied).
+    reentrant: Mutex<Records>,
+    /// The collector, and emptied buffers to swap in for full ones; held while a batch is
+    /// taken and collected, so batches are collected in the order they were taken.
+    collector: Mutex<(Collector, Vec<Records>)>,
+    thread: OnceLock<Thread>,
+    /// Set when the collector thread has been woken and has not collected since.
+    woken: AtomicBool,
+    /// These buffers, for the exit watch of each thread that records.
+    me: Weak<Buffers>,
+}
+
+thread_local! {
+    /// Set while the thread holds its buffer, running the application's code (a field's `Debug`)
+    /// in the middle of a record.
+    static HOLDING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the thread as holding its buffer until dropped; `None` when it already does.
+struct Holding;
+
+impl Holding {
+    fn enter() -> Option<Holding> {
+        HOLDING
+            .try_with(|holding| (!holding.replace(true)).then_some(Holding))
+            .ok()
+            .flatten()
+    }
+}
+
+impl Drop for Holding {
+    fn drop(&mut self) {
+        let _ = HOLDING.try_with(|holding| holding.set(false));
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Buffers {
+    pub(crate) fn new(collector: Collector) -> Arc<Buffers> {
+        Arc::new_cyclic(|me| Buffers {
+            buffers: ThreadLocal::new(),
+            reentrant: Mutex::new(Records::default()),
+            collector: Mutex::new((collector, Vec::new())),
+            thread: OnceLock::new(),
+            woken: AtomicBool::new(false),
+            me: me.clone(),
+        })
+    }
+
+    /// Starts the collector thread; it stops when the handle drops.
+    pub(crate) fn start(self: &Arc<Self>) -> Background {
+        let buffers = self.clone();
+        let background =
+            Background::every("tripod-collector", COLLECT_EVERY, move || buffers.collect());
+        if let Some(thread) = background.thread() {
+            let _ = self.thread.set(thread.clone());
+        }
+        background
+    }
+
+    /// Appends to this thread's buffer with `record`; past the bounds, wakes the collector or
+    /// collects. What the application's code run by `record` (a field's `Debug`) records in turn
+    /// is dropped, except span ends ([`end`](Buffers::end)).
+    pub(crate) fn record(&self, record: impl FnOnce(&mut Records)) {
+        let Some(holding) = Holding::enter() else {
+            return;
+        };
+        exit_watch::watch(&self.me);
+        let buffer = self.buffers.get_or(|| Mutex::new(Records::default()));
+        let bytes = {
+            let mut records = lock(buffer);
+            record(&mut records);
+            records.bytes()
+        };
+        drop(holding);
+        if bytes < HAND_OFF {
+            return;
+        }
+        match self.thread.get() {
+            Some(_) if bytes < LIMIT => self.wake(),
+            _ => self.collect(),
+        }
+    }
+
+    /// Records the end of the span `span`, also from inside another record.
+    pub(crate) fn end(&self, span: crate::trace::SpanId) {
+        if HOLDING.try_with(Cell::get).unwrap_or(true) {
+            lock(&self.reentrant).end(span);
+        } else {
+            self.record(|records| records.end(span));
+        }
+    }
+
+    /// Wakes the collector thread, unless it was woken and has not run since.
+    fn wake(&self) {
+        if let Some(thread) = self.thread.get()
+            && !self.woken.load(Ordering::Relaxed)
+            && !self.woken.swap(true, Ordering::AcqRel)
+        {
+            thread.unpark();
+        }
+    }
+
+    /// Takes every thread's records and collects them: lines written out, ended spans handed to
+    /// the sinks.
+    pub(crate) fn collect(&self) {
+        let mut guard = lock(&self.collector);
+        self.woken.store(false, Ordering::Release);
+        let (collector, spare) = &mut *guard;
+        // Every buffer's lock at once, so the batch is a consistent cut.
+        let mut taken = Vec::new();
+        {
+            let mut buffers: Vec<_> = self
+                .buffers
+                .iter()
+                .chain([&self.reentrant])
+                .map(lock)
+                .collect();
+            for buffer in &mut buffers {
+                if !buffer.is_empty() {
+                    taken.push(std::mem::replace(
+                        &mut **buffer,
+                        spare.pop().unwrap_or_default(),
+                    ));
+                }
+            }
+        }
+        collector.collect(&taken);
+        for mut records in taken {
+            records.clear();
+            spare.push(records);
+        }
+    }
+}
+
+/// Wakes the collectors a thread recorded for when the thread exits, so its last records are
+/// collected at once.
+mod exit_watch {
+    use std::cell::RefCell;
+    use std::sync::Weak;
+
+    use super::Buffers;
+
+    /// The buffers this thread recorded in, and the last one (checked on every record).
+    struct Watch {
+        all: RefCell<Vec<Weak<Buffers>>>,
+        last: RefCell<Weak<Buffers>>,
+    }
+
+    impl Drop for Watch {
+        fn drop(&mut self) {
+            for buffers in self.all.borrow().iter().filter_map(Weak::upgrade) {
+                buffers.wake();
+            }
+        }
+    }
+
+    thread_local! {
+        static WATCH: Watch = const {
+            Watch {
+                all: RefCell::new(Vec::new()),
+                last: RefCell::new(Weak::new()),
+            }
+        };
+    }
+
+    /// Makes sure this thread's exit wakes `buffers`' collector.
+    pub(super) fn watch(buffers: &Weak<Buffers>) {
+        let _ = WATCH.try_with(|watch| {
+            let Ok(mut last) = watch.last.try_borrow_mut() else {
+                return;
+            };
+            if last.ptr_eq(buffers) && last.strong_count() > 0 {
+                return;
+            }
+            *last = buffers.clone();
+            if let Ok(mut all) = watch.all.try_borrow_mut() {
+                all.retain(|existing| existing.strong_count() > 0);
+                if !all.iter().any(|existing| existing.ptr_eq(buffers)) {
+                    all.push(buffers.clone());
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,254 @@
+//! The collector: on tripod's own thread, turns what the application's threads recorded into log
+//! lines and span records. It keeps each live span's fields (for the lines of the events inside
+//! it) and, for a captured span, its record; when the span ends, the record goes to the sinks
+//! (the export queue, the viewer's store). Records arrive merged by time across threads
+//! ([`super::buffers`]), so a span's start is always seen before its fields, events and end.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use super::records::{Entry, Records, Value};
+use crate::clock::WallClock;
+use crate::logs::{LineEvent, LineValue, Scratch, SharedOutput, SpanFields, Style, write_line};
+use crate::trace::{SpanId, SpanIds};
+
+/// Formatted lines handed to the output at a time.
+const WRITE_CHUNK: usize = 64 * 1024;
+
+/// Where log lines go.
+pub(crate) struct Lines {
+    pub(crate) style: Style,
+    pub(crate) output: SharedOutput,
+}
+
+/// A span that started and has not ended.
+struct Live {
+    ids: SpanIds,
+    /// Its fields, for the lines of its events and of its descendants'.
+    fields: SpanFields,
+    /// Its record, when it is captured.
+    #[cfg(feature = "_capture")]
+    record: Option<crate::capture::SpanRecord>,
+}
+
+/// The collector's state.
+pub(crate) struct Collector {
+    lines: Lines,
+    #[cfg(feature = "_capture")]
+    capture: Option<crate::capture::Capture>,
+    clock: WallClock,
+    spans: HashMap<SpanId, Live>,
+    buf: Vec<u8>,
+    scratch: Scratch,
+}
+
+impl Collector {
+    pub(crate) fn new(
+        lines: Lines,
+        #[cfg(feature = "_capture")] capture: Option<crate::capture::Capture>,
+    ) -> Collector {
+        Collector {
+            lines,
+            #[cfg(feature = "_capture")]
+            capture,
+            clock: WallClock::default(),
+            spans: HashMap::new(),
+            buf: Vec::with_capacity(WRITE_CHUNK * 2),
+            scratch: Scratch::default(),
+        }
+    }
+
+    /// Applies the records taken from every thread, merged by time (a thread's records stay in
+    /// their order), then writes the lines out.
+    pub(crate) fn collect(&mut self, taken: &[Records]) {
+        self.clock.refresh();
+        let mut next: BinaryHeap<Reverse<(quanta::Instant, usize, usize)>> = taken
+            .iter()
+            .enumerate()
+            .filter_map(|(thread, records)| {
+                Some(Reverse((records.entries.first()?.at(), thread, 0)))
+            })
+            .collect();
+        while let Some(Reverse((at, thread, index))) = next.pop() {
+            let records = &taken[thread];
+            self.apply(records, &records.entries[index]);
+            if let Some(entry) = records.entries.get(index + 1) {
+                // Never before the thread's previous entry, should its clock read lower.
+                next.push(Reverse((entry.at().max(at), thread, index + 1)));
+            }
+            if self.buf.len() >= WRITE_CHUNK {
+                self.lines.output.write_line(&self.buf);
+                self.buf.clear();
+            }
+        }
+        if !self.buf.is_empty() {
+            self.lines.output.write_line(&self.buf);
+            self.buf.clear();
+        }
+        self.lines.output.flush();
+    }
+
+    fn apply(&mut self, records: &Records, entry: &Entry) {
+        match entry {
+            Entry::Start {
+                at,
+                metadata,
+                ids,
+                trace_state,
+                captured,
+                fields,
+            } => {
+                let values = records.values(fields);
+                let mut span_fields = SpanFields::default();
+                for (key, value) in values {
+                    span_fields.set(key, |buf| line_value(records, value).write(buf));
+                }
+                #[cfg(feature = "_capture")]
+                let record = match &self.capture {
+                    Some(capture) if *captured => {
+                        let start = crate::clock::system_time_of(self.clock.at(*at));
+                        let mut record = capture.begin(*ids, trace_state, metadata, start);
+                        for (key, value) in values {
+                            use crate::capture::FieldSink as _;
+                            record.field(key, field_value(records, value));
+                        }
+                        Some(record)
+                    }
+                    _ => None,
+                };
+                #[cfg(not(feature = "_capture"))]
+                let _ = (at, metadata, trace_state, captured);
+                self.spans.insert(
+                    ids.span_id,
+                    Live {
+                        ids: *ids,
+                        fields: span_fields,
+                        #[cfg(feature = "_capture")]
+                        record,
+                    },
+                );
+            }
+            Entry::Record { span, fields, .. } => {
+                let Some(live) = self.spans.get_mut(span) else {
+                    return;
+                };
+                for (key, value) in records.values(fields) {
+                    live.fields
+                        .set(key, |buf| line_value(records, value).write(buf));
+                    #[cfg(feature = "_capture")]
+                    if let Some(record) = &mut live.record {
+                        use crate::capture::FieldSink as _;
+                        record.field(key, field_value(records, value));
+                    }
+                }
+            }
+            Entry::Link {
+                span,
+                to,
+                trace_state,
+                ..
+            } => {
+                #[cfg(feature = "_capture")]
+                if let Some(record) = self
+                    .spans
+                    .get_mut(span)
+                    .and_then(|live| live.record.as_mut())
+                {
+                    record.link(*to, trace_state);
+                }
+                #[cfg(not(feature = "_capture"))]
+                let _ = (span, to, trace_state);
+            }
+            Entry::Event {
+                at,
+                metadata,
+                span,
+                logged,
+                traced,
+                message,
+                fields,
+            } => {
+                let since_epoch = self.clock.at(*at);
+                let values = records.values(fields);
+                if *logged {
+                    let innermost = span.and_then(|span| self.spans.get(&span));
+                    let spans = std::iter::successors(innermost, |live| {
+                        let parent = live.ids.parent.filter(|_| !live.ids.parent_is_remote)?;
+                        self.spans.get(&parent)
+                    });
+                    write_line(
+                        &mut self.buf,
+                        self.lines.style,
+                        LineEvent {
+                            level: metadata.level(),
+                            since_epoch,
+                            message: records.text(message),
+                            fields: values
+                                .iter()
+                                .map(|(key, value)| (*key, line_value(records, value))),
+                            spans: spans.map(|live| &live.fields),
+                            ids: innermost.map(|live| live.ids),
+                        },
+                        &mut self.scratch,
+                    );
+                }
+                #[cfg(feature = "_capture")]
+                if *traced
+                    && let Some(record) = span
+                        .and_then(|span| self.spans.get_mut(&span))
+                        .and_then(|live| live.record.as_mut())
+                {
+                    use crate::capture::FieldSink as _;
+                    let time = crate::clock::system_time_of(since_epoch);
+                    record.event_at(time, metadata.name(), |sink| {
+                        if !message.is_empty() {
+                            sink.field(
+                                "message",
+                                crate::capture::FieldValue::Str(records.text(message)),
+                            );
+                        }
+                        for (key, value) in values {
+                            sink.field(key, field_value(records, value));
+                        }
+                    });
+                }
+                #[cfg(not(feature = "_capture"))]
+                let _ = traced;
+            }
+            Entry::End { at, span } => {
+                let Some(live) = self.spans.remove(span) else {
+                    return;
+                };
+                #[cfg(feature = "_capture")]
+                if let (Some(mut record), Some(capture)) = (live.record, &self.capture) {
+                    record.end_at(crate::clock::system_time_of(self.clock.at(*at)));
+                    capture.finish(record);
+                }
+                #[cfg(not(feature = "_capture"))]
+                let _ = (at, live);
+            }
+        }
+    }
+}
+
+fn line_value<'a>(records: &'a Records, value: &Value) -> LineValue<'a> {
+    match value {
+        Value::I64(value) => LineValue::I64(*value),
+        Value::U64(value) => LineValue::U64(*value),
+        Value::F64(value) => LineValue::F64(*value),
+        Value::Bool(value) => LineValue::Bool(*value),
+        Value::Text(range) => LineValue::Str(records.text(range)),
+    }
+}
+
+#[cfg(feature = "_capture")]
+fn field_value<'a>(records: &'a Records, value: &Value) -> crate::capture::FieldValue<'a> {
+    use crate::capture::FieldValue;
+    match value {
+        Value::I64(value) => FieldValue::I64(*value),
+        Value::U64(value) => FieldValue::U64(*value),
+        Value::F64(value) => FieldValue::F64(*value),
+        Value::Bool(value) => FieldValue::Bool(*value),
+        Value::Text(range) => FieldValue::Str(records.text(range)),
+    }
+}

@@ -1,0 +1,110 @@
+//! CPU time per call, with a live OTLP receiver: what the paced benchmarks share.
+
+use std::hint::black_box;
+use std::net::SocketAddr;
+use std::process::Child;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// utime + stime, in clock ticks (10 ms), of `/proc/<path>/stat`: the counters `getrusage`
+/// reports (`RUSAGE_THREAD` for `thread-self`, `RUSAGE_SELF` for `self`), read without `libc`.
+pub fn cpu_ticks(path: &str) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{path}/stat")).unwrap();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+pub const CALLS: u64 = 1_200_000;
+pub const CHUNK: u64 = 1_000;
+pub const WARM_UP: u64 = 10_000;
+
+/// Caller CPU and process CPU per call, in nanoseconds, over [`CALLS`] calls of `call` in
+/// chunks of [`CHUNK`], each followed by 2 ms for the background threads, so a background that
+/// keeps up drops nothing. Runs in whatever subscriber and recorder the caller set.
+pub fn paced(mut call: impl FnMut(u64)) -> (f64, f64) {
+    let ticks_per_second = 100.0; // getconf CLK_TCK on Linux
+    for i in 0..WARM_UP {
+        call(black_box(i));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let (thread, process) = (cpu_ticks("thread-self"), cpu_ticks("self"));
+    let mut calls = 0;
+    while calls < CALLS {
+        for i in 0..CHUNK {
+            call(black_box(i));
+        }
+        calls += CHUNK;
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // Let the background finish what these calls gave it.
+    std::thread::sleep(Duration::from_millis(300));
+    let per_call = |ticks: u64| ticks as f64 / ticks_per_second * 1e9 / CALLS as f64;
+    (
+        per_call(cpu_ticks("thread-self") - thread),
+        per_call(cpu_ticks("self") - process),
+    )
+}
+
+/// `otlp-sink`, the receiver that decodes and counts spans, in a process of its own.
+pub struct Sink {
+    pub address: SocketAddr,
+    process: Child,
+}
+
+impl Sink {
+    pub fn start() -> Sink {
+        let port = tripod_tests::backends::free_port();
+        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        let process = std::process::Command::new(env!("CARGO_BIN_EXE_otlp-sink"))
+            .arg(port.to_string())
+            .spawn()
+            .expect("otlp-sink starts");
+        tripod_tests::backends::eventually(Duration::from_secs(10), || {
+            std::net::TcpStream::connect(address).ok()
+        })
+        .expect("otlp-sink listens");
+        Sink { address, process }
+    }
+
+    /// Spans received so far.
+    pub fn received(&self) -> u64 {
+        let (status, body) = tripod_tests::backends::http_get(self.address, "/spans");
+        assert_eq!(status, 200);
+        body.trim().parse().unwrap()
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// A log writer that counts the lines it is given and discards them.
+#[derive(Clone, Default)]
+pub struct CountingWriter(pub Arc<AtomicU64>);
+
+impl std::io::Write for CountingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let lines = buf.iter().filter(|&&byte| byte == b'\n').count() as u64;
+        self.0.fetch_add(lines, Ordering::Relaxed);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CountingWriter {
+    pub fn lines(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}

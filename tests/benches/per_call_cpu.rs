@@ -1,0 +1,171 @@
+//! CPU per observed call under the full stack, every span exported to a live receiver
+//! (`otlp-sink`, its own process, decoding and counting what it gets) and every log line written
+//! (to a writer that counts them): tripod's own subscriber (`build()`), tripod's layers over
+//! tracing-subscriber's registry (`into_layer()`, the design before it), and the hand-written
+//! stack (tracing-subscriber's `fmt().json()`, `tracing-opentelemetry` with the SDK's batch span
+//! processor, metrics-exporter-prometheus), side by side in one run. The hand-written stack's
+//! exporter discards its batches unencoded (the cheapest collector there is), so its process
+//! figure flatters it.
+//!
+//! Calls are paced (1,000, then 2 ms) so a background that keeps up drops nothing; CPU is the
+//! calling thread's and the whole process's (`/proc`, the counters `getrusage` reads).
+//!
+//! Run: `cargo bench -p tripod-tests --bench per_call_cpu` (append `-- tripod` to run only the
+//! cases named, for a profiler).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter};
+use tracing_subscriber::layer::SubscriberExt as _;
+
+mod common;
+
+use common::cpu::{CALLS, CHUNK, CountingWriter, Sink, WARM_UP, paced};
+use common::{hand_written, observed};
+
+/// A collector that accepts every batch instantly.
+#[derive(Debug)]
+struct Discard;
+
+impl SpanExporter for Discard {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        drop(black_box(batch));
+        Ok(())
+    }
+}
+
+fn tripod(sink: &Sink, lines: &CountingWriter) -> tripod::Builder {
+    tripod::init()
+        .environment(|_| None)
+        .log_writer(lines.clone())
+        .otlp_endpoint(format!("http://{}", sink.address))
+        .export_interval(Duration::from_millis(100))
+        // The global recorder below serves all three stacks.
+        .prometheus(false)
+}
+
+struct Case {
+    caller: f64,
+    process: f64,
+    lines: u64,
+    spans: u64,
+    dropped: u64,
+}
+
+fn report(round: u32, name: &str, case: &Case, baseline: Option<&Case>) {
+    let calls = CALLS + WARM_UP;
+    let ratio = baseline.map_or(String::new(), |base| {
+        format!(
+            " ({:.2}x / {:.2}x the hand-written stack)",
+            case.caller / base.caller,
+            case.process / base.process
+        )
+    });
+    println!(
+        "  round {round} {name:<13} caller {:>5.0} ns, process {:>5.0} ns{ratio}; \
+         {:.2} lines and {:.3} spans delivered per call, {} dropped",
+        case.caller,
+        case.process,
+        case.lines as f64 / calls as f64,
+        case.spans as f64 / calls as f64,
+        case.dropped
+    );
+}
+
+fn main() {
+    let sink = Sink::start();
+    // One Prometheus recorder for every stack, global as in an application: `#[observe]` caches
+    // its handles per call site for the global recorder (with a local one it looks them up on
+    // every call), and the hand-written stack's macros look theirs up per call either way.
+    metrics::set_global_recorder(
+        metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder(),
+    )
+    .expect("the only recorder");
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with("--"))
+        .collect();
+    let run = |case: &str| only.is_empty() || only.iter().any(|name| name == case);
+    println!("per_call_cpu: {CALLS} calls in chunks of {CHUNK}, CPU per call");
+    for round in 1..=3 {
+        // The hand-written stack.
+        let hand = run("hand_written").then(|| {
+            let lines = CountingWriter::default();
+            let provider = SdkTracerProvider::builder()
+                .with_span_processor(BatchSpanProcessor::builder(Discard).build())
+                .build();
+            let writer = lines.clone();
+            let stack = tracing_subscriber::registry()
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .json()
+                        .with_writer(move || writer.clone()),
+                )
+                .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("bench")));
+            let (caller, process) = tracing::subscriber::with_default(stack, || {
+                paced(|i| {
+                    hand_written(i).unwrap();
+                })
+            });
+            let _ = provider.shutdown();
+            let hand = Case {
+                caller,
+                process,
+                lines: lines.lines(),
+                spans: 0,
+                dropped: 0,
+            };
+            report(round, "hand_written", &hand, None);
+            hand
+        });
+        let hand = hand.as_ref();
+
+        // tripod's layers over the registry.
+        if run("tripod_layer") {
+            let lines = CountingWriter::default();
+            let before = sink.received();
+            let (layer, telemetry) = tripod(&sink, &lines).into_layer().expect("builds");
+            let registry = tracing_subscriber::registry().with(layer);
+            let (caller, process) = tracing::subscriber::with_default(registry, || {
+                paced(|i| {
+                    observed(i).unwrap();
+                })
+            });
+            assert!(telemetry.flush(Duration::from_secs(10)));
+            let layered = Case {
+                caller,
+                process,
+                lines: lines.lines(),
+                spans: sink.received() - before,
+                dropped: telemetry.spans_dropped(),
+            };
+            drop(telemetry);
+            report(round, "tripod_layer", &layered, hand);
+        }
+
+        // tripod's own subscriber.
+        if run("tripod") {
+            let lines = CountingWriter::default();
+            let before = sink.received();
+            let telemetry = tripod(&sink, &lines).build().expect("builds");
+            let (caller, process) = tracing::dispatcher::with_default(telemetry.dispatch(), || {
+                paced(|i| {
+                    observed(i).unwrap();
+                })
+            });
+            assert!(telemetry.flush(Duration::from_secs(10)));
+            let own = Case {
+                caller,
+                process,
+                lines: lines.lines(),
+                spans: sink.received() - before,
+                dropped: telemetry.spans_dropped(),
+            };
+            drop(telemetry);
+            report(round, "tripod", &own, hand);
+        }
+    }
+}
