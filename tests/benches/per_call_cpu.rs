@@ -7,7 +7,7 @@
 //! exporter discards its batches unencoded (the cheapest collector there is), so its process
 //! figure flatters it.
 //!
-//! Calls are paced (1,000, then 2 ms) so a background that keeps up drops nothing; CPU is the
+//! Calls are paced (1,000, then 4 ms) so a background that keeps up drops nothing; CPU is the
 //! calling thread's and the whole process's (`/proc`, the counters `getrusage` reads).
 //!
 //! Run: `cargo bench -p tripod-tests --bench per_call_cpu` (append `-- tripod` to run only the

@@ -1,7 +1,7 @@
 //! What the trace viewer costs the application's thread: the same observed call under the same
 //! stack (JSON lines to `io::sink()`, Prometheus, OTLP export to a live receiver, `otlp-sink`, in
 //! its own process) built twice, without and with the viewer's trace store, in paced chunks
-//! (1,000 calls, then 2 ms for the background threads), so the store and the exporter keep up
+//! (1,000 calls, then 4 ms for the background threads), so the store and the exporter keep up
 //! and drop nothing (a pipeline that drops would look cheap; the spans the receiver got are
 //! counted). CPU time is read from `/proc` (the calling thread's, and the whole process's), not
 //! wall time: on two cores the background threads would otherwise be charged to the caller.

@@ -83,6 +83,18 @@ impl Capture {
         }
     }
 
+    /// Hands ended spans to every sink, all at once, and empties `records`.
+    #[cfg(feature = "json")]
+    pub(crate) fn finish_all(&self, records: &mut Vec<Arc<SpanRecord>>) {
+        if records.is_empty() {
+            return;
+        }
+        for sink in &self.sinks {
+            sink.spans_closed(records);
+        }
+        records.clear();
+    }
+
     /// Records fields given to `Span::record`.
     pub(crate) fn record(state: &mut SpanState, values: &Record<'_>) {
         if let Some(record) = state.record.as_mut() {

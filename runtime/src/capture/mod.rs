@@ -21,6 +21,14 @@ pub(crate) use span::{FieldSink, FieldValue};
 
 /// Where finished spans go.
 pub(crate) trait SpanSink: Send + Sync {
-    /// Takes a span that just closed. Called on the application's thread: it must not block.
+    /// Takes a span that just closed. Called on the application's thread (or tripod's
+    /// collector's): it must not block.
     fn span_closed(&self, span: Arc<SpanRecord>);
+
+    /// Takes spans that closed, in the order they did.
+    fn spans_closed(&self, spans: &[Arc<SpanRecord>]) {
+        for span in spans {
+            self.span_closed(span.clone());
+        }
+    }
 }

@@ -57,6 +57,13 @@ impl SpanFields {
         fields
     }
 
+    /// Empties the fields, keeping their memory.
+    #[cfg(feature = "json")]
+    pub(crate) fn clear(&mut self) {
+        self.json.clear();
+        self.entries.clear();
+    }
+
     /// Records values given to `Span::record` (a field recorded again replaces its value).
     pub(crate) fn record(&mut self, values: &Record<'_>) {
         values.record(&mut SpanVisitor(self));

@@ -80,19 +80,28 @@ impl Queue {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Queues a finished span, or, when the queue is full or shut down, drops and counts it.
-    pub(crate) fn push(&self, span: Arc<SpanRecord>) {
+    /// Queues finished spans, or, past the queue's size or after shutdown, drops and counts
+    /// them. The export thread is woken when a batch fills up.
+    pub(crate) fn push(&self, spans: &[Arc<SpanRecord>]) {
         let mut state = self.lock();
-        if state.shutdown || state.spans.len() >= self.config.max_queue_size {
-            drop(state);
-            drop(span);
+        let before = state.spans.len();
+        let room = if state.shutdown {
+            0
+        } else {
+            self.config.max_queue_size.saturating_sub(before)
+        };
+        let kept = spans.len().min(room);
+        state.spans.extend(spans[..kept].iter().cloned());
+        let after = state.spans.len();
+        drop(state);
+        if kept < spans.len() {
             // Counted here; the export thread reports the total (a metric lookup per dropped
             // span would make a full queue expensive exactly when the collector struggles).
-            self.dropped.fetch_add(1, Ordering::Relaxed);
-            return;
+            self.dropped
+                .fetch_add((spans.len() - kept) as u64, Ordering::Relaxed);
         }
-        state.spans.push_back(span);
-        if state.spans.len() >= self.config.max_batch_size {
+        // Once per filled batch: the thread takes every full batch before it waits again.
+        if before < self.config.max_batch_size && after >= self.config.max_batch_size {
             self.wake_exporter.notify_one();
         }
     }
@@ -200,7 +209,11 @@ impl Queue {
 
 impl SpanSink for Queue {
     fn span_closed(&self, span: Arc<SpanRecord>) {
-        self.push(span);
+        self.push(&[span]);
+    }
+
+    fn spans_closed(&self, spans: &[Arc<SpanRecord>]) {
+        self.push(spans);
     }
 }
 
@@ -310,7 +323,7 @@ mod tests {
             ..QueueConfig::default()
         });
         for _ in 0..5 {
-            queue.push(span());
+            queue.push(&[span()]);
         }
         assert_eq!(queue.dropped(), 2);
         assert_eq!(queue.lock().spans.len(), 3);
@@ -338,8 +351,8 @@ mod tests {
             max_batch_size: 2,
             ..QueueConfig::default()
         });
-        queue.push(span());
-        queue.push(span());
+        queue.push(&[span()]);
+        queue.push(&[span()]);
         queue.lock().flush_requested += 1;
         let started = Instant::now();
         let (batch, ticket, stop) =
@@ -354,7 +367,7 @@ mod tests {
     #[test]
     fn flush_and_shutdown_are_bounded_without_an_export_thread() {
         let queue = Queue::new(QueueConfig::default());
-        queue.push(span());
+        queue.push(&[span()]);
         assert!(
             !queue.flush(Duration::from_millis(50)),
             "nothing exports: the flush times out"
@@ -363,7 +376,7 @@ mod tests {
             !queue.shutdown(Duration::from_millis(50)),
             "nothing exports: the shutdown times out"
         );
-        queue.push(span());
+        queue.push(&[span()]);
         assert_eq!(queue.dropped(), 1, "a shut-down queue drops");
     }
 }

@@ -10,7 +10,6 @@
 //!   lines. (Span records the export queue has no room for are dropped and counted there.)
 //! - **A crash** loses what was recorded since the last collection: at most the last 100 ms.
 
-use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::thread::Thread;
@@ -43,30 +42,6 @@ pub(crate) struct Buffers {
     woken: AtomicBool,
     /// These buffers, for the exit watch of each thread that records.
     me: Weak<Buffers>,
-}
-
-thread_local! {
-    /// Set while the thread holds its buffer, running the application's code (a field's `Debug`)
-    /// in the middle of a record.
-    static HOLDING: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Marks the thread as holding its buffer until dropped; `None` when it already does.
-struct Holding;
-
-impl Holding {
-    fn enter() -> Option<Holding> {
-        HOLDING
-            .try_with(|holding| (!holding.replace(true)).then_some(Holding))
-            .ok()
-            .flatten()
-    }
-}
-
-impl Drop for Holding {
-    fn drop(&mut self) {
-        let _ = HOLDING.try_with(|holding| holding.set(false));
-    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -102,17 +77,14 @@ impl Buffers {
     /// collects. What the application's code run by `record` (a field's `Debug`) records in turn
     /// is dropped, except span ends ([`end`](Buffers::end)).
     pub(crate) fn record(&self, record: impl FnOnce(&mut Records)) {
-        let Some(holding) = Holding::enter() else {
-            return;
-        };
-        exit_watch::watch(&self.me);
-        let buffer = self.buffers.get_or(|| Mutex::new(Records::default()));
-        let bytes = {
+        let Some(bytes) = this_thread::holding(&self.me, || {
+            let buffer = self.buffers.get_or(|| Mutex::new(Records::with_room()));
             let mut records = lock(buffer);
             record(&mut records);
             records.bytes()
+        }) else {
+            return;
         };
-        drop(holding);
         if bytes < HAND_OFF {
             return;
         }
@@ -124,7 +96,7 @@ impl Buffers {
 
     /// Records the end of the span `span`, also from inside another record.
     pub(crate) fn end(&self, span: crate::trace::SpanId) {
-        if HOLDING.try_with(Cell::get).unwrap_or(true) {
+        if this_thread::is_holding() {
             lock(&self.reentrant).end(span);
         } else {
             self.record(|records| records.end(span));
@@ -160,7 +132,7 @@ impl Buffers {
                 if !buffer.is_empty() {
                     taken.push(std::mem::replace(
                         &mut **buffer,
-                        spare.pop().unwrap_or_default(),
+                        spare.pop().unwrap_or_else(Records::with_room),
                     ));
                 }
             }
@@ -173,21 +145,41 @@ impl Buffers {
     }
 }
 
-/// Wakes the collectors a thread recorded for when the thread exits, so its last records are
-/// collected at once.
-mod exit_watch {
-    use std::cell::RefCell;
+/// What this thread knows of the buffers: whether it is holding its own (running the
+/// application's code in the middle of a record), and which collectors to wake when it exits, so
+/// its last records are collected at once.
+mod this_thread {
+    use std::cell::{Cell, RefCell};
     use std::sync::Weak;
 
     use super::Buffers;
 
-    /// The buffers this thread recorded in, and the last one (checked on every record).
-    struct Watch {
-        all: RefCell<Vec<Weak<Buffers>>>,
+    struct ThisThread {
+        holding: Cell<bool>,
+        /// The buffers recorded in last (checked on every record), and all of them.
         last: RefCell<Weak<Buffers>>,
+        all: RefCell<Vec<Weak<Buffers>>>,
     }
 
-    impl Drop for Watch {
+    impl ThisThread {
+        fn watch(&self, buffers: &Weak<Buffers>) {
+            let Ok(mut last) = self.last.try_borrow_mut() else {
+                return;
+            };
+            if last.ptr_eq(buffers) && last.strong_count() > 0 {
+                return;
+            }
+            *last = buffers.clone();
+            if let Ok(mut all) = self.all.try_borrow_mut() {
+                all.retain(|existing| existing.strong_count() > 0);
+                if !all.iter().any(|existing| existing.ptr_eq(buffers)) {
+                    all.push(buffers.clone());
+                }
+            }
+        }
+    }
+
+    impl Drop for ThisThread {
         fn drop(&mut self) {
             for buffers in self.all.borrow().iter().filter_map(Weak::upgrade) {
                 buffers.wake();
@@ -196,30 +188,45 @@ mod exit_watch {
     }
 
     thread_local! {
-        static WATCH: Watch = const {
-            Watch {
-                all: RefCell::new(Vec::new()),
+        static THIS: ThisThread = const {
+            ThisThread {
+                holding: Cell::new(false),
                 last: RefCell::new(Weak::new()),
+                all: RefCell::new(Vec::new()),
             }
         };
     }
 
-    /// Makes sure this thread's exit wakes `buffers`' collector.
-    pub(super) fn watch(buffers: &Weak<Buffers>) {
-        let _ = WATCH.try_with(|watch| {
-            let Ok(mut last) = watch.last.try_borrow_mut() else {
-                return;
-            };
-            if last.ptr_eq(buffers) && last.strong_count() > 0 {
-                return;
+    /// Clears `holding` when the record returns or unwinds.
+    struct Release<'a>(&'a Cell<bool>);
+
+    impl Drop for Release<'_> {
+        fn drop(&mut self) {
+            self.0.set(false);
+        }
+    }
+
+    /// Runs `f` holding this thread's buffer, having made sure the thread's exit wakes
+    /// `buffers`' collector; `None`, without running `f`, when the thread holds it already. While
+    /// the thread is being torn down, `f` just runs.
+    pub(super) fn holding<R>(buffers: &Weak<Buffers>, f: impl FnOnce() -> R) -> Option<R> {
+        let mut f = Some(f);
+        let result = THIS.try_with(|this| {
+            if this.holding.replace(true) {
+                return None;
             }
-            *last = buffers.clone();
-            if let Ok(mut all) = watch.all.try_borrow_mut() {
-                all.retain(|existing| existing.strong_count() > 0);
-                if !all.iter().any(|existing| existing.ptr_eq(buffers)) {
-                    all.push(buffers.clone());
-                }
-            }
+            let _release = Release(&this.holding);
+            this.watch(buffers);
+            f.take().map(|f| f())
         });
+        match result {
+            Ok(result) => result,
+            Err(_) => f.map(|f| f()),
+        }
+    }
+
+    /// Whether this thread is holding its buffer.
+    pub(super) fn is_holding() -> bool {
+        THIS.try_with(|this| this.holding.get()).unwrap_or(false)
     }
 }

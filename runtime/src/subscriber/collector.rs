@@ -6,6 +6,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::records::{Entry, Records, Value};
 use crate::clock::WallClock;
@@ -14,6 +15,11 @@ use crate::trace::{SpanId, SpanIds};
 
 /// Formatted lines handed to the output at a time.
 const WRITE_CHUNK: usize = 64 * 1024;
+/// Ended spans handed to the sinks at a time.
+#[cfg(feature = "_capture")]
+const HAND_SPANS: usize = 256;
+/// Emptied span fields kept for reuse, at most.
+const FREE_FIELDS: usize = 1024;
 
 /// Where log lines go.
 pub(crate) struct Lines {
@@ -37,9 +43,33 @@ pub(crate) struct Collector {
     #[cfg(feature = "_capture")]
     capture: Option<crate::capture::Capture>,
     clock: WallClock,
-    spans: HashMap<SpanId, Live>,
+    spans: HashMap<SpanId, Live, BuildHasherDefault<IdHasher>>,
+    /// Fields of ended spans, emptied, for the next spans.
+    free_fields: Vec<SpanFields>,
+    /// Spans ended in this collection, handed to the sinks at its end.
+    #[cfg(feature = "_capture")]
+    ended: Vec<std::sync::Arc<crate::capture::SpanRecord>>,
     buf: Vec<u8>,
     scratch: Scratch,
+}
+
+/// Span ids are random: their low bits hash them as well as any hash function would.
+/// (Hand-written: SipHash, the default, took 1.4% of the collector's time.)
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id;
+    }
 }
 
 impl Collector {
@@ -52,7 +82,10 @@ impl Collector {
             #[cfg(feature = "_capture")]
             capture,
             clock: WallClock::default(),
-            spans: HashMap::new(),
+            spans: HashMap::default(),
+            free_fields: Vec::new(),
+            #[cfg(feature = "_capture")]
+            ended: Vec::new(),
             buf: Vec::with_capacity(WRITE_CHUNK * 2),
             scratch: Scratch::default(),
         }
@@ -86,6 +119,10 @@ impl Collector {
             self.buf.clear();
         }
         self.lines.output.flush();
+        #[cfg(feature = "_capture")]
+        if let Some(capture) = &self.capture {
+            capture.finish_all(&mut self.ended);
+        }
     }
 
     fn apply(&mut self, records: &Records, entry: &Entry) {
@@ -99,7 +136,7 @@ impl Collector {
                 fields,
             } => {
                 let values = records.values(fields);
-                let mut span_fields = SpanFields::default();
+                let mut span_fields = self.free_fields.pop().unwrap_or_default();
                 for (key, value) in values {
                     span_fields.set(key, |buf| line_value(records, value).write(buf));
                 }
@@ -216,16 +253,25 @@ impl Collector {
                 let _ = traced;
             }
             Entry::End { at, span } => {
-                let Some(live) = self.spans.remove(span) else {
+                let Some(mut live) = self.spans.remove(span) else {
                     return;
                 };
+                if self.free_fields.len() < FREE_FIELDS {
+                    live.fields.clear();
+                    self.free_fields.push(live.fields);
+                }
                 #[cfg(feature = "_capture")]
-                if let (Some(mut record), Some(capture)) = (live.record, &self.capture) {
+                if let Some(mut record) = live.record {
                     record.end_at(crate::clock::system_time_of(self.clock.at(*at)));
-                    capture.finish(record);
+                    self.ended.push(std::sync::Arc::new(record));
+                    if self.ended.len() >= HAND_SPANS
+                        && let Some(capture) = &self.capture
+                    {
+                        capture.finish_all(&mut self.ended);
+                    }
                 }
                 #[cfg(not(feature = "_capture"))]
-                let _ = (at, live);
+                let _ = at;
             }
         }
     }

@@ -45,20 +45,28 @@ impl Filters {
     }
 
     pub(crate) fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        self.logs(metadata) || self.traces(metadata)
-    }
-
-    /// Whether an event is logged (a span's fields are on the lines of its events).
-    pub(crate) fn logs(&self, metadata: &Metadata<'_>) -> bool {
         self.logs.would_enable(metadata.target(), metadata.level())
+            || self.traces.as_ref().is_some_and(|traces| {
+                traces.would_enable(metadata.target(), metadata.level())
+            })
     }
 
-    /// Whether a span is captured for export, or an event added to its span.
-    pub(crate) fn traces(&self, metadata: &Metadata<'_>) -> bool {
+    /// Whether an enabled callsite's event is logged, and whether it is traced (added to its
+    /// span's record, or, for a span, captured for export). With one filter for both (the
+    /// default), an enabled callsite is both, with no lookup.
+    pub(crate) fn logs_and_traces(&self, metadata: &Metadata<'_>) -> (bool, bool) {
         match &self.traces {
-            None => self.logs(metadata),
-            Some(traces) => traces.would_enable(metadata.target(), metadata.level()),
+            None => (true, true),
+            Some(traces) => (
+                self.logs.would_enable(metadata.target(), metadata.level()),
+                traces.would_enable(metadata.target(), metadata.level()),
+            ),
         }
+    }
+
+    /// Whether an enabled span is captured for export.
+    pub(crate) fn traces(&self, metadata: &Metadata<'_>) -> bool {
+        self.logs_and_traces(metadata).1
     }
 
     /// The most verbose level either filter enables anywhere.

@@ -167,8 +167,8 @@ impl Subscriber for TripodSubscriber {
                 Some((Some(span.ids.span_id), span.captured))
             })
             .unwrap_or((None, false));
-        let logged = self.filters.logs(metadata);
-        let traced = captured && self.filters.traces(metadata);
+        let (logged, traced) = self.filters.logs_and_traces(metadata);
+        let traced = traced && captured;
         if logged || traced {
             self.buffers
                 .record(|records| records.event(event, span, logged, traced));

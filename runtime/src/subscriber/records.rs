@@ -90,6 +90,16 @@ const ENTRY_BYTES: usize = std::mem::size_of::<Entry>();
 const VALUE_BYTES: usize = std::mem::size_of::<(&'static str, Value)>();
 
 impl Records {
+    /// An empty buffer with room for what a thread records before the collector is woken, so
+    /// the application's thread does not grow it (the collector swaps in emptied ones).
+    pub(crate) fn with_room() -> Records {
+        Records {
+            entries: Vec::with_capacity(1024),
+            values: Vec::with_capacity(1024),
+            text: String::with_capacity(16 * 1024),
+        }
+    }
+
     /// Records a span's start, with the fields `record` gives.
     pub(crate) fn start(
         &mut self,

@@ -23,26 +23,27 @@ pub fn cpu_ticks(path: &str) -> u64 {
 
 pub const CALLS: u64 = 1_200_000;
 pub const CHUNK: u64 = 1_000;
+/// The pause after each chunk: long enough for the receiver (on the same two cores) to keep up.
+pub const PAUSE: Duration = Duration::from_millis(4);
 pub const WARM_UP: u64 = 10_000;
 
 /// Caller CPU and process CPU per call, in nanoseconds, over [`CALLS`] calls of `call` in
-/// chunks of [`CHUNK`], each followed by 2 ms for the background threads, so a background that
+/// chunks of [`CHUNK`], each followed by [`PAUSE`] for the background threads, so a background that
 /// keeps up drops nothing. Runs in whatever subscriber and recorder the caller set.
 pub fn paced(mut call: impl FnMut(u64)) -> (f64, f64) {
     let ticks_per_second = 100.0; // getconf CLK_TCK on Linux
-    for i in 0..WARM_UP {
-        call(black_box(i));
-    }
+    let mut chunks = |calls: u64| {
+        for _ in 0..calls / CHUNK {
+            for i in 0..CHUNK {
+                call(black_box(i));
+            }
+            std::thread::sleep(PAUSE);
+        }
+    };
+    chunks(WARM_UP);
     std::thread::sleep(Duration::from_millis(100));
     let (thread, process) = (cpu_ticks("thread-self"), cpu_ticks("self"));
-    let mut calls = 0;
-    while calls < CALLS {
-        for i in 0..CHUNK {
-            call(black_box(i));
-        }
-        calls += CHUNK;
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    chunks(CALLS);
     // Let the background finish what these calls gave it.
     std::thread::sleep(Duration::from_millis(300));
     let per_call = |ticks: u64| ticks as f64 / ticks_per_second * 1e9 / CALLS as f64;
@@ -94,7 +95,7 @@ pub struct CountingWriter(pub Arc<AtomicU64>);
 
 impl std::io::Write for CountingWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let lines = buf.iter().filter(|&&byte| byte == b'\n').count() as u64;
+        let lines = memchr::memchr_iter(b'\n', buf).count() as u64;
         self.0.fetch_add(lines, Ordering::Relaxed);
         Ok(buf.len())
     }
