@@ -202,3 +202,46 @@ fn follows_from_is_exported_as_a_link_and_events_in_spawn_blocking_threads_are_l
     let line = &log.events("processed")[0];
     assert_eq!(line["span_id"], effect.1.as_str());
 }
+
+#[test]
+fn a_field_recorded_later_is_on_the_later_lines_of_the_span_and_of_its_children() {
+    let log = MemoryLog::default();
+    let telemetry = telemetry(log.clone());
+    tracing::dispatcher::with_default(telemetry.dispatch(), || {
+        let request = tracing::info_span!("request", user.id = tracing::field::Empty);
+        let _request = request.enter();
+        tracing::info!("before");
+        let child = tracing::info_span!("child", step = 1);
+        let _child = child.enter();
+        request.record("user.id", 42);
+        tracing::info!("after");
+    });
+    telemetry.flush(Duration::from_secs(5));
+    let before = &log.events("before")[0];
+    assert!(before.get("user.id").is_none(), "{before}");
+    let after = &log.events("after")[0];
+    assert_eq!(after["user.id"], 42, "{after}");
+    assert_eq!(after["step"], 1);
+}
+
+#[test]
+fn directives_that_match_span_fields_still_filter_through_envfilter() {
+    let log = MemoryLog::default();
+    let telemetry = tripod::init()
+        .environment(|_| None)
+        .log_writer(log.clone())
+        .log_filter("info,[job{id=7}]=debug")
+        .prometheus(false)
+        .otlp(false)
+        .build()
+        .expect("builds");
+    tracing::dispatcher::with_default(telemetry.dispatch(), || {
+        tracing::info_span!("job", id = 7).in_scope(|| tracing::debug!("inside.seven"));
+        tracing::info_span!("job", id = 8).in_scope(|| tracing::debug!("inside.eight"));
+        tracing::debug!("outside");
+    });
+    telemetry.flush(Duration::from_secs(5));
+    assert_eq!(log.events("inside.seven").len(), 1, "{}", log.text());
+    assert!(log.events("inside.eight").is_empty());
+    assert!(log.events("outside").is_empty());
+}

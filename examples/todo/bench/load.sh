@@ -1,56 +1,96 @@
 #!/usr/bin/env bash
-# Load benchmark of the todo service: requests/s and p99 latency of GET /api/todos and
-# POST /api/predict, with full telemetry (JSON logs to a file, Prometheus, OTLP to a real
-# receiver), with telemetry not installed, and with full telemetry and the collector down,
-# all in one run, on 127.0.0.1. Needs wrk (Debian: `apt-get install wrk`). The receiver is
-# `otlp-sink` (tests/src/bin/otlp-sink.rs), which decodes and counts the spans: a receiver that
-# prints them (oteltap, in Python) would take a whole core of the two the app and wrk share.
-# A fourth case keeps everything but exports one trace in ten (`parentbased_traceidratio`, 0.1),
-# the usual setting for a busy service.
-# Usage: examples/todo/bench/load.sh [seconds per case, default 10]
+# Load benchmark of the todo service: what telemetry costs a served request, in CPU.
+#
+# The app runs pinned to core 0; wrk and the OTLP receiver (`otlp-sink`, tests/src/bin/otlp-sink.rs,
+# which decodes and counts spans) run pinned to core 1, so the receiver's CPU is not charged to the
+# app and the app's requests/s reflect its own cost. For each endpoint (GET /api/todos, POST
+# /api/predict) and each case, it reports requests/s, p99, the app process's CPU per request (every
+# thread: utime + stime from /proc/PID/stat over the measured window), the Tokio workers' share
+# (/proc/PID/task/*/stat of the `tokio-rt-worker` threads) and each thread's, and the spans the receiver got per
+# request (a pipeline that drops spans would look cheap). Cases: telemetry off (the baseline), full
+# telemetry (JSON lines to a file, Prometheus, OTLP to the receiver), the same with the trace
+# viewer, the collector down, and one trace in ten sampled.
+# Needs wrk and taskset (Debian: `apt-get install wrk util-linux`) and two cores.
+# Usage: examples/todo/bench/load.sh [seconds per endpoint, default 10] [case ...] (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 DURATION="${1:-10}"
+shift || true
+CASES="${*:-telemetry_off telemetry_on with_viewer collector_down sampled_1_in_10}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/tripod-target}"
 cargo build --release -q -p todo-app -p tripod-tests --bin todo-app --bin otlp-sink
 APP="$CARGO_TARGET_DIR/release/todo-app"
 WORK="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+TICKS=$(getconf CLK_TCK)
 
-"$CARGO_TARGET_DIR/release/otlp-sink" 4399 > /dev/null &
+taskset -c 1 "$CARGO_TARGET_DIR/release/otlp-sink" 4399 > /dev/null &
 for _ in $(seq 50); do curl -sf http://127.0.0.1:4399/spans > /dev/null && break; sleep 0.1; done
 
+# utime + stime of a /proc stat file, in clock ticks (fields 14 and 15; the command name, in
+# parentheses, may hold spaces).
+ticks() { sed 's/.*) //' "$1" | awk '{print $12 + $13}'; }
+process_ticks() { ticks "/proc/$1/stat"; }
+# Each thread's name and ticks, one per line, summed by name.
+thread_ticks() {
+    local task
+    for task in /proc/"$1"/task/*; do
+        echo "$(cat "$task/comm") $(ticks "$task/stat")"
+    done | awk '{sum[$1] += $2} END {for (name in sum) print name, sum[name]}' | sort
+}
+spans() { curl -s http://127.0.0.1:4399/spans; }
+
+printf '%-16s %-8s %10s %9s %13s %13s %10s %s\n' case endpoint 'req/s' p99 'CPU/request' 'workers/req' 'spans/req' failed
 run_case() { # name, extra env...
     local name="$1"; shift
+    case " $CASES " in *" $name "*) ;; *) return 0 ;; esac
     rm -f "$WORK"/todo.db*
     env TODO_ADDR=127.0.0.1:8077 DATABASE_URL="sqlite://$WORK/todo.db?mode=rwc" RUST_LOG=info "$@" \
-        "$APP" > "$WORK/$name.log" 2>&1 &
-    local pid=$! spans_before
-    spans_before=$(curl -s http://127.0.0.1:4399/spans)
+        taskset -c 0 "$APP" > "$WORK/$name.log" 2>&1 &
+    local pid=$!
     for _ in $(seq 50); do curl -sf http://127.0.0.1:8077/healthz > /dev/null && break; sleep 0.1; done
     for i in $(seq 50); do
         curl -sf -X POST http://127.0.0.1:8077/api/todos -H 'content-type: application/json' \
             -d "{\"title\":\"todo $i\",\"user_id\":$((i % 5))}" > /dev/null
     done
-    wrk -t1 -c16 -d2s http://127.0.0.1:8077/api/todos > /dev/null  # warm-up
+    taskset -c 1 wrk -t1 -c16 -d2s http://127.0.0.1:8077/api/todos > /dev/null  # warm-up
+    sleep 6  # the warm-up's spans are exported (every 5 s) before the window opens
     for endpoint in list predict; do
+        local out="$WORK/$name-$endpoint.txt" cpu0 spans0
+        cpu0=$(process_ticks "$pid"); thread_ticks "$pid" > "$WORK/threads0"; spans0=$(spans)
         if [ "$endpoint" = list ]; then
-            wrk -t1 -c16 -d"${DURATION}s" --latency "http://127.0.0.1:8077/api/todos?limit=20" > "$WORK/$name-$endpoint.txt"
+            taskset -c 1 wrk -t1 -c16 -d"${DURATION}s" --latency "http://127.0.0.1:8077/api/todos?limit=20" > "$out"
         else
-            wrk -t1 -c16 -d"${DURATION}s" --latency -s examples/todo/bench/predict.lua http://127.0.0.1:8077/api/predict > "$WORK/$name-$endpoint.txt"
+            taskset -c 1 wrk -t1 -c16 -d"${DURATION}s" --latency -s examples/todo/bench/predict.lua \
+                http://127.0.0.1:8077/api/predict > "$out"
         fi
-        local rps p99 bad
-        rps=$(awk '/^Requests\/sec/ {print $2}' "$WORK/$name-$endpoint.txt")
-        p99=$(awk '$1 == "99%" {print $2}' "$WORK/$name-$endpoint.txt")
-        bad=$(awk '/Non-2xx/ {print $5} /Socket errors/ {print "socket:" $0}' "$WORK/$name-$endpoint.txt")
-        printf '%-22s %-8s %10s req/s  p99 %8s  failed: %s\n' "$name" "$endpoint" "$rps" "$p99" "${bad:-0}"
+        local cpu1 requests rps p99 bad spans1 workers
+        cpu1=$(process_ticks "$pid"); thread_ticks "$pid" > "$WORK/threads1"
+        sleep 6  # the window's last spans are exported
+        spans1=$(spans)
+        requests=$(awk '/requests in/ {print $1}' "$out")
+        # Each thread's CPU per request, in µs, busiest first.
+        join -a 2 -e 0 -o 0,1.2,2.2 "$WORK/threads0" "$WORK/threads1" \
+            | awk -v ticks="$TICKS" -v requests="$requests" \
+                '{printf "%s %.2f\n", $1, ($3 - $2) / ticks * 1000000 / requests}' \
+            | sort -k2 -rn > "$WORK/per-thread"
+        workers=$(awk '$1 == "tokio-rt-worker" {print $2}' "$WORK/per-thread")
+        rps=$(awk '/^Requests\/sec/ {print $2}' "$out")
+        p99=$(awk '$1 == "99%" {print $2}' "$out")
+        bad=$(awk '/Non-2xx/ {print $5} /Socket errors/ {print "socket:" $0}' "$out")
+        printf '%-16s %-8s %10s %9s %10.2f µs %10.2f µs %10.2f %s\n' "$name" "$endpoint" "$rps" "$p99" \
+            "$(echo "($cpu1 - $cpu0) / $TICKS * 1000000 / $requests" | bc -l)" \
+            "${workers:-0}" \
+            "$(echo "($spans1 - $spans0) / $requests" | bc -l)" "${bad:-0}"
+        echo "    threads (µs/request): $(awk '$2 > 0.05 {printf "%s %s, ", $1, $2}' "$WORK/per-thread")"
     done
     kill -TERM "$pid"; wait "$pid" || true
-    echo "$name: $(wc -l < "$WORK/$name.log") log lines, $(( $(curl -s http://127.0.0.1:4399/spans) - spans_before )) spans received"
+    echo "$name: $(wc -l < "$WORK/$name.log") log lines"
 }
 
 run_case telemetry_off TODO_TELEMETRY=off
-run_case telemetry_on OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399
-run_case collector_down OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:9
-run_case sampled_1_in_10 OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399 \
+run_case telemetry_on TODO_VIEWER=off OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399
+run_case with_viewer OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399
+run_case collector_down TODO_VIEWER=off OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:9
+run_case sampled_1_in_10 TODO_VIEWER=off OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399 \
     OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1

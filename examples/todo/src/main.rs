@@ -5,7 +5,8 @@
 //! `/metrics`, the trace viewer at `/debug/traces`, and OTLP traces when
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Ctrl-C or SIGTERM stops it
 //! gracefully: in-flight requests finish, the database closes, telemetry is flushed.
-//! `TODO_TELEMETRY=off` installs no telemetry at all (the baseline of the load benchmark).
+//! `TODO_TELEMETRY=off` installs no telemetry at all (the baseline of the load benchmark);
+//! `TODO_VIEWER=off` leaves out the trace viewer.
 //! `TODO_MODEL_URL=http://host:port` sends predictions to another instance of this service
 //! instead of the classifier in process; the request's trace continues there.
 
@@ -25,7 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ => Some(
             tripod::init()
                 .service_name("todo-app")
-                .trace_viewer(true)
+                .trace_viewer(std::env::var("TODO_VIEWER").as_deref() != Ok("off"))
                 .install()?,
         ),
     };

@@ -167,10 +167,11 @@ impl Builder {
         self
     }
 
-    /// Where log lines go. Lines are buffered and written out by a background thread every
-    /// 100 ms (sooner when 64 KiB are waiting) and when [`Telemetry`] drops, so a crash can lose
-    /// the last 100 ms of lines; a writer slower than the application blocks the threads that log
-    /// only once 4 MiB are waiting. Defaults to stdout.
+    /// Where log lines go. Events are recorded in per-thread buffers and written out as lines by
+    /// tripod's collector thread every 100 ms (sooner when a thread holds 64 KiB) and when
+    /// [`Telemetry`] drops or flushes, so a crash can lose the last 100 ms of lines; a writer
+    /// slower than the application blocks a thread that logs only once it has 4 MiB unwritten.
+    /// Defaults to stdout.
     pub fn log_writer(mut self, writer: impl Write + Send + 'static) -> Self {
         self.log_writer = Some(Box::new(writer));
         self

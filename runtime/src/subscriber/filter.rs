@@ -46,9 +46,10 @@ impl Filters {
 
     pub(crate) fn enabled(&self, metadata: &Metadata<'_>) -> bool {
         self.logs.would_enable(metadata.target(), metadata.level())
-            || self.traces.as_ref().is_some_and(|traces| {
-                traces.would_enable(metadata.target(), metadata.level())
-            })
+            || self
+                .traces
+                .as_ref()
+                .is_some_and(|traces| traces.would_enable(metadata.target(), metadata.level()))
     }
 
     /// Whether an enabled callsite's event is logged, and whether it is traced (added to its
