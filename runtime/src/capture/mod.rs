@@ -25,7 +25,9 @@ pub(crate) trait SpanSink: Send + Sync {
     /// collector's): it must not block.
     fn span_closed(&self, span: Arc<SpanRecord>);
 
-    /// Takes spans that closed, in the order they did.
+    /// Takes spans that closed, in the order they did (tripod's collector hands them over in
+    /// batches).
+    #[cfg_attr(not(feature = "json"), allow(dead_code))]
     fn spans_closed(&self, spans: &[Arc<SpanRecord>]) {
         for span in spans {
             self.span_closed(span.clone());

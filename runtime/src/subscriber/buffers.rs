@@ -27,6 +27,13 @@ const COLLECT_EVERY: Duration = Duration::from_millis(100);
 const HAND_OFF: usize = 64 * 1024;
 /// A thread's buffered records at which it collects them itself.
 const LIMIT: usize = 4 * 1024 * 1024;
+/// A thread that recorded at least this much since the last collection gets an emptied buffer
+/// that has room already; a quieter one (or one that exited) an empty one, so idle threads hold
+/// no memory.
+const BUSY: usize = 16 * 1024;
+/// Emptied buffers kept for busy threads, and the largest kept.
+const SPARES: usize = 8;
+const LARGEST_SPARE: usize = 1024 * 1024;
 
 /// The per-thread buffers and the collector.
 pub(crate) struct Buffers {
@@ -78,7 +85,7 @@ impl Buffers {
     /// is dropped, except span ends ([`end`](Buffers::end)).
     pub(crate) fn record(&self, record: impl FnOnce(&mut Records)) {
         let Some(bytes) = this_thread::holding(&self.me, || {
-            let buffer = self.buffers.get_or(|| Mutex::new(Records::with_room()));
+            let buffer = self.buffers.get_or(|| Mutex::new(Records::default()));
             let mut records = lock(buffer);
             record(&mut records);
             records.bytes()
@@ -130,17 +137,21 @@ impl Buffers {
                 .collect();
             for buffer in &mut buffers {
                 if !buffer.is_empty() {
-                    taken.push(std::mem::replace(
-                        &mut **buffer,
-                        spare.pop().unwrap_or_else(Records::with_room),
-                    ));
+                    let fresh = if buffer.bytes() >= BUSY {
+                        spare.pop().unwrap_or_default()
+                    } else {
+                        Records::default()
+                    };
+                    taken.push(std::mem::replace(&mut **buffer, fresh));
                 }
             }
         }
         collector.collect(&taken);
         for mut records in taken {
-            records.clear();
-            spare.push(records);
+            if spare.len() < SPARES && records.capacity_bytes() <= LARGEST_SPARE {
+                records.clear();
+                spare.push(records);
+            }
         }
     }
 }

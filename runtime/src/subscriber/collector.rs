@@ -44,6 +44,8 @@ pub(crate) struct Collector {
     capture: Option<crate::capture::Capture>,
     clock: WallClock,
     spans: HashMap<SpanId, Live, BuildHasherDefault<IdHasher>>,
+    /// Span ends seen before their span's start in this batch.
+    early_ends: Vec<(SpanId, quanta::Instant)>,
     /// Fields of ended spans, emptied, for the next spans.
     free_fields: Vec<SpanFields>,
     /// Spans ended in this collection, handed to the sinks at its end.
@@ -83,6 +85,7 @@ impl Collector {
             capture,
             clock: WallClock::default(),
             spans: HashMap::default(),
+            early_ends: Vec::new(),
             free_fields: Vec::new(),
             #[cfg(feature = "_capture")]
             ended: Vec::new(),
@@ -119,6 +122,9 @@ impl Collector {
             self.buf.clear();
         }
         self.lines.output.flush();
+        // Ends of spans whose start was never recorded (dropped while the thread was inside
+        // another record).
+        self.early_ends.clear();
         #[cfg(feature = "_capture")]
         if let Some(capture) = &self.capture {
             capture.finish_all(&mut self.ended);
@@ -164,6 +170,14 @@ impl Collector {
                         record,
                     },
                 );
+                if let Some(early) = self
+                    .early_ends
+                    .iter()
+                    .position(|(span, _)| *span == ids.span_id)
+                {
+                    let (span, at) = self.early_ends.swap_remove(early);
+                    self.end(span, at);
+                }
             }
             Entry::Record { span, fields, .. } => {
                 let Some(live) = self.spans.get_mut(span) else {
@@ -253,27 +267,37 @@ impl Collector {
                 let _ = traced;
             }
             Entry::End { at, span } => {
-                let Some(mut live) = self.spans.remove(span) else {
-                    return;
-                };
-                if self.free_fields.len() < FREE_FIELDS {
-                    live.fields.clear();
-                    self.free_fields.push(live.fields);
+                if !self.end(*span, *at) {
+                    // Its start is in this batch still, on another thread whose clock read a
+                    // hair later: the span ends as soon as it starts.
+                    self.early_ends.push((*span, *at));
                 }
-                #[cfg(feature = "_capture")]
-                if let Some(mut record) = live.record {
-                    record.end_at(crate::clock::system_time_of(self.clock.at(*at)));
-                    self.ended.push(std::sync::Arc::new(record));
-                    if self.ended.len() >= HAND_SPANS
-                        && let Some(capture) = &self.capture
-                    {
-                        capture.finish_all(&mut self.ended);
-                    }
-                }
-                #[cfg(not(feature = "_capture"))]
-                let _ = at;
             }
         }
+    }
+
+    /// Ends the live span `span`; `false` when there is none.
+    fn end(&mut self, span: SpanId, at: quanta::Instant) -> bool {
+        let Some(mut live) = self.spans.remove(&span) else {
+            return false;
+        };
+        if self.free_fields.len() < FREE_FIELDS {
+            live.fields.clear();
+            self.free_fields.push(live.fields);
+        }
+        #[cfg(feature = "_capture")]
+        if let Some(mut record) = live.record {
+            record.end_at(crate::clock::system_time_of(self.clock.at(at)));
+            self.ended.push(std::sync::Arc::new(record));
+            if self.ended.len() >= HAND_SPANS
+                && let Some(capture) = &self.capture
+            {
+                capture.finish_all(&mut self.ended);
+            }
+        }
+        #[cfg(not(feature = "_capture"))]
+        let _ = at;
+        true
     }
 }
 

@@ -90,16 +90,6 @@ const ENTRY_BYTES: usize = std::mem::size_of::<Entry>();
 const VALUE_BYTES: usize = std::mem::size_of::<(&'static str, Value)>();
 
 impl Records {
-    /// An empty buffer with room for what a thread records before the collector is woken, so
-    /// the application's thread does not grow it (the collector swaps in emptied ones).
-    pub(crate) fn with_room() -> Records {
-        Records {
-            entries: Vec::with_capacity(1024),
-            values: Vec::with_capacity(1024),
-            text: String::with_capacity(16 * 1024),
-        }
-    }
-
     /// Records a span's start, with the fields `record` gives.
     pub(crate) fn start(
         &mut self,
@@ -186,6 +176,13 @@ impl Records {
     /// How much memory the records hold, roughly.
     pub(crate) fn bytes(&self) -> usize {
         self.entries.len() * ENTRY_BYTES + self.values.len() * VALUE_BYTES + self.text.len()
+    }
+
+    /// How much memory the buffer has reserved.
+    pub(crate) fn capacity_bytes(&self) -> usize {
+        self.entries.capacity() * ENTRY_BYTES
+            + self.values.capacity() * VALUE_BYTES
+            + self.text.capacity()
     }
 
     pub(crate) fn is_empty(&self) -> bool {
