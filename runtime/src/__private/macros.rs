@@ -108,14 +108,13 @@ macro_rules! __tripod_span {
                         otel.status_description = $crate::__private::tracing::field::Empty,
                         $($ret = $crate::__private::tracing::field::Empty,)?
                     );
-                    span.in_scope(|| {
-                        $crate::__private::tracing::event!(
-                            target: ::core::module_path!(),
-                            $crate::__private::Level::$level,
-                            $($fields)*
-                            message = ::core::concat!($name, ".start"),
-                        )
-                    });
+                    $crate::__private::tracing::event!(
+                        target: ::core::module_path!(),
+                        parent: $crate::__private::start_event_parent(&span),
+                        $crate::__private::Level::$level,
+                        $($fields)*
+                        message = ::core::concat!($name, ".start"),
+                    );
                     span
                 }
             }

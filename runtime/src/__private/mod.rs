@@ -46,6 +46,14 @@ pub fn warm_up_clock() {
     let _ = quanta::Instant::now();
 }
 
+/// The parent of a call's `NAME.start` event: the call's span, or, when that span is disabled,
+/// the current span (what entering the disabled span would leave current). Naming the parent
+/// spares the subscriber entering and exiting the span around the event.
+#[inline]
+pub fn start_event_parent(span: &Span) -> Option<tracing::Id> {
+    span.id().or_else(|| Span::current().id())
+}
+
 /// Whether anything listens at `level`: the global maximum level, checked before a call site
 /// evaluates its fields or builds its span.
 #[inline]
