@@ -322,3 +322,110 @@ fn field_value<'a>(records: &'a Records, value: &Value) -> crate::capture::Field
         Value::Text(range) => FieldValue::Str(records.text(range)),
     }
 }
+
+#[cfg(all(test, feature = "_capture"))]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::capture::{Capture, SpanLimits, SpanRecord, SpanSink};
+    use crate::logs::LineOutput;
+    use crate::trace::{TraceId, TraceState};
+
+    /// Lines written, as text.
+    #[derive(Clone, Default)]
+    struct Written(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Written {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Spans handed to the sinks.
+    #[derive(Default)]
+    struct Ended(Mutex<Vec<Arc<SpanRecord>>>);
+
+    impl SpanSink for Ended {
+        fn span_closed(&self, span: Arc<SpanRecord>) {
+            self.0.lock().unwrap().push(span);
+        }
+    }
+
+    fn collector() -> (Collector, Written, Arc<Ended>) {
+        let written = Written::default();
+        let ended = Arc::new(Ended::default());
+        let collector = Collector::new(
+            Lines {
+                style: Style::Json,
+                output: LineOutput::new(Box::new(written.clone())),
+            },
+            Some(Capture::new(vec![ended.clone()], SpanLimits::default())),
+        );
+        (collector, written, ended)
+    }
+
+    /// A callsite's metadata, as `tracing` hands it to subscribers.
+    fn metadata() -> &'static tracing::Metadata<'static> {
+        let registry = tracing_subscriber::registry();
+        tracing::subscriber::with_default(registry, || {
+            tracing::info_span!("job")
+                .metadata()
+                .expect("an enabled span")
+        })
+    }
+
+    fn ids(span: u64) -> SpanIds {
+        SpanIds {
+            trace_id: TraceId(7),
+            span_id: SpanId(span),
+            parent: None,
+            parent_is_remote: false,
+            sampled: true,
+        }
+    }
+
+    #[test]
+    fn a_span_that_ends_on_a_thread_whose_clock_read_earlier_is_still_exported() {
+        let (mut collector, _, ended) = collector();
+        let mut ending = Records::default();
+        ending.end(SpanId(1));
+        std::thread::sleep(Duration::from_millis(1));
+        let mut starting = Records::default();
+        starting.start(metadata(), ids(1), TraceState::default(), true, |_| {});
+        collector.collect(&[starting, ending]);
+        let ended = ended.0.lock().unwrap();
+        assert_eq!(ended.len(), 1, "the span is exported once");
+        assert!(ended[0].end >= ended[0].start);
+        assert!(collector.spans.is_empty(), "and is no longer live");
+    }
+
+    #[test]
+    fn records_of_two_threads_apply_in_time_order_whatever_order_the_batch_lists_them() {
+        let (mut collector, _, _) = collector();
+        let mut first = Records::default();
+        first.start(metadata(), ids(1), TraceState::default(), true, |_| {});
+        let mut second = Records::default();
+        std::thread::sleep(Duration::from_millis(1));
+        second.record(SpanId(1), |visitor| {
+            let registry = tracing_subscriber::registry();
+            tracing::subscriber::with_default(registry, || {
+                let span = tracing::info_span!("fields", user.id = 42);
+                let metadata = span.metadata().unwrap();
+                let field = metadata.fields().field("user.id").unwrap();
+                visitor.record_u64(&field, 42);
+            });
+        });
+        collector.collect(&[second, first]);
+        assert!(collector.spans.contains_key(&SpanId(1)));
+        let live = &collector.spans[&SpanId(1)];
+        let fields: Vec<_> = live.fields.entries().map(|(key, _)| key).collect();
+        assert_eq!(fields, ["user.id"], "the record came after the start");
+    }
+}
