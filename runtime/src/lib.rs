@@ -51,7 +51,7 @@ pub mod metric_names;
 pub mod axum;
 #[cfg(feature = "_init")]
 mod background;
-#[cfg(feature = "_capture")]
+#[cfg(any(feature = "json", feature = "_capture"))]
 mod capture;
 #[cfg(feature = "http")]
 pub mod client;
@@ -65,6 +65,8 @@ mod init;
 mod logs;
 #[cfg(feature = "otlp")]
 mod otlp;
+#[cfg(feature = "json")]
+mod pipeline;
 #[cfg(feature = "prometheus")]
 mod prometheus;
 #[cfg(feature = "json")]

@@ -290,23 +290,19 @@ impl Prepared {
         let capturing = capture.is_some();
         #[cfg(not(feature = "_capture"))]
         let capturing = false;
-        let collector = crate::subscriber::Collector::new(
-            crate::subscriber::Lines {
+        let collector = crate::pipeline::Collector::new(
+            crate::pipeline::Lines {
                 style,
                 output: self.output.clone(),
             },
             #[cfg(feature = "_capture")]
             capture,
         );
-        let buffers = crate::subscriber::Buffers::new(collector);
-        let thread = buffers.start();
-        let subscriber = crate::subscriber::TripodSubscriber::new(
-            filters,
-            self.sampler,
-            buffers.clone(),
-            capturing,
-        );
-        self.collecting = Some(super::telemetry::Collecting { buffers, thread });
+        let buffers = crate::capture::ThreadBuffers::new();
+        let (pipeline, thread) = crate::pipeline::Pipeline::start(buffers.clone(), collector);
+        let subscriber =
+            crate::subscriber::TripodSubscriber::new(filters, self.sampler, buffers, capturing);
+        self.collecting = Some(super::telemetry::Collecting { pipeline, thread });
         Some(tracing::Dispatch::new(subscriber))
     }
 

@@ -27,11 +27,11 @@ pub struct Telemetry {
     pub(crate) warnings: Vec<String>,
 }
 
-/// The per-thread buffers of tripod's own subscriber, and the collector thread that turns them
-/// into lines and span records.
+/// The pipeline of tripod's own subscriber, and the collector thread that turns the threads'
+/// records into lines and span records.
 #[cfg(feature = "json")]
 pub(crate) struct Collecting {
-    pub(crate) buffers: std::sync::Arc<crate::subscriber::Buffers>,
+    pub(crate) pipeline: std::sync::Arc<crate::pipeline::Pipeline>,
     pub(crate) thread: crate::background::Background,
 }
 
@@ -41,7 +41,7 @@ impl Telemetry {
     fn collect(&self) {
         #[cfg(feature = "json")]
         if let Some(collecting) = &self.collecting {
-            collecting.buffers.collect();
+            collecting.pipeline.collect();
         }
         if let Some(output) = &self.log_output {
             output.flush();
@@ -145,11 +145,11 @@ impl Drop for Telemetry {
         #[cfg(feature = "json")]
         let collecting = self.collecting.take().map(|collecting| {
             drop(collecting.thread);
-            collecting.buffers
+            collecting.pipeline
         });
         #[cfg(feature = "json")]
-        if let Some(buffers) = &collecting {
-            buffers.collect();
+        if let Some(pipeline) = &collecting {
+            pipeline.collect();
         }
         #[cfg(feature = "otlp")]
         if let Some(otlp) = self.otlp.take() {
@@ -160,8 +160,8 @@ impl Drop for Telemetry {
         // Last: everything logged until now is written out.
         drop(self.log_flusher.take());
         #[cfg(feature = "json")]
-        if let Some(buffers) = &collecting {
-            buffers.collect();
+        if let Some(pipeline) = &collecting {
+            pipeline.collect();
         }
         self.collect();
     }

@@ -3,17 +3,14 @@
 //! filtering, log lines and span capture, with no registry or layer stack in between.
 //!
 //! On the application's thread a span or an event costs a slab lookup or insertion and a
-//! compact record appended to the thread's own buffer ([`records`]): field values copied, nothing
-//! laid out. tripod's collector thread ([`buffers`], [`collector`]) turns the records into log
+//! compact record appended to the thread's own buffer (`capture::ThreadBuffers`): field values
+//! copied, nothing laid out. tripod's pipeline (`pipeline::Pipeline`) turns the records into log
 //! lines and span records, which the export thread encodes. Applications that compose their own
 //! tracing-subscriber stack use [`Builder::into_layer`](crate::Builder::into_layer) instead, as do
 //! directives that match span fields (`[request{id=7}]=debug`), which only tracing-subscriber's
 //! `EnvFilter` understands.
 
-mod buffers;
-mod collector;
 mod filter;
-mod records;
 mod spans;
 mod stack;
 
@@ -27,12 +24,11 @@ use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
 use tracing_core::span::Current;
 
-pub(crate) use buffers::Buffers;
-pub(crate) use collector::{Collector, Lines};
 pub(crate) use filter::Filters;
 use spans::{Span, Spans};
 use stack::SpanStack;
 
+use crate::capture::ThreadBuffers;
 use crate::trace::{Sampler, SpanContext};
 
 /// The subscriber.
@@ -41,7 +37,7 @@ pub(crate) struct TripodSubscriber {
     stacks: ThreadLocal<RefCell<SpanStack>>,
     filters: Filters,
     sampler: Sampler,
-    buffers: Arc<Buffers>,
+    buffers: Arc<ThreadBuffers>,
     /// Whether finished spans go anywhere (export, the viewer).
     capturing: bool,
 }
@@ -50,7 +46,7 @@ impl TripodSubscriber {
     pub(crate) fn new(
         filters: Filters,
         sampler: Sampler,
-        buffers: Arc<Buffers>,
+        buffers: Arc<ThreadBuffers>,
         capturing: bool,
     ) -> Self {
         TripodSubscriber {

@@ -2,13 +2,14 @@
 //! lines and span records. It keeps each live span's fields (for the lines of the events inside
 //! it) and, for a captured span, its record; when the span ends, the record goes to the sinks
 //! (the export queue, the viewer's store). Records arrive merged by time across threads
-//! ([`super::buffers`]), so a span's start is always seen before its fields, events and end.
+//! ([`crate::capture::ThreadBuffers`]), so a span's start is always seen before its fields,
+//! events and end.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::records::{Entry, Records, Value};
+use crate::capture::{Entry, Records, Value};
 use crate::clock::WallClock;
 use crate::logs::{LineEvent, LineValue, Scratch, SharedOutput, SpanFields, Style, write_line};
 use crate::trace::{SpanId, SpanIds};

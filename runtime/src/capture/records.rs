@@ -2,7 +2,7 @@
 //! start, field update, link, event and span end — static metadata by reference, the time as a
 //! TSC reading, field values copied (numbers as they are, strings copied, only `Debug` values
 //! formatted on the spot), spans by their ids. No line is laid out and no span record built on
-//! the application's thread: that is the collector's ([`super::collector`]).
+//! the application's thread: that is the collector's (`pipeline::Collector`).
 
 use std::fmt::{self, Write as _};
 use std::ops::Range;

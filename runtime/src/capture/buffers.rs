@@ -1,0 +1,231 @@
+//! Each application thread's buffer of records, and taking them all at once.
+//!
+//! A thread appends to its own buffer under a lock nobody else takes but the pipeline, once per
+//! collection. Buffers are taken all at once (every thread's lock held while they are swapped),
+//! so a record made before another on a different thread (a task moving between Tokio workers,
+//! a span ending on another thread than it started) is never taken in a later batch. Past 64 KiB
+//! a thread asks for a collection; past 4 MiB it asks to collect itself, waiting for a collection
+//! in progress: back-pressure on the thread that logs, never dropped records. A thread that exits
+//! asks for a collection too. Whoever collects (the pipeline) says how, with
+//! [`on_pressure`](ThreadBuffers::on_pressure).
+
+use std::sync::{Mutex, MutexGuard, OnceLock, Weak};
+
+use thread_local::ThreadLocal;
+
+use super::records::Records;
+use crate::trace::SpanId;
+
+/// A thread's buffered records at which it asks for a collection.
+const HAND_OFF: usize = 64 * 1024;
+/// A thread's buffered records at which it collects them itself.
+const LIMIT: usize = 4 * 1024 * 1024;
+/// A thread that recorded at least this much since the last collection gets an emptied buffer
+/// that has room already; a quieter one (or one that exited) an empty one, so idle threads hold
+/// no memory.
+const BUSY: usize = 16 * 1024;
+/// Emptied buffers kept for busy threads, and the largest kept.
+const SPARES: usize = 8;
+const LARGEST_SPARE: usize = 1024 * 1024;
+
+/// What a thread asks of whoever collects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pressure {
+    /// Collect soon: a thread holds 64 KiB, or exited.
+    Soon,
+    /// Collect now, on this thread: it holds 4 MiB.
+    Now,
+}
+
+/// What to do when a thread asks.
+type OnPressure = Box<dyn Fn(Pressure) + Send + Sync>;
+
+/// The per-thread buffers.
+pub(crate) struct ThreadBuffers {
+    buffers: ThreadLocal<Mutex<Records>>,
+    /// Span ends recorded while their thread held its own buffer (a span dropped by a field's
+    /// `Debug` being copied).
+    reentrant: Mutex<Records>,
+    on_pressure: OnceLock<OnPressure>,
+    /// Emptied buffers to swap in for busy threads' full ones.
+    spare: Mutex<Vec<Records>>,
+    /// These buffers, for the exit watch of each thread that records.
+    me: Weak<ThreadBuffers>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl ThreadBuffers {
+    pub(crate) fn new() -> std::sync::Arc<ThreadBuffers> {
+        std::sync::Arc::new_cyclic(|me| ThreadBuffers {
+            buffers: ThreadLocal::new(),
+            reentrant: Mutex::new(Records::default()),
+            on_pressure: OnceLock::new(),
+            spare: Mutex::new(Vec::new()),
+            me: me.clone(),
+        })
+    }
+
+    /// Says what to do when a thread asks for a collection (once; later calls are ignored).
+    pub(crate) fn on_pressure(&self, act: impl Fn(Pressure) + Send + Sync + 'static) {
+        let _ = self.on_pressure.set(Box::new(act));
+    }
+
+    fn press(&self, pressure: Pressure) {
+        if let Some(act) = self.on_pressure.get() {
+            act(pressure);
+        }
+    }
+
+    /// Appends to this thread's buffer with `record`; past the bounds, asks for a collection.
+    /// What the application's code run by `record` (a field's `Debug`) records in turn is
+    /// dropped, except span ends ([`end`](ThreadBuffers::end)).
+    pub(crate) fn record(&self, record: impl FnOnce(&mut Records)) {
+        let Some(bytes) = this_thread::holding(&self.me, || {
+            let buffer = self.buffers.get_or(|| Mutex::new(Records::default()));
+            let mut records = lock(buffer);
+            record(&mut records);
+            records.bytes()
+        }) else {
+            return;
+        };
+        if bytes >= LIMIT {
+            self.press(Pressure::Now);
+        } else if bytes >= HAND_OFF {
+            self.press(Pressure::Soon);
+        }
+    }
+
+    /// Records the end of the span `span`, also from inside another record.
+    pub(crate) fn end(&self, span: SpanId) {
+        if this_thread::is_holding() {
+            lock(&self.reentrant).end(span);
+        } else {
+            self.record(|records| records.end(span));
+        }
+    }
+
+    /// Takes every thread's records, all at once, so the batch is a consistent cut.
+    pub(crate) fn take(&self) -> Vec<Records> {
+        let mut spare = lock(&self.spare);
+        let mut taken = Vec::new();
+        let mut buffers: Vec<_> = self
+            .buffers
+            .iter()
+            .chain([&self.reentrant])
+            .map(lock)
+            .collect();
+        for buffer in &mut buffers {
+            if !buffer.is_empty() {
+                let fresh = if buffer.bytes() >= BUSY {
+                    spare.pop().unwrap_or_default()
+                } else {
+                    Records::default()
+                };
+                taken.push(std::mem::replace(&mut **buffer, fresh));
+            }
+        }
+        taken
+    }
+
+    /// Takes back buffers once collected, keeping a few for busy threads.
+    pub(crate) fn give_back(&self, taken: Vec<Records>) {
+        let mut spare = lock(&self.spare);
+        for mut records in taken {
+            if spare.len() < SPARES && records.capacity_bytes() <= LARGEST_SPARE {
+                records.clear();
+                spare.push(records);
+            }
+        }
+    }
+}
+
+/// What this thread knows of the buffers: whether it is holding its own (running the
+/// application's code in the middle of a record), and which buffers to ask for a collection when
+/// it exits, so its last records are collected at once.
+mod this_thread {
+    use std::cell::{Cell, RefCell};
+    use std::sync::Weak;
+
+    use super::{Pressure, ThreadBuffers};
+
+    struct ThisThread {
+        holding: Cell<bool>,
+        /// The buffers recorded in last (checked on every record), and all of them.
+        last: RefCell<Weak<ThreadBuffers>>,
+        all: RefCell<Vec<Weak<ThreadBuffers>>>,
+    }
+
+    impl ThisThread {
+        fn watch(&self, buffers: &Weak<ThreadBuffers>) {
+            let Ok(mut last) = self.last.try_borrow_mut() else {
+                return;
+            };
+            if last.ptr_eq(buffers) && last.strong_count() > 0 {
+                return;
+            }
+            *last = buffers.clone();
+            if let Ok(mut all) = self.all.try_borrow_mut() {
+                all.retain(|existing| existing.strong_count() > 0);
+                if !all.iter().any(|existing| existing.ptr_eq(buffers)) {
+                    all.push(buffers.clone());
+                }
+            }
+        }
+    }
+
+    impl Drop for ThisThread {
+        fn drop(&mut self) {
+            for buffers in self.all.borrow().iter().filter_map(Weak::upgrade) {
+                buffers.press(Pressure::Soon);
+            }
+        }
+    }
+
+    thread_local! {
+        static THIS: ThisThread = const {
+            ThisThread {
+                holding: Cell::new(false),
+                last: RefCell::new(Weak::new()),
+                all: RefCell::new(Vec::new()),
+            }
+        };
+    }
+
+    /// Clears `holding` when the record returns or unwinds.
+    struct Release<'a>(&'a Cell<bool>);
+
+    impl Drop for Release<'_> {
+        fn drop(&mut self) {
+            self.0.set(false);
+        }
+    }
+
+    /// Runs `f` holding this thread's buffer, having made sure the thread's exit asks `buffers`
+    /// for a collection; `None`, without running `f`, when the thread holds it already. While
+    /// the thread is being torn down, `f` just runs.
+    pub(super) fn holding<R>(buffers: &Weak<ThreadBuffers>, f: impl FnOnce() -> R) -> Option<R> {
+        let mut f = Some(f);
+        let result = THIS.try_with(|this| {
+            if this.holding.replace(true) {
+                return None;
+            }
+            let _release = Release(&this.holding);
+            this.watch(buffers);
+            f.take().map(|f| f())
+        });
+        match result {
+            Ok(result) => result,
+            Err(_) => f.map(|f| f()),
+        }
+    }
+
+    /// Whether this thread is holding its buffer.
+    pub(super) fn is_holding() -> bool {
+        THIS.try_with(|this| this.holding.get()).unwrap_or(false)
+    }
+}
