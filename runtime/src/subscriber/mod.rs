@@ -171,22 +171,22 @@ impl Subscriber for TripodSubscriber {
         }
     }
 
+    // Entering does not hold the span (the registry does): `tracing`'s guards borrow or own
+    // the span's handle while it is entered, so it cannot close meanwhile; and should it close
+    // through the raw `Dispatch` API, its id no longer resolves (the slab's keys carry a
+    // generation), so a stale entry on the stack is never mistaken for a newer span. That
+    // spares each enter and exit a slab lookup and a reference count.
     fn enter(&self, id: &Id) {
-        let stack = self.stacks.get_or_default();
-        if let Ok(mut stack) = stack.try_borrow_mut()
-            && stack.push(id)
-        {
-            self.spans.hold(id);
+        if let Ok(mut stack) = self.stacks.get_or_default().try_borrow_mut() {
+            stack.push(id);
         }
     }
 
     fn exit(&self, id: &Id) {
-        let Some(stack) = self.stacks.get() else {
-            return;
-        };
-        let release = stack.try_borrow_mut().is_ok_and(|mut stack| stack.pop(id));
-        if release {
-            self.try_close(id.clone());
+        if let Some(stack) = self.stacks.get()
+            && let Ok(mut stack) = stack.try_borrow_mut()
+        {
+            stack.pop(id);
         }
     }
 
