@@ -14,25 +14,11 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter};
-use tracing_subscriber::layer::SubscriberExt;
 
 mod common;
 
+use common::hand_stack::hand_written_stack;
 use common::{hand_written, observed};
-
-/// A collector that accepts every batch instantly.
-#[derive(Debug)]
-struct Discard;
-
-impl SpanExporter for Discard {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        drop(black_box(batch));
-        Ok(())
-    }
-}
 
 fn full_stack(c: &mut Criterion) {
     let nobody = std::net::TcpListener::bind("127.0.0.1:0")
@@ -46,18 +32,7 @@ fn full_stack(c: &mut Criterion) {
         .install()
         .expect("tripod installs");
 
-    let provider = SdkTracerProvider::builder()
-        .with_span_processor(BatchSpanProcessor::builder(Discard).build())
-        .build();
-    let hand_written_stack = tracing::Dispatch::new(
-        tracing_subscriber::registry()
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .json()
-                    .with_writer(std::io::sink),
-            )
-            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"))),
-    );
+    let (hand_written_stack, provider) = hand_written_stack(std::io::sink);
 
     // Where tripod's time goes: the same stack without trace export, and without logs.
     let variant = |logs: &'static str, otlp: bool| {

@@ -13,29 +13,15 @@
 //! Run: `cargo bench -p tripod-tests --bench per_call_cpu` (append `-- tripod` to run only the
 //! cases named, for a profiler).
 
-use std::hint::black_box;
 use std::time::Duration;
 
-use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter};
 use tracing_subscriber::layer::SubscriberExt as _;
 
 mod common;
 
 use common::cpu::{CALLS, CHUNK, CountingWriter, Sink, WARM_UP, paced};
+use common::hand_stack::hand_written_stack;
 use common::{hand_written, observed};
-
-/// A collector that accepts every batch instantly.
-#[derive(Debug)]
-struct Discard;
-
-impl SpanExporter for Discard {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        drop(black_box(batch));
-        Ok(())
-    }
-}
 
 fn tripod(sink: &Sink, lines: &CountingWriter) -> tripod::Builder {
     tripod::init()
@@ -53,6 +39,29 @@ struct Case {
     lines: u64,
     spans: u64,
     dropped: u64,
+}
+
+/// The paced calls of `observed` under `dispatch`, then what `telemetry` delivered.
+fn measure_tripod(
+    sink: &Sink,
+    lines: &CountingWriter,
+    dispatch: &tracing::Dispatch,
+    telemetry: tripod::Telemetry,
+) -> Case {
+    let before = sink.received();
+    let (caller, process) = tracing::dispatcher::with_default(dispatch, || {
+        paced(|i| {
+            observed(i).unwrap();
+        })
+    });
+    assert!(telemetry.flush(Duration::from_secs(10)));
+    Case {
+        caller,
+        process,
+        lines: lines.lines(),
+        spans: sink.received() - before,
+        dropped: telemetry.spans_dropped(),
+    }
 }
 
 fn report(round: u32, name: &str, case: &Case, baseline: Option<&Case>) {
@@ -94,18 +103,9 @@ fn main() {
         // The hand-written stack.
         let hand = run("hand_written").then(|| {
             let lines = CountingWriter::default();
-            let provider = SdkTracerProvider::builder()
-                .with_span_processor(BatchSpanProcessor::builder(Discard).build())
-                .build();
             let writer = lines.clone();
-            let stack = tracing_subscriber::registry()
-                .with(
-                    tracing_subscriber::fmt::layer()
-                        .json()
-                        .with_writer(move || writer.clone()),
-                )
-                .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("bench")));
-            let (caller, process) = tracing::subscriber::with_default(stack, || {
+            let (stack, provider) = hand_written_stack(move || writer.clone());
+            let (caller, process) = tracing::dispatcher::with_default(&stack, || {
                 paced(|i| {
                     hand_written(i).unwrap();
                 })
@@ -123,48 +123,19 @@ fn main() {
         });
         let hand = hand.as_ref();
 
-        // tripod's layers over the registry.
+        // tripod's layers over the registry, then tripod's own subscriber.
         if run("tripod_layer") {
             let lines = CountingWriter::default();
-            let before = sink.received();
             let (layer, telemetry) = tripod(&sink, &lines).into_layer().expect("builds");
-            let registry = tracing_subscriber::registry().with(layer);
-            let (caller, process) = tracing::subscriber::with_default(registry, || {
-                paced(|i| {
-                    observed(i).unwrap();
-                })
-            });
-            assert!(telemetry.flush(Duration::from_secs(10)));
-            let layered = Case {
-                caller,
-                process,
-                lines: lines.lines(),
-                spans: sink.received() - before,
-                dropped: telemetry.spans_dropped(),
-            };
-            drop(telemetry);
+            let registry = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
+            let layered = measure_tripod(&sink, &lines, &registry, telemetry);
             report(round, "tripod_layer", &layered, hand);
         }
-
-        // tripod's own subscriber.
         if run("tripod") {
             let lines = CountingWriter::default();
-            let before = sink.received();
             let telemetry = tripod(&sink, &lines).build().expect("builds");
-            let (caller, process) = tracing::dispatcher::with_default(telemetry.dispatch(), || {
-                paced(|i| {
-                    observed(i).unwrap();
-                })
-            });
-            assert!(telemetry.flush(Duration::from_secs(10)));
-            let own = Case {
-                caller,
-                process,
-                lines: lines.lines(),
-                spans: sink.received() - before,
-                dropped: telemetry.spans_dropped(),
-            };
-            drop(telemetry);
+            let own = telemetry.dispatch().clone();
+            let own = measure_tripod(&sink, &lines, &own, telemetry);
             report(round, "tripod", &own, hand);
         }
     }

@@ -79,9 +79,9 @@ run_case() { # name, extra env...
         p99=$(awk '$1 == "99%" {print $2}' "$out")
         bad=$(awk '/Non-2xx/ {print $5} /Socket errors/ {print "socket:" $0}' "$out")
         printf '%-16s %-8s %10s %9s %10.2f µs %10.2f µs %10.2f %s\n' "$name" "$endpoint" "$rps" "$p99" \
-            "$(echo "($cpu1 - $cpu0) / $TICKS * 1000000 / $requests" | bc -l)" \
+            "$(awk -v d=$((cpu1 - cpu0)) -v t="$TICKS" -v r="$requests" 'BEGIN {print d / t * 1000000 / r}')" \
             "${workers:-0}" \
-            "$(echo "($spans1 - $spans0) / $requests" | bc -l)" "${bad:-0}"
+            "$(awk -v d=$((spans1 - spans0)) -v r="$requests" 'BEGIN {print d / r}')" "${bad:-0}"
         echo "    threads (µs/request): $(awk '$2 > 0.05 {printf "%s %s, ", $1, $2}' "$WORK/per-thread")"
     done
     kill -TERM "$pid"; wait "$pid" || true

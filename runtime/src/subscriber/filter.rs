@@ -67,7 +67,9 @@ impl Filters {
 
     /// Whether an enabled span is captured for export.
     pub(crate) fn traces(&self, metadata: &Metadata<'_>) -> bool {
-        self.logs_and_traces(metadata).1
+        self.traces
+            .as_ref()
+            .is_none_or(|traces| traces.would_enable(metadata.target(), metadata.level()))
     }
 
     /// The most verbose level either filter enables anywhere.

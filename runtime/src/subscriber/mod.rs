@@ -105,10 +105,9 @@ impl Subscriber for TripodSubscriber {
             .parent_of(attrs.is_contextual(), attrs.parent())
             .and_then(|id| {
                 let span = self.spans.get(&id)?;
-                let found = (span.ids, span.trace_state.clone());
-                drop(span);
-                self.spans.hold(&id);
-                Some((id, found))
+                // The child holds its parent until it closes.
+                span.hold();
+                Some((id, (span.ids, span.trace_state.clone())))
             });
         let (ids, trace_state) = crate::trace::start_ids(
             self.sampler,

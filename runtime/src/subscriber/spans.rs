@@ -25,6 +25,11 @@ pub(crate) struct Span {
 }
 
 impl Span {
+    /// One more holder.
+    pub(crate) fn hold(&self) {
+        self.refs.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn new(
         metadata: &'static Metadata<'static>,
         parent: Option<Id>,
@@ -68,7 +73,7 @@ impl Spans {
     /// One more holder of `id`.
     pub(crate) fn hold(&self, id: &Id) {
         if let Some(span) = self.get(id) {
-            span.refs.fetch_add(1, Ordering::Relaxed);
+            span.hold();
         }
     }
 

@@ -4,6 +4,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod cpu;
+pub mod hand_stack;
 
 use std::hint::black_box;
 use std::time::Instant;
