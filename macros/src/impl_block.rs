@@ -26,7 +26,7 @@ use syn::ext::IdentExt;
 use syn::{Attribute, ImplItem, ItemImpl, Meta, Type};
 
 use crate::args::{self, Errors, ObserveArgs, is_name_char};
-use crate::expand::{default_name, observe_body};
+use crate::function::{default_name, observe_body};
 
 /// Observes the block's methods; `None` when a mistake was reported in `errors`.
 pub(crate) fn expand(

@@ -5,6 +5,7 @@
 mod args;
 mod derive_error_type;
 mod expand;
+mod function;
 mod impl_block;
 mod shape;
 

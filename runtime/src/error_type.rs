@@ -1,7 +1,9 @@
 //! [`ErrorType`]: the low-cardinality `error.type` of an error, and the level its failures are
 //! logged at.
 
+use std::collections::HashMap;
 use std::io;
+use std::sync::{Mutex, OnceLock};
 
 use tracing::Level;
 
@@ -122,6 +124,21 @@ fn io_kind_name(kind: io::ErrorKind) -> &'static str {
         OutOfMemory => "OutOfMemory",
         Other => "Other",
         // Kinds added after this list was written: interned once each, so still bounded.
-        other => crate::__private::names::intern(&format!("{other:?}")),
+        other => intern(&format!("{other:?}")),
     }
+}
+
+/// Interns `label`, so a bounded set of run-time strings can be `&'static str` labels.
+fn intern(label: &str) -> &'static str {
+    static INTERNED: OnceLock<Mutex<HashMap<String, &'static str>>> = OnceLock::new();
+    let mut interned = INTERNED
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(label) = interned.get(label) {
+        return label;
+    }
+    let leaked: &'static str = Box::leak(label.to_owned().into_boxed_str());
+    interned.insert(label.to_owned(), leaked);
+    leaked
 }

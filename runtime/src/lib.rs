@@ -62,6 +62,8 @@ mod http_method;
 #[cfg(feature = "_init")]
 mod init;
 #[cfg(feature = "_init")]
+mod layer;
+#[cfg(feature = "_init")]
 mod logs;
 #[cfg(feature = "otlp")]
 mod otlp;

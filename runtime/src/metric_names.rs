@@ -1,4 +1,5 @@
-//! The names of the metrics tripod records, for dashboards, alerts and tests.
+//! The names of the metrics tripod records, for dashboards, alerts and tests (and, inside the
+//! crate, their descriptions).
 //!
 //! ```
 //! assert_eq!(tripod::metric_names::OPERATION_DURATION, "operation_duration_seconds");
@@ -24,3 +25,77 @@ pub const HTTP_REQUESTS_IN_FLIGHT: &str = "http_requests_in_flight";
 /// The `endpoint` label of requests that matched no route: one value, so scanners probing random
 /// paths cannot explode the series count.
 pub const UNMATCHED_ENDPOINT: &str = "unmatched";
+
+/// What a metric is: how it is recorded, its unit and its HELP text.
+#[derive(Clone, Copy)]
+enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+/// Every metric tripod records, described.
+const DESCRIPTIONS: &[(&str, Kind, metrics::Unit, &str)] = &[
+    (
+        OPERATION_DURATION,
+        Kind::Histogram,
+        metrics::Unit::Seconds,
+        "Duration of calls of observed operations, by outcome.",
+    ),
+    (
+        OPERATION_ERRORS,
+        Kind::Counter,
+        metrics::Unit::Count,
+        "Calls of observed operations that failed or panicked, by error type.",
+    ),
+    (
+        OPERATION_IN_FLIGHT,
+        Kind::Gauge,
+        metrics::Unit::Count,
+        "Calls of observed operations in progress.",
+    ),
+    (
+        SPANS_EXPORT_FAILED,
+        Kind::Counter,
+        metrics::Unit::Count,
+        "Spans lost to failed trace exports, by reason (connection, tls, timeout, http_status, grpc_status, shutdown).",
+    ),
+    (
+        SPANS_DROPPED,
+        Kind::Counter,
+        metrics::Unit::Count,
+        "Spans dropped because the trace export queue was full.",
+    ),
+    (
+        HTTP_REQUESTS,
+        Kind::Counter,
+        metrics::Unit::Count,
+        "HTTP requests served, by method, route template and status code.",
+    ),
+    (
+        HTTP_REQUEST_DURATION,
+        Kind::Histogram,
+        metrics::Unit::Seconds,
+        "Duration of HTTP requests, by method and route template.",
+    ),
+    (
+        HTTP_REQUESTS_IN_FLIGHT,
+        Kind::Gauge,
+        metrics::Unit::Count,
+        "HTTP requests in progress.",
+    ),
+];
+
+/// Gives every metric tripod records (operations, HTTP requests, lost spans) its unit and HELP
+/// text in `recorder`: the Prometheus recorder when it is built, a thread-local recorder (a
+/// test's) when a call first meets it.
+pub(crate) fn describe(recorder: &dyn metrics::Recorder) {
+    for &(name, kind, unit, help) in DESCRIPTIONS {
+        let (key, help) = (name.into(), metrics::SharedString::const_str(help));
+        match kind {
+            Kind::Counter => recorder.describe_counter(key, Some(unit), help),
+            Kind::Gauge => recorder.describe_gauge(key, Some(unit), help),
+            Kind::Histogram => recorder.describe_histogram(key, Some(unit), help),
+        }
+    }
+}

@@ -16,39 +16,9 @@ use tracing::level_filters::LevelFilter;
 
 use super::events::{self, FailureFields};
 use super::metric_handles::{self, Handles, OutcomeLabel};
-use super::outcome::{Outcome, Sources};
+use super::outcome::{Outcome, Outcomes, Sources};
 use super::recorder::{self, Kind};
 use super::site::Site;
-
-/// Which outcomes a call site can have, besides success and panic: the macro knows whether the
-/// body is a future (so it can be dropped unfinished) and asks the body's type whether it returns
-/// a `Result`. Only these outcomes' series are created ahead of use, so `/metrics` holds no
-/// series that can never move; a panic's series appears with the first panic.
-#[derive(Clone, Copy, Debug)]
-pub struct Outcomes {
-    pub(crate) failure: bool,
-    pub(crate) cancelled: bool,
-}
-
-impl Outcomes {
-    /// A synchronous body: never cancelled.
-    #[inline(always)]
-    pub const fn sync(fallible: bool) -> Outcomes {
-        Outcomes {
-            failure: fallible,
-            cancelled: false,
-        }
-    }
-
-    /// A future: cancelled when dropped unfinished.
-    #[inline(always)]
-    pub const fn future(fallible: bool) -> Outcomes {
-        Outcomes {
-            failure: fallible,
-            cancelled: true,
-        }
-    }
-}
 
 /// Where a call's metrics go, decided when it starts.
 enum Sink {
@@ -68,13 +38,13 @@ impl Sink {
             Kind::Global => {
                 let handles = site
                     .global
-                    .get_or_init(|| Handles::resolve(recorder, site, outcomes));
+                    .get_or_init(|| Handles::resolve(recorder, site.name, site.labels, outcomes));
                 handles.in_flight.increment(1.0);
                 Sink::Global(handles)
             }
             Kind::Local => {
-                metric_handles::describe(recorder);
-                let gauge = metric_handles::in_flight(recorder, site);
+                crate::metric_names::describe(recorder);
+                let gauge = metric_handles::in_flight(recorder, site.name, site.labels);
                 gauge.increment(1.0);
                 Sink::Local(gauge)
             }
@@ -92,19 +62,22 @@ impl Sink {
         match self {
             Sink::Off => return,
             Sink::Global(handles) => {
-                handles.duration(site, outcome).record(seconds);
+                handles
+                    .duration(site.name, site.labels, outcome)
+                    .record(seconds);
                 handles.in_flight.decrement(1.0);
             }
             Sink::Local(gauge) => {
                 metrics::with_recorder(|recorder| {
-                    metric_handles::duration(recorder, site, outcome).record(seconds)
+                    metric_handles::duration(recorder, site.name, site.labels, outcome)
+                        .record(seconds)
                 });
                 gauge.decrement(1.0);
             }
         }
         if let Some(error_type) = error_type {
             metrics::with_recorder(|recorder| {
-                metric_handles::errors(recorder, site, error_type).increment(1)
+                metric_handles::errors(recorder, site.name, site.labels, error_type).increment(1)
             });
         }
     }

@@ -1,15 +1,16 @@
-//! The three metrics of the contract: names, keys, descriptions and resolved handles.
+//! The three metrics of the contract: their keys, and a call site's handles resolved once.
 
 use std::sync::{Once, OnceLock};
 
-use metrics::{Counter, Gauge, Histogram, Key, Label, Recorder, SharedString, Unit};
+use metrics::{Counter, Gauge, Histogram, Key, Label, Recorder};
 
-use super::call::Outcomes;
-use super::site::Site;
-
+use super::outcome::Outcomes;
 use crate::metric_names::{
     OPERATION_DURATION as DURATION, OPERATION_ERRORS as ERRORS, OPERATION_IN_FLIGHT as IN_FLIGHT,
 };
+
+/// A site's constant labels, as the attribute's `labels(...)` gives them.
+type Labels = &'static [(&'static str, &'static str)];
 
 static METADATA: metrics::Metadata<'static> =
     metrics::Metadata::new("tripod", metrics::Level::INFO, Some(module_path!()));
@@ -45,11 +46,16 @@ pub(crate) struct Handles {
 impl Handles {
     /// Registers (or looks up) the site's series in `recorder`: in-flight, and the duration of
     /// success and of the `outcomes` the site can have.
-    pub(crate) fn resolve(recorder: &dyn Recorder, site: &Site, outcomes: Outcomes) -> Self {
+    pub(crate) fn resolve(
+        recorder: &dyn Recorder,
+        name: &'static str,
+        labels: Labels,
+        outcomes: Outcomes,
+    ) -> Self {
         static DESCRIBED: Once = Once::new();
-        DESCRIBED.call_once(|| describe(recorder));
+        DESCRIBED.call_once(|| crate::metric_names::describe(recorder));
         let handles = Handles {
-            in_flight: in_flight(recorder, site),
+            in_flight: in_flight(recorder, name, labels),
             duration: Default::default(),
         };
         let expected = [
@@ -59,97 +65,61 @@ impl Handles {
         ];
         for (outcome, expected) in expected {
             if expected {
-                let _ = handles.duration[outcome as usize].set(duration(recorder, site, outcome));
+                let _ = handles.duration[outcome as usize]
+                    .set(duration(recorder, name, labels, outcome));
             }
         }
         handles
     }
 
     /// The duration histogram of `outcome`, registered in the global recorder on first use.
-    pub(crate) fn duration(&self, site: &Site, outcome: OutcomeLabel) -> &Histogram {
-        self.duration[outcome as usize]
-            .get_or_init(|| metrics::with_recorder(|recorder| duration(recorder, site, outcome)))
+    pub(crate) fn duration(
+        &self,
+        name: &'static str,
+        labels: Labels,
+        outcome: OutcomeLabel,
+    ) -> &Histogram {
+        self.duration[outcome as usize].get_or_init(|| {
+            metrics::with_recorder(|recorder| duration(recorder, name, labels, outcome))
+        })
     }
 }
 
-/// Gives every metric tripod records (operations, HTTP requests, dropped spans) its unit and
-/// HELP text in `recorder`.
-pub(crate) fn describe(recorder: &dyn Recorder) {
-    recorder.describe_histogram(
-        DURATION.into(),
-        Some(Unit::Seconds),
-        SharedString::const_str("Duration of calls of observed operations, by outcome."),
-    );
-    recorder.describe_counter(
-        ERRORS.into(),
-        Some(Unit::Count),
-        SharedString::const_str(
-            "Calls of observed operations that failed or panicked, by error type.",
-        ),
-    );
-    recorder.describe_gauge(
-        IN_FLIGHT.into(),
-        Some(Unit::Count),
-        SharedString::const_str("Calls of observed operations in progress."),
-    );
-    use crate::metric_names::{
-        HTTP_REQUEST_DURATION, HTTP_REQUESTS, HTTP_REQUESTS_IN_FLIGHT, SPANS_DROPPED,
-        SPANS_EXPORT_FAILED,
-    };
-    recorder.describe_counter(
-        SPANS_EXPORT_FAILED.into(),
-        Some(Unit::Count),
-        SharedString::const_str(
-            "Spans lost to failed trace exports, by reason (connection, tls, timeout, http_status, grpc_status, shutdown).",
-        ),
-    );
-    recorder.describe_counter(
-        SPANS_DROPPED.into(),
-        Some(Unit::Count),
-        SharedString::const_str("Spans dropped because the trace export queue was full."),
-    );
-    recorder.describe_counter(
-        HTTP_REQUESTS.into(),
-        Some(Unit::Count),
-        SharedString::const_str("HTTP requests served, by method, route template and status code."),
-    );
-    recorder.describe_histogram(
-        HTTP_REQUEST_DURATION.into(),
-        Some(Unit::Seconds),
-        SharedString::const_str("Duration of HTTP requests, by method and route template."),
-    );
-    recorder.describe_gauge(
-        HTTP_REQUESTS_IN_FLIGHT.into(),
-        Some(Unit::Count),
-        SharedString::const_str("HTTP requests in progress."),
-    );
-}
-
-fn labels(site: &Site, first: &[(&'static str, &'static str)]) -> Vec<Label> {
+fn keyed(labels: Labels, first: &[(&'static str, &'static str)]) -> Vec<Label> {
     first
         .iter()
-        .chain(site.labels)
+        .chain(labels)
         .map(|&(key, value)| Label::from_static_parts(key, value))
         .collect()
 }
 
-pub(crate) fn in_flight(recorder: &dyn Recorder, site: &Site) -> Gauge {
-    let key = Key::from_parts(IN_FLIGHT, labels(site, &[("name", site.name)]));
+pub(crate) fn in_flight(recorder: &dyn Recorder, name: &'static str, labels: Labels) -> Gauge {
+    let key = Key::from_parts(IN_FLIGHT, keyed(labels, &[("name", name)]));
     recorder.register_gauge(&key, &METADATA)
 }
 
-pub(crate) fn duration(recorder: &dyn Recorder, site: &Site, outcome: OutcomeLabel) -> Histogram {
+pub(crate) fn duration(
+    recorder: &dyn Recorder,
+    name: &'static str,
+    labels: Labels,
+    outcome: OutcomeLabel,
+) -> Histogram {
     let key = Key::from_parts(
         DURATION,
-        labels(site, &[("name", site.name), ("outcome", outcome.as_str())]),
+        keyed(labels, &[("name", name), ("outcome", outcome.as_str())]),
     );
     recorder.register_histogram(&key, &METADATA)
 }
 
-pub(crate) fn errors(recorder: &dyn Recorder, site: &Site, error_type: &'static str) -> Counter {
+pub(crate) fn errors(
+    recorder: &dyn Recorder,
+    name: &'static str,
+    labels: Labels,
+    error_type: &'static str,
+) -> Counter {
     let key = Key::from_parts(
         ERRORS,
-        labels(site, &[("name", site.name), ("error_type", error_type)]),
+        keyed(labels, &[("name", name), ("error_type", error_type)]),
     );
     recorder.register_counter(&key, &METADATA)
 }

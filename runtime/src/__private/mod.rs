@@ -16,9 +16,9 @@ pub mod probe;
 pub(crate) mod recorder;
 mod site;
 
-pub use call::{Call, Observed, Outcomes};
+pub use call::{Call, Observed};
 pub use names::fn_path;
-pub use outcome::{ErrorView, Outcome};
+pub use outcome::{ErrorView, Outcome, Outcomes};
 pub use site::{EndEvents, Site};
 
 pub use tracing;

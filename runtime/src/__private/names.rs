@@ -1,4 +1,4 @@
-//! Names computed at run time: a function's path, a type's short name, interned labels.
+//! Names computed at run time: a function's path, a type's short name.
 
 use std::any::type_name;
 use std::collections::HashMap;
@@ -26,21 +26,6 @@ pub(crate) fn short_type_name<T: ?Sized>() -> &'static str {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     cache.entry(full).or_insert_with(|| leak(shorten(full)))
-}
-
-/// Interns `label`, so a bounded set of run-time strings can be `&'static str` labels.
-pub(crate) fn intern(label: &str) -> &'static str {
-    static INTERNED: OnceLock<Mutex<HashMap<String, &'static str>>> = OnceLock::new();
-    let mut interned = INTERNED
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(label) = interned.get(label) {
-        return label;
-    }
-    let leaked = leak(label.to_owned());
-    interned.insert(label.to_owned(), leaked);
-    leaked
 }
 
 fn leak(name: String) -> &'static str {

@@ -1,4 +1,5 @@
-//! [`Outcome`]: how one call ended, as the call site's classification saw it.
+//! [`Outcome`]: how one call ended, as the call site's classification saw it; [`Outcomes`]: how
+//! a call site's calls can end.
 
 use std::error::Error;
 use std::fmt::{self, Debug, Display};
@@ -87,5 +88,35 @@ impl Display for Sources<'_> {
             next = source.source();
         }
         Ok(())
+    }
+}
+
+/// Which outcomes a call site can have, besides success and panic: the macro knows whether the
+/// body is a future (so it can be dropped unfinished) and asks the body's type whether it returns
+/// a `Result`. Only these outcomes' series are created ahead of use, so `/metrics` holds no
+/// series that can never move; a panic's series appears with the first panic.
+#[derive(Clone, Copy, Debug)]
+pub struct Outcomes {
+    pub(crate) failure: bool,
+    pub(crate) cancelled: bool,
+}
+
+impl Outcomes {
+    /// A synchronous body: never cancelled.
+    #[inline(always)]
+    pub const fn sync(fallible: bool) -> Outcomes {
+        Outcomes {
+            failure: fallible,
+            cancelled: false,
+        }
+    }
+
+    /// A future: cancelled when dropped unfinished.
+    #[inline(always)]
+    pub const fn future(fallible: bool) -> Outcomes {
+        Outcomes {
+            failure: fallible,
+            cancelled: true,
+        }
     }
 }

@@ -4,7 +4,8 @@ mod handles;
 mod request;
 mod server;
 
-pub use server::{CANCELLED_STATUS, observe_http};
+pub use request::CANCELLED_STATUS;
+pub use server::observe_http;
 
 /// The embedded trace and operations viewer's pages: `/debug/traces` (recent traces, newest
 /// first, filterable by operation, failure and duration, searchable by trace id),

@@ -7,8 +7,12 @@ use metrics::Gauge;
 use tracing::Level;
 
 use super::handles;
-use super::server::CANCELLED_STATUS;
 use crate::metric_names::UNMATCHED_ENDPOINT;
+
+/// The `status_code` label (and the span's and access line's status) of a request whose future
+/// was dropped before it produced a response: the client went away, or an outer timeout gave
+/// up on it. 499 is nginx's "client closed request", the status dashboards already know.
+pub const CANCELLED_STATUS: u16 = 499;
 
 /// How a request ended.
 enum End {

@@ -8,11 +8,6 @@ use tracing::field::Empty;
 use super::request::RequestGuard;
 use crate::metric_names::UNMATCHED_ENDPOINT;
 
-/// The `status_code` label (and the span's and access line's status) of a request whose future
-/// was dropped before it produced a response: the client went away, or an outer timeout gave
-/// up on it. 499 is nginx's "client closed request", the status dashboards already know.
-pub const CANCELLED_STATUS: u16 = 499;
-
 /// Observes every request of an axum app: the seed's HTTP metrics, a server span, one access
 /// line, and W3C trace context in and out. Add it to the router with `Router::layer`, after the
 /// routes (and the fallback), so it sees which route matched and observes unknown paths too:
@@ -32,7 +27,7 @@ pub const CANCELLED_STATUS: u16 = 499;
 /// stays bounded whatever clients send. Every request is counted exactly once and the in-flight
 /// gauge is held by a guard: a request whose future is dropped before it answers (the client
 /// disconnected, an outer timeout fired) is counted with `status_code="499"`
-/// ([`CANCELLED_STATUS`]); one whose handler panicked (behind tower-http's `CatchPanicLayer`,
+/// ([`CANCELLED_STATUS`](crate::axum::CANCELLED_STATUS)); one whose handler panicked (behind tower-http's `CatchPanicLayer`,
 /// which answers 500) with `"500"`.
 ///
 /// **Trace.** The span (`otel.kind = server`, named `GET /api/todos/{id}`) carries

@@ -1,4 +1,4 @@
-//! Turning a [`Builder`] into running parts: the environment read, the log output, the
+//! Turning a [`Builder`]'s settings into running parts: the environment read, the log output, the
 //! Prometheus recorder and the OTLP pipeline started ([`prepare`]), then tripod's layers over
 //! any registry-like subscriber ([`Prepared::layers`]), and the [`Telemetry`] guard that owns it
 //! all ([`Prepared::finish`]).
@@ -15,8 +15,9 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::{EnvFilter, Layer, Registry};
 
 use super::{Builder, InitError, LogFormat, Telemetry, env};
+use crate::layer::TraceContextLayer;
 use crate::logs::{LineOutput, SharedOutput};
-use crate::trace::{Sampler, TraceContextLayer};
+use crate::trace::Sampler;
 
 /// The subscriber under tripod's layers in [`Builder::build`]: the registry, behind the global
 /// filter when there is one.
@@ -35,7 +36,7 @@ pub(super) struct Prepared {
     ansi: bool,
     output: SharedOutput,
     #[cfg(feature = "prometheus")]
-    prometheus: Option<super::PrometheusParts>,
+    prometheus: Option<super::telemetry::PrometheusParts>,
     #[cfg(feature = "otlp")]
     otlp: Option<crate::otlp::Exporting>,
     #[cfg(feature = "otlp")]
@@ -92,7 +93,7 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
             None => None,
         };
         let upkeep = crate::prometheus::upkeep(handle.clone());
-        Some(super::PrometheusParts {
+        Some(super::telemetry::PrometheusParts {
             handle,
             recorder: Some(recorder),
             listener,
@@ -234,13 +235,13 @@ impl Prepared {
         };
         #[cfg_attr(not(feature = "otlp"), allow(unused_mut))]
         let mut layers = vec![
-            filtered(TraceContextLayer::new(self.sampler), context),
+            filtered(TraceContextLayer::<S>::new(self.sampler), context),
             self.log_layer(per_layer(&self.log_filter)?),
         ];
         #[cfg(feature = "_capture")]
         if let Some((sinks, limits)) = self.span_sinks() {
             layers.push(filtered(
-                crate::capture::CaptureLayer::new(sinks, limits),
+                crate::layer::CaptureLayer::new(sinks, limits),
                 per_layer(&self.trace_filter)?,
             ));
         }
@@ -314,12 +315,15 @@ impl Prepared {
         match self.log_format {
             #[cfg(feature = "json")]
             LogFormat::Json => filtered(
-                crate::logs::LineLayer::new(output, crate::logs::Style::Json),
+                crate::layer::LineLayer::new(output, crate::logs::Style::Json),
                 filter,
             ),
             #[cfg(feature = "json")]
             LogFormat::Pretty => filtered(
-                crate::logs::LineLayer::new(output, crate::logs::Style::Pretty { ansi: self.ansi }),
+                crate::layer::LineLayer::new(
+                    output,
+                    crate::logs::Style::Pretty { ansi: self.ansi },
+                ),
                 filter,
             ),
             #[cfg(not(feature = "json"))]

@@ -4,6 +4,8 @@
 #[cfg(feature = "otlp")]
 use std::time::Duration;
 
+#[cfg(feature = "otlp")]
+use crate::otlp::validate_url;
 use crate::trace::Sampler;
 
 /// Reads one variable; the process environment unless a builder was given another source.
@@ -56,6 +58,12 @@ impl FromEnvironment {
     }
 }
 
+/// Without the `otlp` feature no endpoint can be used: setting one is a mistake worth a warning.
+#[cfg(not(feature = "otlp"))]
+fn validate_url(_url: &str) -> Result<(), String> {
+    Err("tripod was built without its `otlp` feature, so no traces are exported".into())
+}
+
 /// Reads and checks every variable tripod understands.
 pub(crate) fn read(source: &Source) -> FromEnvironment {
     let mut env = FromEnvironment::default();
@@ -67,17 +75,13 @@ pub(crate) fn read(source: &Source) -> FromEnvironment {
 
     env.service_name = var("OTEL_SERVICE_NAME");
     if let Some(attributes) = var("OTEL_RESOURCE_ATTRIBUTES") {
-        for pair in attributes.split(',').filter(|pair| !pair.trim().is_empty()) {
-            match pair.split_once('=') {
-                Some((key, value)) if !key.trim().is_empty() => {
-                    env.resource_attributes
-                        .push((percent_decode(key.trim()), percent_decode(value.trim())));
-                }
-                _ => env.warnings.push(format!(
-                    "OTEL_RESOURCE_ATTRIBUTES: ignoring {pair:?}, which is not `key=value`"
-                )),
-            }
-        }
+        let (pairs, problems) = super::key_values::parse(&attributes);
+        env.resource_attributes = pairs;
+        env.warnings.extend(
+            problems
+                .into_iter()
+                .map(|problem| format!("OTEL_RESOURCE_ATTRIBUTES: ignoring {problem}")),
+        );
     }
     match var("TRIPOD_LOG_FORMAT").as_deref() {
         None => {}
@@ -103,7 +107,7 @@ pub(crate) fn read(source: &Source) -> FromEnvironment {
         ),
     ] {
         if let Some(url) = var(name) {
-            match crate::init::validate_url(&url) {
+            match validate_url(&url) {
                 Ok(()) => *slot = Some(url),
                 Err(problem) => env.warnings.push(format!("{name}: {problem}; ignoring it")),
             }
@@ -143,13 +147,6 @@ pub(crate) fn read(source: &Source) -> FromEnvironment {
         }
     }
     env
-}
-
-/// Decodes `%XX` escapes, as the specification allows in `OTEL_RESOURCE_ATTRIBUTES`.
-pub(crate) fn percent_decode(value: &str) -> String {
-    percent_encoding::percent_decode_str(value)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 #[cfg(test)]

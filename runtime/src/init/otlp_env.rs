@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::otlp::{Compression, ExportConfig, Headers};
+use crate::otlp::{Compression, ExportConfig};
 
 /// The first of the traces-specific and the general variable that is set: its name and value.
 fn either(
@@ -29,8 +29,12 @@ pub(crate) fn read(
         "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
         "OTEL_EXPORTER_OTLP_HEADERS",
     ) {
-        let (headers, problems) = Headers::parse(&list);
-        config.headers = headers;
+        let (pairs, mut problems) = super::key_values::parse(&list);
+        for (key, value) in pairs {
+            if let Err(problem) = config.headers.insert(&key, &value) {
+                problems.push(problem);
+            }
+        }
         warnings.extend(
             problems
                 .into_iter()
@@ -146,6 +150,41 @@ mod tests {
         let mut warnings = Vec::new();
         let (config, _) = read(&var, &mut warnings);
         (config, warnings)
+    }
+
+    #[test]
+    fn headers_are_percent_decoded_pairs_and_bad_ones_are_named_by_key_only() {
+        let (config, warnings) = read_from(&[(
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "api-key=s3cr%3Dt , x-tenant=team%20a,bad key=hidden-value,novalue",
+        )]);
+        let pairs: Vec<(String, String)> = config
+            .headers
+            .0
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("api-key".to_owned(), "s3cr=t".to_owned()),
+                ("x-tenant".to_owned(), "team a".to_owned())
+            ]
+        );
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings
+                .iter()
+                .all(|warning| !warning.contains("hidden-value"))
+        );
+        assert!(
+            config
+                .headers
+                .0
+                .iter()
+                .all(|(_, value)| value.is_sensitive())
+        );
+        assert!(!format!("{:?}", config.headers).contains("s3cr"));
     }
 
     #[test]

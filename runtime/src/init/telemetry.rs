@@ -6,6 +6,15 @@ use tracing::Dispatch;
 
 use crate::logs::SharedOutput;
 
+/// The Prometheus parts [`Telemetry`] owns.
+#[cfg(feature = "prometheus")]
+pub(crate) struct PrometheusParts {
+    pub(crate) handle: metrics_exporter_prometheus::PrometheusHandle,
+    pub(crate) recorder: Option<metrics_exporter_prometheus::PrometheusRecorder>,
+    pub(crate) listener: Option<(std::net::SocketAddr, crate::background::Background)>,
+    pub(crate) _upkeep: crate::background::Background,
+}
+
 /// The installed telemetry. Keep it alive for the program's lifetime (`let _telemetry = ...` in
 /// `main`): dropping it exports pending spans (bounded by the shutdown timeout, so a dead
 /// collector never hangs the exit) and flushes buffered log lines.
@@ -17,7 +26,7 @@ pub struct Telemetry {
     #[cfg(feature = "json")]
     pub(crate) collecting: Option<Collecting>,
     #[cfg(feature = "prometheus")]
-    pub(crate) prometheus: Option<super::PrometheusParts>,
+    pub(crate) prometheus: Option<PrometheusParts>,
     #[cfg(feature = "otlp")]
     pub(crate) otlp: Option<crate::otlp::Exporting>,
     #[cfg(feature = "otlp")]

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use tracing::Level;
 
-use super::SpanFields;
 use super::json::{escape_into, write_f64, write_int, write_string};
+use super::span_fields::SpanFields;
 use super::style::Style;
 use crate::trace::SpanIds;
 

@@ -1,13 +1,13 @@
-//! Log output: tripod's lines (JSON, or one human-readable line for a terminal), and where
-//! lines go.
+//! Log output: how a line is laid out (JSON, or one human-readable line for a terminal) from an
+//! event's values and its spans' formatted fields, and where lines go.
 
 #[cfg(feature = "json")]
 mod format;
 #[cfg(feature = "json")]
 mod json;
-#[cfg(feature = "json")]
-mod line;
 mod output;
+#[cfg(feature = "json")]
+mod span_fields;
 #[cfg(feature = "json")]
 mod style;
 #[cfg(feature = "json")]
@@ -16,7 +16,9 @@ mod timestamp;
 #[cfg(feature = "json")]
 pub(crate) use format::{LineEvent, LineValue, Scratch, write_line};
 #[cfg(feature = "json")]
-pub(crate) use line::{LineLayer, SpanFields};
+pub(crate) use json::{Escaper, escape_into, write_debug, write_f64, write_int, write_string};
 pub(crate) use output::{LineOutput, SharedOutput, flusher};
+#[cfg(feature = "json")]
+pub(crate) use span_fields::SpanFields;
 #[cfg(feature = "json")]
 pub(crate) use style::Style;

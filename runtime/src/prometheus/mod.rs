@@ -35,7 +35,7 @@ pub(crate) fn recorder(
             .map_err(|error| format!("buckets for {metric}: {error}"))?;
     }
     let recorder = builder.build_recorder();
-    crate::__private::metric_handles::describe(&recorder);
+    crate::metric_names::describe(&recorder);
     Ok(recorder)
 }
 

@@ -49,6 +49,7 @@ impl TripodSubscriber {
         buffers: Arc<ThreadBuffers>,
         capturing: bool,
     ) -> Self {
+        crate::trace::register_lookup(context_in);
         TripodSubscriber {
             spans: Spans::default(),
             stacks: ThreadLocal::new(),
@@ -84,6 +85,11 @@ impl TripodSubscriber {
             parent.cloned()
         }
     }
+}
+
+/// The context of the span `id` in `dispatch`, when that is tripod's subscriber holding it.
+fn context_in(dispatch: &tracing::Dispatch, id: &Id) -> Option<SpanContext> {
+    dispatch.downcast_ref::<TripodSubscriber>()?.context(id)
 }
 
 impl Subscriber for TripodSubscriber {

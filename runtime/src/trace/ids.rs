@@ -1,9 +1,7 @@
-//! Trace and span ids, and the per-span record of them.
+//! Trace and span ids: random, never zero, written as lower-case hex.
 
 use std::cell::Cell;
 use std::fmt;
-
-use super::traceparent::SpanContext;
 
 /// A W3C trace id: 16 random bytes, never all zero. Displays as 32 lower-case hex digits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -103,30 +101,6 @@ fn next_random() -> u64 {
             }
         }
     })
-}
-
-/// What tripod's layer stores in each span's extensions.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct SpanIds {
-    pub(crate) trace_id: TraceId,
-    pub(crate) span_id: SpanId,
-    /// The parent, exported with the span (read only with the `otlp` feature).
-    #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
-    pub(crate) parent: Option<SpanId>,
-    #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
-    pub(crate) parent_is_remote: bool,
-    pub(crate) sampled: bool,
-}
-
-impl SpanIds {
-    pub(crate) fn context(&self) -> SpanContext {
-        SpanContext {
-            trace_id: self.trace_id,
-            span_id: self.span_id,
-            sampled: self.sampled,
-            trace_state: super::TraceState::default(),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Log lines, one per event, in the shape of structlog's output:
+//! The log line layer of the composable path: one line per event, in the shape of structlog's
+//! output, laid out on the calling thread:
 //!
 //! ```json
 //! {"timestamp":"2026-04-14T10:23:45.123Z","level":"info","event":"todo.create.start","title":"Read paper","user_id":42,"trace_id":"4bf9…","span_id":"00f0…"}
@@ -8,13 +9,13 @@
 //! fields, those of its enclosing spans (innermost first; a key already written is not
 //! repeated), then `trace_id` and `span_id`. A field named like one of these keys is written as
 //! `field.<name>`. Span fields named `otel.*` (directives for the trace exporter) are left out.
-//! Span fields are formatted once, when recorded, and copied into each line. Each line is built
-//! in a reused per-thread buffer, with no intermediate value tree, and written whole. The
-//! [`Style`] says whether it is JSON or a line for a terminal.
+//! Span fields are formatted once, when recorded ([`SpanFields`]), and copied into each line. Each
+//! line is built in a reused per-thread buffer, with no intermediate value tree, and written
+//! whole. The [`Style`] says whether it is JSON or a line for a terminal. tripod's own subscriber
+//! lays out the same lines on its collector thread (`pipeline`).
 
 use std::cell::RefCell;
 use std::fmt;
-use std::ops::Range;
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -22,10 +23,11 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
-use super::json::{escape_into, write_debug, write_f64, write_int, write_string};
-use super::output::SharedOutput;
-use super::style::{Style, span_key};
-use crate::trace::SpanState;
+use super::SpanState;
+use crate::logs::{
+    Escaper, SharedOutput, SpanFields, Style, escape_into, write_debug, write_f64, write_int,
+    write_string,
+};
 
 /// The log line layer.
 pub(crate) struct LineLayer {
@@ -36,66 +38,6 @@ pub(crate) struct LineLayer {
 impl LineLayer {
     pub(crate) fn new(output: SharedOutput, style: Style) -> Self {
         LineLayer { output, style }
-    }
-}
-
-/// A span's fields, formatted: `"key":value` entries and where each sits in `json`.
-#[derive(Clone, Default)]
-pub(crate) struct SpanFields {
-    json: Vec<u8>,
-    entries: Vec<(&'static str, Range<usize>)>,
-}
-
-impl SpanFields {
-    /// The fields a new span was given.
-    pub(crate) fn new(attrs: &Attributes<'_>) -> SpanFields {
-        let mut fields = SpanFields {
-            json: Vec::new(),
-            entries: Vec::with_capacity(attrs.metadata().fields().len()),
-        };
-        attrs.record(&mut SpanVisitor(&mut fields));
-        fields
-    }
-
-    /// Empties the fields, keeping their memory.
-    #[cfg(feature = "json")]
-    pub(crate) fn clear(&mut self) {
-        self.json.clear();
-        self.entries.clear();
-    }
-
-    /// Records values given to `Span::record` (a field recorded again replaces its value).
-    pub(crate) fn record(&mut self, values: &Record<'_>) {
-        values.record(&mut SpanVisitor(self));
-    }
-
-    /// Sets the field `key` (a field recorded again replaces its earlier value); `otel.*`
-    /// fields, which instruct the trace exporter (`otel.name`, `otel.kind`, `otel.status_*`),
-    /// are no data and left out.
-    pub(crate) fn set(&mut self, key: &'static str, value: impl FnOnce(&mut Vec<u8>)) {
-        if key.starts_with("otel.") {
-            return;
-        }
-        let start = self.json.len();
-        span_key(&mut self.json, key);
-        self.json.push(b':');
-        value(&mut self.json);
-        let range = start..self.json.len();
-        match self
-            .entries
-            .iter_mut()
-            .find(|(existing, _)| *existing == key)
-        {
-            Some(entry) => entry.1 = range,
-            None => self.entries.push((key, range)),
-        }
-    }
-
-    /// Each field's key and its `"key":value` JSON.
-    pub(crate) fn entries(&self) -> impl Iterator<Item = (&'static str, &[u8])> {
-        self.entries
-            .iter()
-            .map(|(key, range)| (*key, &self.json[range.clone()]))
     }
 }
 
@@ -238,39 +180,7 @@ impl Visit for EventVisitor<'_> {
             write_debug(self.fields, value);
         } else {
             use fmt::Write as _;
-            let _ = write!(super::json::Escaper(self.message), "{value:?}");
+            let _ = write!(Escaper(self.message), "{value:?}");
         }
-    }
-}
-
-/// Formats a span's fields into its [`SpanFields`].
-struct SpanVisitor<'a>(&'a mut SpanFields);
-
-impl SpanVisitor<'_> {
-    fn entry(&mut self, field: &Field, value: impl FnOnce(&mut Vec<u8>)) {
-        self.0.set(field.name(), value);
-    }
-}
-
-impl Visit for SpanVisitor<'_> {
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.entry(field, |buf| write_f64(buf, value));
-    }
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.entry(field, |buf| write_int(buf, value));
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.entry(field, |buf| write_int(buf, value));
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.entry(field, |buf| {
-            buf.extend_from_slice(if value { b"true" } else { b"false" })
-        });
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.entry(field, |buf| write_string(buf, value));
-    }
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.entry(field, |buf| write_debug(buf, value));
     }
 }

@@ -1,0 +1,87 @@
+//! Where finished spans go ([`SpanSink`]: the OTLP export queue, the trace viewer's store), and
+//! [`Capture`], which starts each captured span's record and hands it to every sink when the span
+//! ends, shared, not copied. tripod's collector and the composable path's capture layer both
+//! record spans through it.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use tracing::Metadata;
+
+use super::SpanLimits;
+use super::span::{FieldSink as _, FieldValue, SpanRecord};
+use crate::trace::{SpanIds, TraceState};
+
+/// Where finished spans go.
+pub(crate) trait SpanSink: Send + Sync {
+    /// Takes a span that just closed. Called on the application's thread (or tripod's
+    /// collector's): it must not block.
+    fn span_closed(&self, span: Arc<SpanRecord>);
+
+    /// Takes spans that closed, in the order they did (tripod's collector hands them over in
+    /// batches).
+    #[cfg_attr(not(feature = "json"), allow(dead_code))]
+    fn spans_closed(&self, spans: &[Arc<SpanRecord>]) {
+        for span in spans {
+            self.span_closed(span.clone());
+        }
+    }
+}
+
+/// The sinks finished spans go to, and the limits spans are recorded within.
+pub(crate) struct Capture {
+    sinks: Vec<Arc<dyn SpanSink>>,
+    limits: SpanLimits,
+}
+
+impl Capture {
+    pub(crate) fn new(sinks: Vec<Arc<dyn SpanSink>>, limits: SpanLimits) -> Self {
+        Capture { sinks, limits }
+    }
+
+    /// The record of a span that started at `start`, before its fields: its name, and its
+    /// callsite's file and line.
+    pub(crate) fn begin(
+        &self,
+        ids: SpanIds,
+        trace_state: &TraceState,
+        metadata: &'static Metadata<'static>,
+        start: SystemTime,
+    ) -> SpanRecord {
+        let mut record = SpanRecord::started_at(
+            ids,
+            metadata.name(),
+            metadata.fields().len(),
+            self.limits,
+            start,
+        );
+        record.trace_state = trace_state.clone();
+        if let Some(file) = metadata.file() {
+            record.set_static("code.file.path", file);
+        }
+        if let Some(line) = metadata.line() {
+            record.field("code.line.number", FieldValue::I64(i64::from(line)));
+        }
+        record
+    }
+
+    /// Hands an ended span to every sink.
+    pub(crate) fn finish(&self, record: SpanRecord) {
+        let record = Arc::new(record);
+        for sink in &self.sinks {
+            sink.span_closed(record.clone());
+        }
+    }
+
+    /// Hands ended spans to every sink, all at once, and empties `records`.
+    #[cfg(feature = "json")]
+    pub(crate) fn finish_all(&self, records: &mut Vec<Arc<SpanRecord>>) {
+        if records.is_empty() {
+            return;
+        }
+        for sink in &self.sinks {
+            sink.spans_closed(records);
+        }
+        records.clear();
+    }
+}

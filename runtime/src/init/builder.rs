@@ -1,0 +1,281 @@
+//! [`Builder`]: the configuration of logs, metrics and traces, each setter with its default.
+//! The finishing methods (`install`, `build`, `into_layer`) are in `install.rs`.
+
+use std::io::Write;
+use std::time::Duration;
+
+use super::LogFormat;
+use super::env;
+use crate::trace::Sampler;
+
+/// Configuration of logs, metrics and traces. Every setter documents its default.
+#[must_use = "a Builder does nothing until .install()"]
+pub struct Builder {
+    pub(super) environment: env::Source,
+    pub(super) service_name: Option<String>,
+    pub(super) log_format: LogFormat,
+    pub(super) log_filter: String,
+    pub(super) log_writer: Option<Box<dyn Write + Send>>,
+    pub(super) trace_filter: String,
+    pub(super) access_log: bool,
+    pub(super) sampler: Sampler,
+    pub(super) shutdown_timeout: Duration,
+    #[cfg(feature = "prometheus")]
+    pub(super) prometheus: bool,
+    #[cfg(feature = "prometheus")]
+    pub(super) default_buckets: Vec<f64>,
+    #[cfg(feature = "prometheus")]
+    pub(super) metric_buckets: Vec<(String, Vec<f64>)>,
+    #[cfg(feature = "prometheus")]
+    pub(super) metrics_listener: Option<std::net::SocketAddr>,
+    #[cfg(feature = "otlp")]
+    pub(super) otlp: bool,
+    #[cfg(feature = "otlp")]
+    pub(super) otlp_endpoint: Option<String>,
+    #[cfg(feature = "otlp")]
+    pub(super) otlp_protocol: crate::otlp::Protocol,
+    #[cfg(feature = "otlp")]
+    pub(super) export_queue: crate::otlp::QueueConfig,
+    #[cfg(feature = "otlp")]
+    pub(super) otlp_headers: Vec<(String, String)>,
+    #[cfg(feature = "otlp")]
+    pub(super) otlp_gzip: bool,
+    #[cfg(feature = "viewer")]
+    pub(super) trace_viewer: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("service_name", &self.service_name)
+            .field("log_format", &self.log_format)
+            .field("log_filter", &self.log_filter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Builder {
+    /// A builder with every default: JSON logs to stdout at `info`, Prometheus on, trace export
+    /// off unless `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+    pub fn new() -> Self {
+        Builder {
+            environment: env::process_environment(),
+            service_name: None,
+            log_format: LogFormat::Json,
+            log_filter: "info".into(),
+            log_writer: None,
+            trace_filter: "info".into(),
+            access_log: true,
+            sampler: Sampler::default(),
+            shutdown_timeout: Duration::from_secs(3),
+            #[cfg(feature = "prometheus")]
+            prometheus: true,
+            #[cfg(feature = "prometheus")]
+            default_buckets: crate::prometheus::DEFAULT_BUCKETS.to_vec(),
+            #[cfg(feature = "prometheus")]
+            metric_buckets: Vec::new(),
+            #[cfg(feature = "prometheus")]
+            metrics_listener: None,
+            #[cfg(feature = "otlp")]
+            otlp: true,
+            #[cfg(feature = "otlp")]
+            otlp_endpoint: None,
+            #[cfg(feature = "otlp")]
+            otlp_protocol: crate::otlp::Protocol::default(),
+            #[cfg(feature = "otlp")]
+            export_queue: crate::otlp::QueueConfig::default(),
+            #[cfg(feature = "otlp")]
+            otlp_headers: Vec::new(),
+            #[cfg(feature = "otlp")]
+            otlp_gzip: false,
+            #[cfg(feature = "viewer")]
+            trace_viewer: false,
+        }
+    }
+
+    /// The `service.name` of exported traces. `OTEL_SERVICE_NAME` overrides it. Defaults to the
+    /// OpenTelemetry SDK's `unknown_service`.
+    pub fn service_name(mut self, name: impl Into<String>) -> Self {
+        self.service_name = Some(name.into());
+        self
+    }
+
+    /// JSON lines or human-readable output. `TRIPOD_LOG_FORMAT` overrides it. Defaults to JSON.
+    pub fn log_format(mut self, format: LogFormat) -> Self {
+        self.log_format = format;
+        self
+    }
+
+    /// Which events are logged, in `RUST_LOG` syntax (`info,sqlx=warn`). `RUST_LOG` overrides it.
+    /// Defaults to `info`.
+    pub fn log_filter(mut self, filter: impl Into<String>) -> Self {
+        self.log_filter = filter.into();
+        self
+    }
+
+    /// Where log lines go. Events are recorded in per-thread buffers and written out as lines by
+    /// tripod's collector thread every 100 ms (sooner when a thread holds 64 KiB) and when
+    /// [`Telemetry`](crate::Telemetry) drops or flushes, so a crash can lose the last 100 ms of lines; a writer
+    /// slower than the application blocks a thread that logs only once it has 4 MiB unwritten.
+    /// Defaults to stdout.
+    pub fn log_writer(mut self, writer: impl Write + Send + 'static) -> Self {
+        self.log_writer = Some(Box::new(writer));
+        self
+    }
+
+    /// Which spans are exported, in `RUST_LOG` syntax; separate from the log filter, so
+    /// `RUST_LOG=warn` does not stop info spans from reaching the trace viewer. Defaults to `info`.
+    pub fn trace_filter(mut self, filter: impl Into<String>) -> Self {
+        self.trace_filter = filter.into();
+        self
+    }
+
+    /// Whether `tripod::axum::observe_http` logs one `http.server.request` line per request
+    /// (target `tripod::access`; `RUST_LOG=info,tripod::access=off` turns it off too). Defaults
+    /// to `true`.
+    pub fn access_log(mut self, enabled: bool) -> Self {
+        self.access_log = enabled;
+        self
+    }
+
+    /// Which traces are exported. `OTEL_TRACES_SAMPLER` overrides it. Defaults to
+    /// `parentbased_always_on`.
+    pub fn sampler(mut self, sampler: Sampler) -> Self {
+        self.sampler = sampler;
+        self
+    }
+
+    /// How long dropping [`Telemetry`](crate::Telemetry) may wait for pending spans to be exported. Defaults to 3 s.
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// Reads configuration from `source` instead of the process environment (tests use this to
+    /// try variables without touching the process). Defaults to `std::env::var`.
+    pub fn environment(
+        mut self,
+        source: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.environment = Box::new(source);
+        self
+    }
+
+    /// Whether to install the Prometheus recorder. Defaults to `true`.
+    #[cfg(feature = "prometheus")]
+    pub fn prometheus(mut self, enabled: bool) -> Self {
+        self.prometheus = enabled;
+        self
+    }
+
+    /// The buckets of every histogram without buckets of its own. Defaults to
+    /// [`DEFAULT_BUCKETS`](crate::DEFAULT_BUCKETS), OpenTelemetry's advisory seconds buckets.
+    #[cfg(feature = "prometheus")]
+    pub fn histogram_buckets(mut self, buckets: &[f64]) -> Self {
+        self.default_buckets = buckets.to_vec();
+        self
+    }
+
+    /// The buckets of one histogram, by its full name. Defaults to the
+    /// [`histogram_buckets`](Builder::histogram_buckets).
+    #[cfg(feature = "prometheus")]
+    pub fn metric_buckets(mut self, metric: impl Into<String>, buckets: &[f64]) -> Self {
+        self.metric_buckets.push((metric.into(), buckets.to_vec()));
+        self
+    }
+
+    /// Serves `GET /metrics` on `address` from a thread of its own, for applications that serve
+    /// no HTTP themselves (port 0 picks a free port: see [`Telemetry::metrics_address`](crate::Telemetry::metrics_address)).
+    /// Defaults to no listener (axum applications mount `tripod::axum::metrics_router`).
+    #[cfg(feature = "prometheus")]
+    pub fn metrics_listener(mut self, address: impl Into<std::net::SocketAddr>) -> Self {
+        self.metrics_listener = Some(address.into());
+        self
+    }
+
+    /// Whether traces may be exported at all; with `true` they are exported when an endpoint is
+    /// configured. Defaults to `true`.
+    #[cfg(feature = "otlp")]
+    pub fn otlp(mut self, enabled: bool) -> Self {
+        self.otlp = enabled;
+        self
+    }
+
+    /// The collector's base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT` gives it (for HTTP,
+    /// `/v1/traces` is appended). The environment variables override it. Defaults to none: no
+    /// export.
+    #[cfg(feature = "otlp")]
+    pub fn otlp_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.otlp_endpoint = Some(url.into());
+        self
+    }
+
+    /// The transport. `OTEL_EXPORTER_OTLP_PROTOCOL` overrides it. Defaults to `http/protobuf`.
+    #[cfg(feature = "otlp")]
+    pub fn otlp_protocol(mut self, protocol: crate::otlp::Protocol) -> Self {
+        self.otlp_protocol = protocol;
+        self
+    }
+
+    /// A header sent with every export (an API key, a tenant id). `OTEL_EXPORTER_OTLP_HEADERS`
+    /// (and `OTEL_EXPORTER_OTLP_TRACES_HEADERS`) add to these and win for the same name. Values
+    /// never appear in logs. Defaults to none.
+    ///
+    /// ```no_run
+    /// let _telemetry = tripod::init()
+    ///     .otlp_endpoint("https://otlp.example.com")
+    ///     .otlp_header("api-key", std::env::var("API_KEY").unwrap_or_default())
+    ///     .install()?;
+    /// # Ok::<(), tripod::InitError>(())
+    /// ```
+    #[cfg(feature = "otlp")]
+    pub fn otlp_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.otlp_headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Whether export requests are gzipped. `OTEL_EXPORTER_OTLP_COMPRESSION` (and `_TRACES_`)
+    /// override it. Defaults to `false`.
+    #[cfg(feature = "otlp")]
+    pub fn otlp_gzip(mut self, enabled: bool) -> Self {
+        self.otlp_gzip = enabled;
+        self
+    }
+
+    /// Keeps recent traces in memory for the embedded viewer ([`Telemetry::viewer`](crate::Telemetry::viewer), served by
+    /// `tripod::axum::viewer_router`), with or without a collector. It needs Prometheus (for the
+    /// operations page). Defaults to `false`: the pages show internal data.
+    #[cfg(feature = "viewer")]
+    pub fn trace_viewer(mut self, enabled: bool) -> Self {
+        self.trace_viewer = enabled;
+        self
+    }
+
+    /// How many finished spans may wait for export; beyond it spans are dropped and counted.
+    /// Defaults to 2048.
+    #[cfg(feature = "otlp")]
+    pub fn export_queue_size(mut self, spans: usize) -> Self {
+        self.export_queue.max_queue_size = spans.max(1);
+        self
+    }
+
+    /// How long one export may take. `OTEL_EXPORTER_OTLP_TIMEOUT` overrides it. Defaults to 10 s.
+    #[cfg(feature = "otlp")]
+    pub fn export_timeout(mut self, timeout: Duration) -> Self {
+        self.export_queue.export_timeout = timeout;
+        self
+    }
+
+    /// How long finished spans wait to be batched. Defaults to 5 s.
+    #[cfg(feature = "otlp")]
+    pub fn export_interval(mut self, interval: Duration) -> Self {
+        self.export_queue.schedule_delay = interval;
+        self
+    }
+}

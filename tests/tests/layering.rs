@@ -1,0 +1,141 @@
+//! The runtime's modules import one way (README's layout table): no import cycle between files,
+//! and no module importing one it may not. A failure names the two files and the path that ties
+//! them. The macro crate's files have no cycle either.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use tripod_tests::imports::{Edge, Graph, between, cycles};
+
+/// What each top-level module of `runtime/src` may import; `lib` (the crate root) and `init`
+/// may import everything. The leaves (`clock`, `background`, `metric_names`, …) import nothing
+/// of ours.
+const MAY_IMPORT: &[(&str, &[&str])] = &[
+    ("clock", &[]),
+    ("background", &[]),
+    ("metric_names", &[]),
+    ("http_method", &[]),
+    ("error_type", &[]),
+    ("trace", &["clock"]),
+    ("__private", &["error_type", "metric_names"]),
+    ("capture", &["trace", "clock"]),
+    ("subscriber", &["capture", "trace"]),
+    ("layer", &["capture", "trace", "logs", "clock"]),
+    (
+        "pipeline",
+        &["capture", "trace", "logs", "clock", "background"],
+    ),
+    ("logs", &["trace", "clock", "background"]),
+    ("otlp", &["capture", "trace", "clock", "metric_names"]),
+    ("viewer", &["capture", "trace", "clock", "background"]),
+    ("prometheus", &["trace", "metric_names", "background"]),
+    (
+        "axum",
+        &[
+            "trace",
+            "__private",
+            "http_method",
+            "metric_names",
+            "prometheus",
+            "viewer",
+        ],
+    ),
+    ("client", &["trace", "http_method"]),
+];
+
+fn source(crate_dir: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(crate_dir)
+        .join("src")
+}
+
+fn edges(crate_dir: &str) -> BTreeSet<Edge> {
+    Graph::read(&source(crate_dir))
+        .unwrap_or_else(|error| panic!("reading {crate_dir}/src: {error}"))
+        .edges()
+}
+
+fn describe(edge: &Edge) -> String {
+    format!(
+        "{} → {} (`{}`)",
+        edge.from.display(),
+        edge.to.display(),
+        edge.named
+    )
+}
+
+fn no_cycles(crate_dir: &str) {
+    let found = cycles(&edges(crate_dir));
+    let report: Vec<String> = found
+        .iter()
+        .map(|cycle| {
+            let lines: Vec<String> = cycle.iter().map(describe).collect();
+            format!(
+                "  a cycle in {crate_dir}/src:\n    {}",
+                lines.join("\n    ")
+            )
+        })
+        .collect();
+    assert!(report.is_empty(), "\n{}", report.join("\n"));
+}
+
+/// The top-level module a file of `runtime/src` belongs to.
+fn top_module(file: &Path) -> String {
+    let first = file
+        .iter()
+        .next()
+        .map(|part| part.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    first.trim_end_matches(".rs").to_owned()
+}
+
+#[test]
+fn no_file_of_the_runtime_imports_a_file_that_imports_it_back() {
+    no_cycles("runtime");
+}
+
+#[test]
+fn no_file_of_the_macro_crate_imports_a_file_that_imports_it_back() {
+    no_cycles("macros");
+}
+
+#[test]
+fn each_runtime_module_imports_only_the_layers_below_it() {
+    let edges = edges("runtime");
+    let modules: BTreeSet<String> = edges
+        .iter()
+        .flat_map(|edge| [top_module(&edge.from), top_module(&edge.to)])
+        .collect();
+    let mut problems = Vec::new();
+    for module in &modules {
+        if module == "lib" || module == "init" {
+            continue;
+        }
+        if !MAY_IMPORT.iter().any(|(name, _)| name == module) {
+            problems.push(format!(
+                "  runtime/src/{module} is in no layer of this test's table: add it, with what it may import"
+            ));
+        }
+    }
+    for ((from, to), edge) in between(&edges, top_module) {
+        if from == "lib" || from == "init" {
+            continue;
+        }
+        let Some((_, allowed)) = MAY_IMPORT.iter().find(|(name, _)| *name == from) else {
+            continue;
+        };
+        if !allowed.contains(&to.as_str()) {
+            problems.push(format!(
+                "  {from} may not import {to}: {}\n    ({from} may import: {})",
+                describe(edge),
+                if allowed.is_empty() {
+                    "nothing of ours".to_owned()
+                } else {
+                    allowed.join(", ")
+                }
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
