@@ -99,7 +99,16 @@ pub(crate) enum Sigil {
 #[derive(Clone)]
 pub(crate) struct Label {
     pub(crate) key: Ident,
-    pub(crate) value: LitStr,
+    pub(crate) value: LabelValue,
+}
+
+/// A label's value: constant, or computed per call.
+#[derive(Clone)]
+pub(crate) enum LabelValue {
+    /// `"classifier"`.
+    Literal(LitStr),
+    /// `%expr` (Display) or `?expr` (Debug), evaluated on each call.
+    Computed(Sigil, Box<Expr>),
 }
 
 /// Collects errors so all of them are reported in one compile.
@@ -446,7 +455,7 @@ fn parse_field(input: ParseStream<'_>) -> syn::Result<Field> {
     })
 }
 
-/// `key = "literal"`, with the key a valid Prometheus label name.
+/// `key = "literal"`, `key = %expr` or `key = ?expr`, with the key a valid Prometheus label name.
 fn parse_label(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Label> {
     let key = Ident::parse_any(input).map_err(|error| {
         syn::Error::new(
@@ -457,17 +466,30 @@ fn parse_label(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Label
     input
         .parse::<Token![=]>()
         .map_err(|error| syn::Error::new(error.span(), format!("expected `{key} = \"value\"`")))?;
+    let sigil = if input.peek(Token![%]) {
+        Some(Sigil::Display(input.parse()?))
+    } else if input.peek(Token![?]) {
+        Some(Sigil::Debug(input.parse()?))
+    } else {
+        None
+    };
     let expr: Expr = input.parse()?;
-    let value = match expr {
-        Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(lit),
-            ..
-        }) => lit,
-        other => {
+    let value = match (sigil, expr) {
+        (Some(sigil), expr) => LabelValue::Computed(sigil, Box::new(expr)),
+        (
+            None,
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(lit),
+                ..
+            }),
+        ) => LabelValue::Literal(lit),
+        (None, other) => {
             return Err(syn::Error::new_spanned(
                 other,
-                "label values must be string literals, so metric cardinality stays bounded; \
-                 record per-call values with `fields(...)` instead",
+                "a label value is a string literal, or `%expr` (`?expr`) for one computed on each \
+                 call (Display or Debug): each distinct value is a new series, so keep them few \
+                 (a metric's label sets are capped, 2,000 by default) and record values like ids \
+                 with `fields(...)`",
             ));
         }
     };
@@ -546,7 +568,9 @@ mod tests {
         assert_eq!(args.fields()[0].key.len(), 2);
         assert!(matches!(args.fields()[1].sigil, Some(Sigil::Display(_))));
         assert!(matches!(args.fields()[2].sigil, Some(Sigil::Debug(_))));
-        assert_eq!(args.labels()[0].value.value(), "classifier");
+        assert!(
+            matches!(&args.labels()[0].value, LabelValue::Literal(value) if value.value() == "classifier")
+        );
         assert!(args.ret.is_some());
     }
 
@@ -568,8 +592,26 @@ mod tests {
         assert!(errors[0].contains("unknown option `nmae`"));
         assert!(errors[1].contains("unknown level"));
         assert!(errors[2].contains("lower-case"));
-        assert!(errors[3].contains("string literals"));
+        assert!(errors[3].contains("a label value is a string literal"));
         assert!(errors[4].contains("takes no value"));
+    }
+
+    #[test]
+    fn labels_take_literals_or_values_computed_with_a_sigil() {
+        let args =
+            parse(quote!(labels(kind = "text", model = %model.name(), tier = ?tier))).unwrap();
+        let values: Vec<&str> = args
+            .labels()
+            .iter()
+            .map(|label| match &label.value {
+                LabelValue::Literal(_) => "literal",
+                LabelValue::Computed(Sigil::Display(_), _) => "display",
+                LabelValue::Computed(Sigil::Debug(_), _) => "debug",
+            })
+            .collect();
+        assert_eq!(values, ["literal", "display", "debug"]);
+        let errors = errors_of(quote!(labels(user = user_id)));
+        assert!(errors[0].contains("`%expr`"), "{errors:#?}");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! fn predict(text: &str) -> Result<Label, ModelError> {
 //!     fn __tripod_here() {}
 //!     static __TRIPOD_SITE: ::tripod::__private::Site = ::tripod::__private::site!(
-//!         name: "ml.inference", level: INFO, failure_level: [], labels: []);
+//!         name: "ml.inference", level: INFO, failure_level: [], labels: [], computed: []);
 //!     let __tripod_span = ::tripod::__private::span!(name: "ml.inference", level: INFO,
 //!         here: __tripod_here, bind: [__tripod_f0 = text.len()],
 //!         fields: [input.length = __tripod_f0,], ret: []);
@@ -38,7 +38,7 @@ use syn::parse::Parser;
 use syn::spanned::Spanned;
 use syn::{Block, ReturnType, Signature, Type};
 
-use crate::args::{ObserveArgs, Sigil};
+use crate::args::{LabelValue, ObserveArgs, Sigil};
 use crate::shape::{self, Shape};
 
 /// The operation name of a function without a `name`: its name, lower-cased, raw prefix dropped.
@@ -60,26 +60,33 @@ pub(crate) fn observe_body(args: &ObserveArgs, name: &str, sig: &Signature, bloc
     // An `impl Trait` result (or a future with no named output) is opaque: never a failure.
     let opaque = output.as_ref().is_some_and(shape::is_impl_trait)
         || matches!(shape, Shape::ReturnsFuture { output: None });
-    let Parts { prelude, classify } = parts(args, name, &sig.ident, opaque);
+    let Parts {
+        prelude,
+        classify,
+        labelled,
+    } = parts(args, name, &sig.ident, opaque);
     let fallible = if opaque {
         quote!(false)
     } else {
         quote!(::tripod::__private::fallible!(&__tripod_body))
     };
+    let future_start = start(
+        labelled,
+        quote!(::tripod::__private::Outcomes::future(#fallible)),
+    );
     match shape {
         Shape::Sync => {
             let body = pinned_body(block, output.as_ref(), opaque);
+            let call = start(
+                labelled,
+                quote!(::tripod::__private::Outcomes::sync(#fallible)),
+            );
             replace_statements(
                 block,
                 quote! {
                     #prelude
                     let __tripod_body = ::tripod::__private::once(move || #body);
-                    ::tripod::__private::Call::start(
-                        &__TRIPOD_SITE,
-                        __tripod_span,
-                        ::tripod::__private::Outcomes::sync(#fallible),
-                    )
-                    .run(__tripod_body, #classify)
+                    #call.run(__tripod_body, #classify)
                 },
             );
         }
@@ -87,7 +94,7 @@ pub(crate) fn observe_body(args: &ObserveArgs, name: &str, sig: &Signature, bloc
             let body = pinned_body(block, output.as_ref(), opaque);
             replace_statements(
                 block,
-                run_future(&prelude, quote!(move), &body, &fallible, &classify),
+                run_future(&prelude, quote!(move), &body, &future_start, &classify),
             );
         }
         Shape::ReturnsFuture { .. } => {
@@ -97,31 +104,25 @@ pub(crate) fn observe_body(args: &ObserveArgs, name: &str, sig: &Signature, bloc
             let capture = future.capture;
             replace_statements(
                 &mut future.block,
-                run_future(&prelude, quote!(#capture), &body, &fallible, &classify),
+                run_future(&prelude, quote!(#capture), &body, &future_start, &classify),
             );
         }
     }
 }
 
 /// An async body's statements: the prelude, then the body as a future (with `capture`) driven
-/// under the call.
+/// under the call `start` starts.
 fn run_future(
     prelude: &TokenStream,
     capture: TokenStream,
     body: &TokenStream,
-    fallible: &TokenStream,
+    start: &TokenStream,
     classify: &TokenStream,
 ) -> TokenStream {
     quote! {
         #prelude
         let __tripod_body = async #capture #body;
-        ::tripod::__private::Call::start(
-            &__TRIPOD_SITE,
-            __tripod_span,
-            ::tripod::__private::Outcomes::future(#fallible),
-        )
-        .run_async(__tripod_body, #classify)
-        .await
+        #start.run_async(__tripod_body, #classify).await
     }
 }
 
@@ -137,6 +138,8 @@ fn replace_statements(block: &mut Block, statements: TokenStream) {
 struct Parts {
     prelude: TokenStream,
     classify: TokenStream,
+    /// Whether the call has labels computed per call (`__tripod_labels`).
+    labelled: bool,
 }
 
 /// The call site's statics and span, and the closure that classifies the result.
@@ -145,11 +148,37 @@ fn parts(args: &ObserveArgs, name: &str, ident: &syn::Ident, opaque: bool) -> Pa
     let failure_level = args
         .failure_level
         .map(|level| format_ident!("{}", level.constant));
-    let label_keys = args
-        .labels()
-        .iter()
-        .map(|label| label.key.unraw().to_string());
-    let label_values = args.labels().iter().map(|label| &label.value);
+    // Constant labels go into the site; computed ones are evaluated on each call, before the
+    // body takes the arguments, into owned text (and only when a recorder listens).
+    let mut label_keys = Vec::new();
+    let mut label_values = Vec::new();
+    let mut computed_keys = Vec::new();
+    let mut computed = Vec::new();
+    for label in args.labels() {
+        let key = label.key.unraw().to_string();
+        match &label.value {
+            LabelValue::Literal(value) => {
+                label_keys.push(key);
+                label_values.push(value);
+            }
+            LabelValue::Computed(Sigil::Display(_), value) => {
+                computed_keys.push(key);
+                computed
+                    .push(quote_spanned!(value.span()=> &(#value) as &dyn ::core::fmt::Display));
+            }
+            LabelValue::Computed(Sigil::Debug(_), value) => {
+                computed_keys.push(key);
+                computed.push(
+                    quote_spanned!(value.span()=> &::tripod::__private::DebugLabel(&(#value)) as &dyn ::core::fmt::Display),
+                );
+            }
+        }
+    }
+    let label_values_now = (!computed.is_empty()).then(|| {
+        quote! {
+            let __tripod_labels = ::tripod::__private::label_values(&[#(#computed),*]);
+        }
+    });
     // Fields with a value are evaluated once, bound by reference; the others are declared empty.
     let mut bound = Vec::new();
     let mut values = Vec::new();
@@ -180,13 +209,15 @@ fn parts(args: &ObserveArgs, name: &str, ident: &syn::Ident, opaque: bool) -> Pa
         fn __tripod_here() {}
         static __TRIPOD_SITE: ::tripod::__private::Site = ::tripod::__private::site!(
             name: #name, level: #level, failure_level: [#failure_level],
-            labels: [#((#label_keys, #label_values)),*]
+            labels: [#((#label_keys, #label_values)),*], computed: [#(#computed_keys),*]
         );
         let __tripod_span = ::tripod::__private::span!(
             name: #name, level: #level, here: __tripod_here,
             bind: [#(#bound = #values),*], fields: [#(#fields)*], ret: [#ret]
         );
+        #label_values_now
     };
+    let labelled = !computed_keys.is_empty();
     let outcome = if opaque {
         quote!(::tripod::__private::Outcome::success())
     } else {
@@ -197,7 +228,24 @@ fn parts(args: &ObserveArgs, name: &str, ident: &syn::Ident, opaque: bool) -> Pa
         None if opaque => quote!(|_| #outcome),
         None => quote!(|__tripod_r| #outcome),
     };
-    Parts { prelude, classify }
+    Parts {
+        prelude,
+        classify,
+        labelled,
+    }
+}
+
+/// The expression that starts a call with `outcomes`.
+fn start(labelled: bool, outcomes: TokenStream) -> TokenStream {
+    if labelled {
+        quote! {
+            ::tripod::__private::Call::start_labelled(
+                &__TRIPOD_SITE, __tripod_span, #outcomes, __tripod_labels,
+            )
+        }
+    } else {
+        quote!(::tripod::__private::Call::start(&__TRIPOD_SITE, __tripod_span, #outcomes))
+    }
 }
 
 /// The body, led by a never-taken `return` of the declared type (each `impl Trait` in it left to

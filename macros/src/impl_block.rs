@@ -41,6 +41,14 @@ pub(crate) fn expand(
     if let Some(ret) = block_args.ret {
         errors.push(syn::Error::new(ret, format!("`ret` {for_methods}")));
     }
+    for label in block_args.labels() {
+        if let args::LabelValue::Computed(_, value) = &label.value {
+            errors.spanned(
+                value,
+                format!("a label computed per call {for_methods}: only a method has the arguments it names"),
+            );
+        }
+    }
     if let Some(skip) = &block_args.skip {
         errors.spanned(
             skip,

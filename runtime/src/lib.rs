@@ -71,6 +71,8 @@ mod otlp;
 mod pipeline;
 #[cfg(feature = "prometheus")]
 mod prometheus;
+#[cfg(feature = "_recorder")]
+mod recorder;
 #[cfg(feature = "json")]
 mod subscriber;
 #[cfg(feature = "_init")]
@@ -86,7 +88,10 @@ pub use init::{Builder, InitError, LogFormat, Telemetry, init};
 pub use otlp::Protocol;
 #[cfg(feature = "prometheus")]
 #[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
-pub use prometheus::DEFAULT_BUCKETS;
+pub use prometheus::{Format as MetricsFormat, PrometheusHandle};
+#[cfg(feature = "_recorder")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "prometheus", feature = "otlp"))))]
+pub use recorder::{DEFAULT_BUCKETS, DEFAULT_SERIES_LIMIT, MetricsRecorder};
 /// A log level, for [`ErrorType::failure_level`]: `tracing`'s, re-exported so an observed crate
 /// needs no dependency of its own.
 pub use tracing::Level;

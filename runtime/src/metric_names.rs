@@ -16,6 +16,9 @@ pub const SPANS_DROPPED: &str = "tripod_spans_dropped_total";
 /// Counter of spans lost to failed exports, by `reason`: `connection`, `tls`, `timeout`,
 /// `http_status`, `grpc_status`, or `shutdown` (still queued when shutdown's deadline passed).
 pub const SPANS_EXPORT_FAILED: &str = "tripod_spans_export_failed_total";
+/// Counter of label sets turned away past a metric's label-set limit, by `metric`: their samples
+/// went to the metric's `otel_metric_overflow="true"` series.
+pub const METRIC_OVERFLOW: &str = "tripod_metric_overflow_total";
 /// Counter of HTTP requests served, by `method`, `endpoint` (the route template) and `status_code`.
 pub const HTTP_REQUESTS: &str = "http_requests_total";
 /// Histogram of HTTP request durations, by `method` and `endpoint`.
@@ -65,6 +68,12 @@ const DESCRIPTIONS: &[(&str, Kind, metrics::Unit, &str)] = &[
         Kind::Counter,
         metrics::Unit::Count,
         "Spans dropped because the trace export queue was full.",
+    ),
+    (
+        METRIC_OVERFLOW,
+        Kind::Counter,
+        metrics::Unit::Count,
+        "Label sets turned away past a metric's label-set limit, by metric (their samples went to its otel_metric_overflow series).",
     ),
     (
         HTTP_REQUESTS,

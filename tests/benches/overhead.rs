@@ -2,9 +2,10 @@
 //!
 //! 1. `bare`: the function unannotated;
 //! 2. `observe/nothing_installed`: no subscriber, no recorder;
-//! 3. `observe/prometheus_recorder`: only the Prometheus recorder installed (global);
+//! 3. `observe/tripod_recorder`: only tripod's metrics recorder installed (global), no subscriber:
+//!    the metric work of a call (`recorder` has it beside metrics-exporter-prometheus's);
 //! 4. `observe/json_stack` vs `hand_written/json_stack`: tracing-subscriber's JSON formatter
-//!    writing to `io::sink()` plus the Prometheus recorder; the hand-written equivalent is
+//!    writing to `io::sink()` plus tripod's recorder; the hand-written equivalent is
 //!    `#[tracing::instrument(err)]` + two `info!` events + `metrics::histogram!`/`counter!`
 //!    looked up per call.
 //!
@@ -21,12 +22,19 @@ mod common;
 
 use common::{bare, hand_written, observed};
 
-fn install_prometheus() {
+fn install_recorder() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        metrics_exporter_prometheus::PrometheusBuilder::new()
-            .install_recorder()
-            .expect("the Prometheus recorder installs");
+        let telemetry = tripod::init()
+            .environment(|_| None)
+            .log_writer(std::io::sink())
+            .otlp(false)
+            .build()
+            .expect("tripod builds");
+        let recorder = telemetry.recorder().expect("Prometheus is on").clone();
+        metrics::set_global_recorder(recorder).expect("the recorder installs");
+        // The subscriber it built is not installed: only the recorder is.
+        std::mem::forget(telemetry);
     });
 }
 
@@ -55,8 +63,8 @@ fn overhead(c: &mut Criterion) {
         b.iter(|| observed(black_box(7)))
     });
 
-    install_prometheus();
-    group.bench_function("observe/prometheus_recorder", |b| {
+    install_recorder();
+    group.bench_function("observe/tripod_recorder", |b| {
         b.iter(|| observed(black_box(7)))
     });
 

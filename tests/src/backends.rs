@@ -87,11 +87,32 @@ pub fn http_get(address: SocketAddr, path: &str) -> (u16, String) {
         .nth(1)
         .and_then(|code| code.parse().ok())
         .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .unwrap_or_default();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let chunked = head
+        .lines()
+        .any(|line| line.eq_ignore_ascii_case("transfer-encoding: chunked"));
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
     (status, body)
+}
+
+/// A `Transfer-Encoding: chunked` body, joined.
+fn dechunk(mut body: &str) -> String {
+    let mut joined = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        joined.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    joined
 }
 
 /// Polls `f` until it returns `Some`, for at most `timeout`.
@@ -200,7 +221,7 @@ impl Drop for Oteltap {
     }
 }
 
-/// A Prometheus server scraping one target every second (job `app`).
+/// A Prometheus server scraping one target every second (job `app`), storing exemplars.
 pub struct Prometheus {
     child: Child,
     /// Where its HTTP API listens.
@@ -228,6 +249,7 @@ impl Prometheus {
                 data.0.join("tsdb").display()
             ))
             .arg(format!("--web.listen-address={address}"))
+            .arg("--enable-feature=exemplar-storage")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -259,6 +281,29 @@ impl Prometheus {
             .as_array()
             .cloned()
             .unwrap_or_default()
+    }
+}
+
+impl Prometheus {
+    /// The exemplars stored for the series `promql` selects over the last minute: each entry's
+    /// `seriesLabels` and `exemplars` (their `labels`, `value`, `timestamp`).
+    pub fn query_exemplars(&self, promql: &str) -> Vec<Value> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let (status, body) = http_get(
+            self.address,
+            &format!(
+                "/api/v1/query_exemplars?query={}&start={}&end={}",
+                url_encode(promql),
+                now - 60,
+                now + 1
+            ),
+        );
+        assert_eq!(status, 200, "{body}");
+        let response: Value = serde_json::from_str(&body).unwrap();
+        response["data"].as_array().cloned().unwrap_or_default()
     }
 }
 
@@ -338,4 +383,56 @@ pub fn promtool_check_metrics(exposition: &str) -> (i32, String) {
         String::from_utf8_lossy(&output.stderr)
     );
     (output.status.code().unwrap_or(-1), text)
+}
+
+/// Parses an OpenMetrics exposition with a strict parser that is not tripod's: the Python
+/// `prometheus-client` package's (`tests/run` installs it beside oteltap). `Ok` holds each
+/// sample as the parser saw it (`name`, `labels`, `value`, and `exemplar` with its `labels`,
+/// `value` and `timestamp`); `Err` the parser's complaint.
+pub fn openmetrics_parse(exposition: &str) -> Result<Vec<Value>, String> {
+    const SCRIPT: &str = r#"
+import json, sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+samples = []
+try:
+    for family in text_string_to_metric_families(sys.stdin.read()):
+        for s in family.samples:
+            e = s.exemplar
+            samples.append({"family": family.name, "type": family.type, "unit": family.unit,
+                "name": s.name, "labels": s.labels, "value": s.value,
+                "exemplar": None if e is None else {"labels": e.labels, "value": e.value, "timestamp": None if e.timestamp is None else float(e.timestamp)}})
+except Exception as error:
+    print(json.dumps({"error": f"{type(error).__name__}: {error}"}))
+    sys.exit(0)
+print(json.dumps({"samples": samples}))
+"#;
+    let python =
+        std::env::var("TRIPOD_PYTHON").unwrap_or_else(|_| "/var/tmp/tripod-venv/bin/python".into());
+    let mut child = Command::new(&python)
+        .args(["-c", SCRIPT])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {python} ({e}): run the tests with tests/run, which installs it")
+        });
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(exposition.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "the parser printed no JSON ({e}): {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    match answer.get("error") {
+        Some(error) => Err(error.as_str().unwrap_or_default().to_owned()),
+        None => Ok(answer["samples"].as_array().cloned().unwrap_or_default()),
+    }
 }

@@ -25,10 +25,24 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         "pipeline",
         &["capture", "trace", "logs", "clock", "background"],
     ),
+    ("recorder", &["trace", "clock", "metric_names"]),
     ("logs", &["trace", "clock", "background"]),
-    ("otlp", &["capture", "trace", "clock", "metric_names"]),
-    ("viewer", &["capture", "trace", "clock", "background"]),
-    ("prometheus", &["trace", "metric_names", "background"]),
+    (
+        "otlp",
+        &["capture", "recorder", "trace", "clock", "metric_names"],
+    ),
+    (
+        "viewer",
+        &[
+            "capture",
+            "recorder",
+            "trace",
+            "clock",
+            "background",
+            "metric_names",
+        ],
+    ),
+    ("prometheus", &["recorder", "background"]),
     (
         "axum",
         &[

@@ -1,6 +1,8 @@
 //! The operations kit is checked without Docker: `promtool check config` accepts `prometheus.yml`,
 //! and every PromQL query of the Grafana dashboard runs against a real Prometheus scraping the
-//! running app, and returns data.
+//! running app, and returns data; the latency panels show exemplars, which that Prometheus
+//! stores for their queries, and the Prometheus data source links an exemplar's `trace_id` to
+//! the Jaeger data source.
 
 mod common;
 
@@ -34,19 +36,43 @@ fn every_dashboard_query_returns_data_from_a_real_prometheus() {
         &std::fs::read_to_string(format!("{KIT}/grafana/dashboards/todo-app.json")).unwrap(),
     )
     .unwrap();
-    let queries: Vec<(String, String)> = dashboard["panels"]
+    let queries: Vec<(String, String, bool)> = dashboard["panels"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|panel| {
             let title = panel["title"].as_str().unwrap().to_owned();
-            panel["targets"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(move |t| (title.clone(), t["expr"].as_str().unwrap().to_owned()))
+            panel["targets"].as_array().unwrap().iter().map(move |t| {
+                (
+                    title.clone(),
+                    t["expr"].as_str().unwrap().to_owned(),
+                    t["exemplar"] == true,
+                )
+            })
         })
         .collect();
+    let latency: Vec<&String> = queries
+        .iter()
+        .filter(|(title, _, _)| title.contains("latency") || title.contains("p99"))
+        .map(|(title, _, _)| title)
+        .collect();
+    assert_eq!(latency.len(), 3, "p50, p99 and ML p99");
+    assert!(
+        queries
+            .iter()
+            .filter(|(title, _, _)| latency.contains(&title))
+            .all(|(_, _, exemplar)| *exemplar),
+        "every latency panel shows exemplars"
+    );
+    let datasources = std::fs::read_to_string(format!(
+        "{KIT}/grafana/provisioning/datasources/datasources.yml"
+    ))
+    .unwrap();
+    assert!(
+        datasources.contains("exemplarTraceIdDestinations:\n        - name: trace_id\n          datasourceUid: jaeger")
+            && datasources.contains("uid: jaeger\n    type: jaeger"),
+        "an exemplar's trace_id opens the trace in the Jaeger data source: {datasources}"
+    );
     assert!(
         queries.len() >= 6,
         "request rate, error rate, p50/p99, ML p99, errors by type, in flight"
@@ -78,12 +104,28 @@ fn every_dashboard_query_returns_data_from_a_real_prometheus() {
         std::thread::sleep(Duration::from_millis(200));
     }
 
-    for (title, expr) in &queries {
+    for (title, expr, exemplar) in &queries {
         // `query` fails the test on an invalid expression (Prometheus answers 400).
         let found = eventually(Duration::from_secs(30), || {
             Some(prometheus.query(expr)).filter(|r| !r.is_empty())
         });
         assert!(found.is_some(), "the panel {title:?} has no data: {expr}");
+        if *exemplar {
+            let trace_ids = eventually(Duration::from_secs(30), || {
+                let ids: Vec<String> = prometheus
+                    .query_exemplars(expr)
+                    .iter()
+                    .flat_map(|series| series["exemplars"].as_array().cloned().unwrap_or_default())
+                    .filter_map(|exemplar| {
+                        exemplar["labels"]["trace_id"].as_str().map(str::to_owned)
+                    })
+                    .collect();
+                (!ids.is_empty()).then_some(ids)
+            });
+            let ids =
+                trace_ids.unwrap_or_else(|| panic!("the panel {title:?} has no exemplar: {expr}"));
+            assert!(ids.iter().all(|id| id.len() == 32), "{ids:?}");
+        }
     }
     drop(prometheus);
     app.stop();

@@ -202,6 +202,22 @@ fn the_viewer_shows_traces_waterfalls_and_operations_in_a_real_browser() {
             "{name}: {operations}"
         );
     }
+    // A p99 is one click from a trace at least that slow: the exemplar of its slowest bucket.
+    let exemplar_link = format!("href=\"/debug/traces/{created_trace}\"");
+    let row = operations
+        .split("<tr ")
+        .find(|row| row.contains("data-name=\"todo.create\""))
+        .unwrap();
+    assert!(
+        row.contains("class=\"exemplar\"") && row.contains(&exemplar_link),
+        "todo.create's p99 links to its one call's trace: {row}"
+    );
+    let exemplar_page = open(
+        &format!("{base}/debug/traces/{created_trace}"),
+        &shots.join("exemplar-trace.png"),
+        (1280, 800),
+    );
+    assert!(exemplar_page.contains("todo.create"), "{exemplar_page}");
 
     // The JSON behind the pages.
     let json = |path: &str| -> Value {
@@ -226,5 +242,7 @@ fn the_viewer_shows_traces_waterfalls_and_operations_in_a_real_browser() {
         .unwrap();
     assert_eq!(create["calls"], 1.0);
     assert!(create["p99_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(create["p99_exemplar"]["trace_id"], created_trace.as_str());
+    assert!(create["p99_exemplar"]["duration_ms"].as_f64().unwrap() > 0.0);
     app.stop();
 }

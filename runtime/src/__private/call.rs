@@ -8,7 +8,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use metrics::Gauge;
+use metrics::{Gauge, Label, Recorder};
 use quanta::Instant;
 use tracing::Span;
 use tracing::field::display;
@@ -18,7 +18,7 @@ use super::events::{self, FailureFields};
 use super::metric_handles::{self, Handles, OutcomeLabel};
 use super::outcome::{Outcome, Outcomes, Sources};
 use super::recorder::{self, Kind};
-use super::site::Site;
+use super::site::{LabelValues, Site};
 
 /// Where a call's metrics go, decided when it starts.
 enum Sink {
@@ -26,29 +26,55 @@ enum Sink {
     Off,
     /// The global recorder: the site's cached handles.
     Global(&'static Handles),
-    /// A thread-local recorder: the in-flight gauge incremented at the start, to decrement at the end.
-    Local(Gauge),
+    /// A thread-local recorder (or a label set the site keeps no handles for): the series are
+    /// looked up when used, by these labels; the in-flight gauge is incremented at the start, to
+    /// decrement at the end.
+    Lookup {
+        in_flight: Gauge,
+        labels: Vec<Label>,
+    },
 }
 
 impl Sink {
+    /// A call of a site without computed labels.
     #[inline(always)]
     fn open(site: &'static Site, outcomes: Outcomes) -> Sink {
         metrics::with_recorder(|recorder| match recorder::kind_of(recorder) {
             Kind::Noop => Sink::Off,
             Kind::Global => {
-                let handles = site
-                    .global
-                    .get_or_init(|| Handles::resolve(recorder, site.name, site.labels, outcomes));
+                let handles = site.handles(recorder, outcomes);
                 handles.in_flight.increment(1.0);
                 Sink::Global(handles)
             }
-            Kind::Local => {
-                crate::metric_names::describe(recorder);
-                let gauge = metric_handles::in_flight(recorder, site.name, site.labels);
-                gauge.increment(1.0);
-                Sink::Local(gauge)
-            }
+            Kind::Local => Sink::lookup(recorder, site, Vec::new()),
         })
+    }
+
+    /// A call whose computed labels have `values`.
+    fn open_labelled(site: &'static Site, outcomes: Outcomes, values: LabelValues) -> Sink {
+        let Some(values) = values.0 else {
+            return Sink::Off;
+        };
+        metrics::with_recorder(|recorder| match recorder::kind_of(recorder) {
+            Kind::Noop => Sink::Off,
+            Kind::Global => match site.handles_for(recorder, outcomes, &values) {
+                Some(handles) => {
+                    handles.in_flight.increment(1.0);
+                    Sink::Global(handles)
+                }
+                None => Sink::lookup(recorder, site, values),
+            },
+            Kind::Local => Sink::lookup(recorder, site, values),
+        })
+    }
+
+    #[cold]
+    fn lookup(recorder: &dyn Recorder, site: &'static Site, values: Vec<String>) -> Sink {
+        crate::metric_names::describe(recorder);
+        let labels = site.labels(&values);
+        let in_flight = metric_handles::in_flight(recorder, site.name, &labels);
+        in_flight.increment(1.0);
+        Sink::Lookup { in_flight, labels }
     }
 
     fn close(
@@ -59,25 +85,24 @@ impl Sink {
         error_type: Option<&'static str>,
     ) {
         let seconds = seconds.unwrap_or_default();
-        match self {
+        let labels = match self {
             Sink::Off => return,
             Sink::Global(handles) => {
-                handles
-                    .duration(site.name, site.labels, outcome)
-                    .record(seconds);
+                handles.duration(site.name, outcome).record(seconds);
                 handles.in_flight.decrement(1.0);
+                handles.labels()
             }
-            Sink::Local(gauge) => {
+            Sink::Lookup { in_flight, labels } => {
                 metrics::with_recorder(|recorder| {
-                    metric_handles::duration(recorder, site.name, site.labels, outcome)
-                        .record(seconds)
+                    metric_handles::duration(recorder, site.name, labels, outcome).record(seconds)
                 });
-                gauge.decrement(1.0);
+                in_flight.decrement(1.0);
+                labels
             }
-        }
+        };
         if let Some(error_type) = error_type {
             metrics::with_recorder(|recorder| {
-                metric_handles::errors(recorder, site.name, site.labels, error_type).increment(1)
+                metric_handles::errors(recorder, site.name, labels, error_type).increment(1)
             });
         }
     }
@@ -101,7 +126,24 @@ impl Call {
     /// `quanta`: a third of `std::time::Instant`'s cost here), unless nothing listens.
     #[inline(always)]
     pub fn start(site: &'static Site, span: Span, outcomes: Outcomes) -> Call {
-        let sink = Sink::open(site, outcomes);
+        Call::with_sink(site, span, Sink::open(site, outcomes))
+    }
+
+    /// Starts a call of a site with labels computed per call (`labels(k = %expr)`), whose values
+    /// are `values` ([`label_values`](super::label_values)), in the order of the attribute's
+    /// computed labels.
+    pub fn start_labelled(
+        site: &'static Site,
+        span: Span,
+        outcomes: Outcomes,
+        values: LabelValues,
+    ) -> Call {
+        debug_assert!(site.computes_labels());
+        Call::with_sink(site, span, Sink::open_labelled(site, outcomes, values))
+    }
+
+    #[inline(always)]
+    fn with_sink(site: &'static Site, span: Span, sink: Sink) -> Call {
         let timed = !matches!(sink, Sink::Off) || LevelFilter::current() != LevelFilter::OFF;
         Call {
             site,
@@ -130,16 +172,16 @@ impl Call {
             self.done = true;
             return body();
         }
-        let result = {
-            let _entered = self.span.enter();
-            panic::catch_unwind(AssertUnwindSafe(body))
-        };
-        match result {
+        // The outcome is recorded inside the span too, so its metrics' exemplars point at it.
+        let _entered = self.span.enter();
+        match panic::catch_unwind(AssertUnwindSafe(body)) {
             Ok(value) => {
+                self.done = true;
                 self.finish(classify(&value));
                 value
             }
             Err(payload) => {
+                self.done = true;
                 self.panicked(Some(&*payload));
                 panic::resume_unwind(payload)
             }
@@ -177,8 +219,8 @@ impl Call {
         }
     }
 
-    fn finish(&mut self, outcome: Outcome<'_>) {
-        self.done = true;
+    /// Records how the call ended (the caller has marked it done).
+    fn finish(&self, outcome: Outcome<'_>) {
         let (seconds, millis) = self.elapsed();
         let events = &self.site.events;
         match outcome {
@@ -218,8 +260,7 @@ impl Call {
         }
     }
 
-    fn panicked(&mut self, payload: Option<&(dyn Any + Send)>) {
-        self.done = true;
+    fn panicked(&self, payload: Option<&(dyn Any + Send)>) {
         let (seconds, millis) = self.elapsed();
         self.sink
             .close(self.site, OutcomeLabel::Panic, seconds, Some("panic"));
@@ -265,8 +306,7 @@ impl Call {
         }
     }
 
-    fn cancelled(&mut self) {
-        self.done = true;
+    fn cancelled(&self) {
         let (seconds, millis) = self.elapsed();
         self.sink
             .close(self.site, OutcomeLabel::Cancelled, seconds, None);
@@ -296,6 +336,8 @@ impl Call {
     #[cold]
     #[inline(never)]
     fn unfinished(&mut self) {
+        self.done = true;
+        let _entered = self.span.enter();
         if std::thread::panicking() {
             self.panicked(None);
         } else {
@@ -331,23 +373,23 @@ where
             this.call.done = polled.is_ready();
             return polled;
         }
-        let polled = {
-            let _entered = this.call.span.enter();
-            let future = this.future;
-            panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx)))
-        };
-        match polled {
+        let call = this.call;
+        let _entered = call.span.enter();
+        let future = this.future;
+        match panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Ready(output)) => {
                 let classify = this
                     .classify
                     .take()
                     .expect("an observed future polled after it completed");
-                this.call.finish(classify(&output));
+                call.done = true;
+                call.finish(classify(&output));
                 Poll::Ready(output)
             }
             Ok(Poll::Pending) => Poll::Pending,
             Err(payload) => {
-                this.call.panicked(Some(&*payload));
+                call.done = true;
+                call.panicked(Some(&*payload));
                 panic::resume_unwind(payload)
             }
         }

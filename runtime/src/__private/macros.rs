@@ -3,17 +3,19 @@
 
 /// A call site's [`Site`](crate::__private::Site): its end events' callsites and metadata
 /// (target: the caller's module; one failure callsite per level, since a failure is logged at
-/// its error's level), the operation's name, the attribute's failure level and constant labels.
+/// its error's level), the operation's name, the attribute's failure level, its constant labels
+/// and the keys of the labels it computes per call.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __tripod_site {
     (
         name: $name:literal, level: $level:ident, failure_level: [$($failure_level:ident)?],
-        labels: [$(($key:literal, $value:literal)),*]
+        labels: [$(($key:literal, $value:literal)),*], computed: [$($computed:literal),*]
     ) => {
         $crate::__private::Site::new(
             $name,
             &[$(($key, $value)),*],
+            &[$($computed),*],
             $crate::__private::EndEvents {
                 success: $crate::__tripod_event_callsite!($level, SUCCESS_FIELDS),
                 success_message: ::core::concat!($name, ".success"),

@@ -1,4 +1,4 @@
-//! The three metrics of the contract: their keys, and a call site's handles resolved once.
+//! The three metrics of the contract: their keys, and a call site's handles.
 
 use std::sync::{Once, OnceLock};
 
@@ -8,9 +8,6 @@ use super::outcome::Outcomes;
 use crate::metric_names::{
     OPERATION_DURATION as DURATION, OPERATION_ERRORS as ERRORS, OPERATION_IN_FLIGHT as IN_FLIGHT,
 };
-
-/// A site's constant labels, as the attribute's `labels(...)` gives them.
-type Labels = &'static [(&'static str, &'static str)];
 
 static METADATA: metrics::Metadata<'static> =
     metrics::Metadata::new("tripod", metrics::Level::INFO, Some(module_path!()));
@@ -35,8 +32,11 @@ impl OutcomeLabel {
     }
 }
 
-/// A site's handles in the global recorder: what a call touches without any lookup.
+/// A site's handles for one label set in the global recorder: what a call touches without any
+/// lookup.
 pub(crate) struct Handles {
+    /// The labels after `name` (the attribute's `labels(...)`).
+    labels: Vec<Label>,
     pub(crate) in_flight: Gauge,
     /// Per outcome; those the site can have are registered up front (so they read 0 until used),
     /// the others (a panic, or an outcome the site was not expected to have) on first use.
@@ -44,18 +44,19 @@ pub(crate) struct Handles {
 }
 
 impl Handles {
-    /// Registers (or looks up) the site's series in `recorder`: in-flight, and the duration of
-    /// success and of the `outcomes` the site can have.
+    /// Registers (or looks up) the series of operation `name` with `labels` in `recorder`:
+    /// in-flight, and the duration of success and of the `outcomes` the site can have.
     pub(crate) fn resolve(
         recorder: &dyn Recorder,
         name: &'static str,
-        labels: Labels,
+        labels: Vec<Label>,
         outcomes: Outcomes,
     ) -> Self {
         static DESCRIBED: Once = Once::new();
         DESCRIBED.call_once(|| crate::metric_names::describe(recorder));
         let handles = Handles {
-            in_flight: in_flight(recorder, name, labels),
+            in_flight: in_flight(recorder, name, &labels),
+            labels,
             duration: Default::default(),
         };
         let expected = [
@@ -65,48 +66,56 @@ impl Handles {
         ];
         for (outcome, expected) in expected {
             if expected {
-                let _ = handles.duration[outcome as usize]
-                    .set(duration(recorder, name, labels, outcome));
+                let _ = handles.duration[outcome as usize].set(duration(
+                    recorder,
+                    name,
+                    &handles.labels,
+                    outcome,
+                ));
             }
         }
         handles
     }
 
     /// The duration histogram of `outcome`, registered in the global recorder on first use.
-    pub(crate) fn duration(
-        &self,
-        name: &'static str,
-        labels: Labels,
-        outcome: OutcomeLabel,
-    ) -> &Histogram {
+    pub(crate) fn duration(&self, name: &'static str, outcome: OutcomeLabel) -> &Histogram {
         self.duration[outcome as usize].get_or_init(|| {
-            metrics::with_recorder(|recorder| duration(recorder, name, labels, outcome))
+            metrics::with_recorder(|recorder| duration(recorder, name, &self.labels, outcome))
         })
+    }
+
+    /// The labels these handles are for.
+    pub(crate) fn labels(&self) -> &[Label] {
+        &self.labels
     }
 }
 
-fn keyed(labels: Labels, first: &[(&'static str, &'static str)]) -> Vec<Label> {
-    first
-        .iter()
-        .chain(labels)
-        .map(|&(key, value)| Label::from_static_parts(key, value))
-        .collect()
+/// `name="…"`, then `first`, then `labels`.
+fn key(metric: &'static str, first: &[(&'static str, &'static str)], labels: &[Label]) -> Key {
+    Key::from_parts(
+        metric,
+        first
+            .iter()
+            .map(|&(key, value)| Label::from_static_parts(key, value))
+            .chain(labels.iter().cloned())
+            .collect::<Vec<_>>(),
+    )
 }
 
-pub(crate) fn in_flight(recorder: &dyn Recorder, name: &'static str, labels: Labels) -> Gauge {
-    let key = Key::from_parts(IN_FLIGHT, keyed(labels, &[("name", name)]));
-    recorder.register_gauge(&key, &METADATA)
+pub(crate) fn in_flight(recorder: &dyn Recorder, name: &'static str, labels: &[Label]) -> Gauge {
+    recorder.register_gauge(&key(IN_FLIGHT, &[("name", name)], labels), &METADATA)
 }
 
 pub(crate) fn duration(
     recorder: &dyn Recorder,
     name: &'static str,
-    labels: Labels,
+    labels: &[Label],
     outcome: OutcomeLabel,
 ) -> Histogram {
-    let key = Key::from_parts(
+    let key = key(
         DURATION,
-        keyed(labels, &[("name", name), ("outcome", outcome.as_str())]),
+        &[("name", name), ("outcome", outcome.as_str())],
+        labels,
     );
     recorder.register_histogram(&key, &METADATA)
 }
@@ -114,12 +123,13 @@ pub(crate) fn duration(
 pub(crate) fn errors(
     recorder: &dyn Recorder,
     name: &'static str,
-    labels: Labels,
+    labels: &[Label],
     error_type: &'static str,
 ) -> Counter {
-    let key = Key::from_parts(
+    let key = key(
         ERRORS,
-        keyed(labels, &[("name", name), ("error_type", error_type)]),
+        &[("name", name), ("error_type", error_type)],
+        labels,
     );
     recorder.register_counter(&key, &METADATA)
 }

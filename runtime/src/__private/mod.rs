@@ -19,7 +19,7 @@ mod site;
 pub use call::{Call, Observed};
 pub use names::fn_path;
 pub use outcome::{ErrorView, Outcome, Outcomes};
-pub use site::{EndEvents, Site};
+pub use site::{DebugLabel, EndEvents, LabelValues, Site, label_values};
 
 pub use tracing;
 pub use tracing::{Level, Span};

@@ -27,8 +27,9 @@ pub fn viewer_router<S: Clone + Send + Sync + 'static>(viewer: crate::Viewer) ->
     crate::viewer::router(viewer)
 }
 
-/// A router serving the Prometheus exposition at `GET /metrics`: merge it into your app, or
-/// serve it on a port of its own.
+/// A router serving the metrics at `GET /metrics`: OpenMetrics text with exemplars to a scraper
+/// whose `Accept` asks for `application/openmetrics-text` (Prometheus does), the classic
+/// Prometheus text otherwise. Merge it into your app, or serve it on a port of its own.
 ///
 /// ```no_run
 /// let telemetry = tripod::init().install()?;
@@ -39,22 +40,26 @@ pub fn viewer_router<S: Clone + Send + Sync + 'static>(viewer: crate::Viewer) ->
 #[cfg(feature = "prometheus")]
 #[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
 pub fn metrics_router<S: Clone + Send + Sync + 'static>(
-    handle: metrics_exporter_prometheus::PrometheusHandle,
+    handle: crate::PrometheusHandle,
 ) -> axum::Router<S> {
-    use axum::http::header;
+    use axum::http::{HeaderMap, header};
     use axum::response::IntoResponse;
 
     axum::Router::new().route(
         "/metrics",
-        axum::routing::get(move || {
+        axum::routing::get(move |headers: HeaderMap| {
             let handle = handle.clone();
             async move {
+                let accept = headers
+                    .get(header::ACCEPT)
+                    .and_then(|accept| accept.to_str().ok());
+                let (content_type, body) = handle.render_for(accept);
                 (
-                    [(
-                        header::CONTENT_TYPE,
-                        "text/plain; version=0.0.4; charset=utf-8",
-                    )],
-                    handle.render(),
+                    [
+                        (header::CONTENT_TYPE, content_type),
+                        (header::VARY, "Accept"),
+                    ],
+                    body,
                 )
                     .into_response()
             }

@@ -69,8 +69,11 @@ impl RequestGuard {
             .as_ref()
             .map_or(UNMATCHED_ENDPOINT, MatchedPath::as_str);
         let route = handles::route_handles(self.method, endpoint, status);
-        route.requests.increment(1);
-        route.duration.record(seconds);
+        // Inside the server span, so the exemplars of both series point at it.
+        self.span.in_scope(|| {
+            route.requests.increment(1);
+            route.duration.record(seconds);
+        });
 
         let span = &self.span;
         span.record("http.response.status_code", status);

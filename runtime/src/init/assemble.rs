@@ -81,10 +81,11 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
 
     #[cfg(feature = "prometheus")]
     let prometheus = if builder.prometheus {
-        let recorder =
-            crate::prometheus::recorder(&builder.default_buckets, &builder.metric_buckets)
+        let buckets =
+            crate::recorder::Buckets::new(&builder.default_buckets, &builder.metric_buckets)
                 .map_err(InitError::InvalidBuckets)?;
-        let handle = recorder.handle();
+        let recorder = crate::MetricsRecorder::new(buckets, builder.series_limit);
+        let handle = crate::prometheus::PrometheusHandle::new(recorder.clone());
         let listener = match builder.metrics_listener {
             Some(address) => Some(
                 crate::prometheus::listen(address, handle.clone())
@@ -92,12 +93,10 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
             ),
             None => None,
         };
-        let upkeep = crate::prometheus::upkeep(handle.clone());
         Some(super::telemetry::PrometheusParts {
             handle,
             recorder: Some(recorder),
             listener,
-            _upkeep: upkeep,
         })
     } else {
         None
@@ -113,7 +112,7 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
                 .clone()
                 .or(builder.service_name.clone())
                 .unwrap_or_else(|| "unknown_service".into()),
-            prometheus.handle.clone(),
+            prometheus.handle.recorder().clone(),
         )),
         _ => None,
     };

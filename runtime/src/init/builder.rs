@@ -28,6 +28,8 @@ pub struct Builder {
     pub(super) metric_buckets: Vec<(String, Vec<f64>)>,
     #[cfg(feature = "prometheus")]
     pub(super) metrics_listener: Option<std::net::SocketAddr>,
+    #[cfg(feature = "prometheus")]
+    pub(super) series_limit: usize,
     #[cfg(feature = "otlp")]
     pub(super) otlp: bool,
     #[cfg(feature = "otlp")]
@@ -77,11 +79,13 @@ impl Builder {
             #[cfg(feature = "prometheus")]
             prometheus: true,
             #[cfg(feature = "prometheus")]
-            default_buckets: crate::prometheus::DEFAULT_BUCKETS.to_vec(),
+            default_buckets: crate::DEFAULT_BUCKETS.to_vec(),
             #[cfg(feature = "prometheus")]
             metric_buckets: Vec::new(),
             #[cfg(feature = "prometheus")]
             metrics_listener: None,
+            #[cfg(feature = "prometheus")]
+            series_limit: crate::DEFAULT_SERIES_LIMIT,
             #[cfg(feature = "otlp")]
             otlp: true,
             #[cfg(feature = "otlp")]
@@ -187,6 +191,19 @@ impl Builder {
     #[cfg(feature = "prometheus")]
     pub fn metric_buckets(mut self, metric: impl Into<String>, buckets: &[f64]) -> Self {
         self.metric_buckets.push((metric.into(), buckets.to_vec()));
+        self
+    }
+
+    /// How many label sets one metric may have. Past it, samples of a new label set go to the
+    /// metric's one overflow series, labelled `otel_metric_overflow="true"` (so they still count),
+    /// each such label set is counted in `tripod_metric_overflow_total{metric}`, and the first is
+    /// reported in one WARN line `tripod.metrics.overflow`. A label computed per call (an
+    /// attribute's `labels(k = %expr)`, or your own `metrics::counter!` with a run-time value)
+    /// can therefore never grow the exposition without bound. Defaults to
+    /// [`DEFAULT_SERIES_LIMIT`](crate::DEFAULT_SERIES_LIMIT) (2,000, as OpenTelemetry's SDKs).
+    #[cfg(feature = "prometheus")]
+    pub fn metric_series_limit(mut self, label_sets: usize) -> Self {
+        self.series_limit = label_sets.max(1);
         self
     }
 

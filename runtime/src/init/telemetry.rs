@@ -9,10 +9,10 @@ use crate::logs::SharedOutput;
 /// The Prometheus parts [`Telemetry`] owns.
 #[cfg(feature = "prometheus")]
 pub(crate) struct PrometheusParts {
-    pub(crate) handle: metrics_exporter_prometheus::PrometheusHandle,
-    pub(crate) recorder: Option<metrics_exporter_prometheus::PrometheusRecorder>,
+    pub(crate) handle: crate::PrometheusHandle,
+    /// Until `install()` makes it global.
+    pub(crate) recorder: Option<crate::MetricsRecorder>,
     pub(crate) listener: Option<(std::net::SocketAddr, crate::background::Background)>,
-    pub(crate) _upkeep: crate::background::Background,
 }
 
 /// The installed telemetry. Keep it alive for the program's lifetime (`let _telemetry = ...` in
@@ -71,7 +71,8 @@ impl Telemetry {
         &self.warnings
     }
 
-    /// The Prometheus exposition of every metric recorded so far, as `/metrics` serves it.
+    /// The Prometheus exposition (classic text) of every metric recorded so far, as `/metrics`
+    /// serves it to a scraper that does not ask for OpenMetrics.
     #[cfg(feature = "prometheus")]
     pub fn render_metrics(&self) -> Option<String> {
         self.prometheus
@@ -79,9 +80,10 @@ impl Telemetry {
             .map(|prometheus| prometheus.handle.render())
     }
 
-    /// The Prometheus handle, to serve `/metrics` from your own HTTP server.
+    /// The Prometheus handle, to serve `/metrics` from your own HTTP server (see
+    /// [`PrometheusHandle::render_for`](crate::PrometheusHandle::render_for)).
     #[cfg(feature = "prometheus")]
-    pub fn prometheus_handle(&self) -> Option<&metrics_exporter_prometheus::PrometheusHandle> {
+    pub fn prometheus_handle(&self) -> Option<&crate::PrometheusHandle> {
         self.prometheus
             .as_ref()
             .map(|prometheus| &prometheus.handle)
@@ -90,7 +92,7 @@ impl Telemetry {
     /// The recorder, when `build()` left its installation to the caller (for example
     /// `metrics::with_local_recorder` in tests); `None` after `install()`, which made it global.
     #[cfg(feature = "prometheus")]
-    pub fn recorder(&self) -> Option<&metrics_exporter_prometheus::PrometheusRecorder> {
+    pub fn recorder(&self) -> Option<&crate::MetricsRecorder> {
         self.prometheus
             .as_ref()
             .and_then(|prometheus| prometheus.recorder.as_ref())

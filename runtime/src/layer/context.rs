@@ -9,7 +9,7 @@ use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
 use super::SpanState;
-use crate::trace::{Sampler, SpanContext};
+use crate::trace::{Lookup, Sampler, SpanContext, SpanIds};
 
 /// Assigns W3C ids to each new span, as [`SpanState::start`] says, over the subscriber `S`.
 pub(crate) struct TraceContextLayer<S> {
@@ -22,7 +22,10 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     pub(crate) fn new(sampler: Sampler) -> Self {
-        crate::trace::register_lookup(context_in::<S>);
+        crate::trace::register_lookup(Lookup {
+            context_of: context_in::<S>,
+            current_ids: current_in::<S>,
+        });
         TraceContextLayer {
             sampler,
             _subscriber: PhantomData,
@@ -39,6 +42,18 @@ where
     let span = subscriber.span(id)?;
     let extensions = span.extensions();
     extensions.get::<SpanState>().map(SpanState::context)
+}
+
+/// The ids of the span current on this thread in `dispatch`, when that is an `S`.
+fn current_in<S>(dispatch: &Dispatch) -> Option<SpanIds>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let subscriber = dispatch.downcast_ref::<S>()?;
+    let id = subscriber.current_span().id()?.clone();
+    let span = subscriber.span(&id)?;
+    let extensions = span.extensions();
+    extensions.get::<SpanState>().map(|state| state.ids)
 }
 
 impl<S> Layer<S> for TraceContextLayer<S>

@@ -11,8 +11,8 @@ use http::{Method, Request, Response, StatusCode, header};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use metrics_exporter_prometheus::PrometheusHandle;
 
+use super::PrometheusHandle;
 use crate::background::Background;
 
 /// How long a client may take to send its request head; then its connection is closed.
@@ -85,16 +85,23 @@ async fn answer(
             .insert(header::ALLOW, "GET, HEAD".parse().expect("valid"));
         return Ok(response);
     }
+    let accept = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .map(str::to_owned);
     // Rendering takes milliseconds with many series: off the thread that serves connections.
-    let body = tokio::task::spawn_blocking(move || handle.render())
-        .await
-        .unwrap_or_default();
+    let (content_type, body) =
+        tokio::task::spawn_blocking(move || handle.render_for(accept.as_deref()))
+            .await
+            .unwrap_or(("text/plain", Vec::new()));
     let mut response = Response::new(Full::new(Bytes::from(body)));
     response.headers_mut().insert(
         header::CONTENT_TYPE,
-        "text/plain; version=0.0.4; charset=utf-8"
-            .parse()
-            .expect("valid"),
+        http::HeaderValue::from_static(content_type),
     );
+    response
+        .headers_mut()
+        .insert(header::VARY, "Accept".parse().expect("valid"));
     Ok(response)
 }

@@ -1,49 +1,65 @@
-//! Prometheus: the recorder with explicit histogram buckets, periodic upkeep, and a standalone
+//! Prometheus: the two text expositions of the recorder's series (the classic 0.0.4 text and
+//! OpenMetrics 1.0.0 with exemplars), which one a scraper gets (`Accept`), and a standalone
 //! `/metrics` listener for applications that serve no HTTP of their own.
 
+mod classic;
 mod listener;
-
-use std::time::Duration;
-
-use crate::background::Background;
-
-use metrics_exporter_prometheus::{
-    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
-};
-
-/// OpenTelemetry's advisory buckets for durations in seconds (`http.server.request.duration`):
-/// the default for every histogram.
-pub const DEFAULT_BUCKETS: [f64; 14] = [
-    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
-];
-
-/// How often histograms are compacted between scrapes, so memory stays bounded without one.
-const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
-
-/// Builds the recorder: explicit buckets everywhere (a summary renders ~20× slower), and the
-/// descriptions (HELP text and unit) of tripod's own metrics.
-pub(crate) fn recorder(
-    default_buckets: &[f64],
-    per_metric: &[(String, Vec<f64>)],
-) -> Result<PrometheusRecorder, String> {
-    let mut builder = PrometheusBuilder::new()
-        .set_buckets(default_buckets)
-        .map_err(|error| error.to_string())?;
-    for (metric, buckets) in per_metric {
-        builder = builder
-            .set_buckets_for_metric(Matcher::Full(metric.clone()), buckets)
-            .map_err(|error| format!("buckets for {metric}: {error}"))?;
-    }
-    let recorder = builder.build_recorder();
-    crate::metric_names::describe(&recorder);
-    Ok(recorder)
-}
+mod negotiate;
+mod openmetrics;
+mod text;
 
 pub(crate) use listener::listen;
+pub use negotiate::Format;
 
-/// Runs the handle's upkeep every few seconds.
-pub(crate) fn upkeep(handle: PrometheusHandle) -> Background {
-    Background::every("tripod-prometheus-upkeep", UPKEEP_INTERVAL, move || {
-        handle.run_upkeep()
-    })
+use crate::recorder::MetricsRecorder;
+
+/// Renders the recorder's series for scrapers: what `/metrics` serves. Get it from
+/// [`Telemetry::prometheus_handle`](crate::Telemetry::prometheus_handle); serve it with
+/// `tripod::axum::metrics_router`, or from any HTTP server with [`render_for`](Self::render_for).
+///
+/// ```
+/// let telemetry = tripod::init().build()?;
+/// let handle = telemetry.prometheus_handle().expect("Prometheus is on");
+/// let (content_type, body) = handle.render_for(Some("application/openmetrics-text"));
+/// assert!(content_type.starts_with("application/openmetrics-text"));
+/// assert!(String::from_utf8(body).unwrap().ends_with("# EOF\n"));
+/// # Ok::<(), tripod::InitError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct PrometheusHandle {
+    recorder: MetricsRecorder,
+}
+
+impl PrometheusHandle {
+    pub(crate) fn new(recorder: MetricsRecorder) -> PrometheusHandle {
+        PrometheusHandle { recorder }
+    }
+
+    /// The recorder whose series this renders.
+    #[cfg(feature = "viewer")]
+    pub(crate) fn recorder(&self) -> &MetricsRecorder {
+        &self.recorder
+    }
+
+    /// The classic text exposition (0.0.4): what a scraper that asks for nothing in particular
+    /// gets.
+    pub fn render(&self) -> String {
+        String::from_utf8(self.render_as(Format::Text)).unwrap_or_default()
+    }
+
+    /// The exposition in `format`.
+    pub fn render_as(&self, format: Format) -> Vec<u8> {
+        let snapshot = self.recorder.snapshot();
+        match format {
+            Format::Text => classic::render(&snapshot),
+            Format::OpenMetrics => openmetrics::render(&snapshot),
+        }
+    }
+
+    /// The exposition a scraper sending `accept` (its `Accept` header) asks for, with its
+    /// `Content-Type`.
+    pub fn render_for(&self, accept: Option<&str>) -> (&'static str, Vec<u8>) {
+        let format = Format::from_accept(accept);
+        (format.content_type(), self.render_as(format))
+    }
 }

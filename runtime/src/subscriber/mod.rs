@@ -29,7 +29,7 @@ use spans::{Span, Spans};
 use stack::SpanStack;
 
 use crate::capture::ThreadBuffers;
-use crate::trace::{Sampler, SpanContext};
+use crate::trace::{Sampler, SpanContext, SpanIds};
 
 /// The subscriber.
 pub(crate) struct TripodSubscriber {
@@ -49,7 +49,10 @@ impl TripodSubscriber {
         buffers: Arc<ThreadBuffers>,
         capturing: bool,
     ) -> Self {
-        crate::trace::register_lookup(context_in);
+        crate::trace::register_lookup(crate::trace::Lookup {
+            context_of: context_in,
+            current_ids: current_in,
+        });
         TripodSubscriber {
             spans: Spans::default(),
             stacks: ThreadLocal::new(),
@@ -90,6 +93,13 @@ impl TripodSubscriber {
 /// The context of the span `id` in `dispatch`, when that is tripod's subscriber holding it.
 fn context_in(dispatch: &tracing::Dispatch, id: &Id) -> Option<SpanContext> {
     dispatch.downcast_ref::<TripodSubscriber>()?.context(id)
+}
+
+/// The ids of the span current on this thread, when `dispatch` is tripod's subscriber.
+fn current_in(dispatch: &tracing::Dispatch) -> Option<SpanIds> {
+    let subscriber = dispatch.downcast_ref::<TripodSubscriber>()?;
+    let id = subscriber.current_id()?;
+    subscriber.spans.get(&id).map(|span| span.ids)
 }
 
 impl Subscriber for TripodSubscriber {

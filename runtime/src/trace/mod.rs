@@ -22,5 +22,7 @@ pub use sampler::{Sampler, SamplerParseError};
 pub use traceparent::{SpanContext, TraceparentError};
 pub use tracestate::{TraceState, TraceStateError};
 
-pub(crate) use current::register as register_lookup;
+#[cfg(feature = "_recorder")]
+pub(crate) use current::current_ids;
+pub(crate) use current::{Lookup, register as register_lookup};
 pub(crate) use span_ids::{SpanIds, start_ids};

@@ -45,13 +45,13 @@ pub(crate) struct ViewerParts {
 }
 
 impl ViewerParts {
-    /// A store for `service`'s spans, reading the operations from `handle`.
+    /// A store for `service`'s spans, reading the operations from `recorder`.
     pub(crate) fn start(
         service: String,
-        handle: metrics_exporter_prometheus::PrometheusHandle,
+        recorder: crate::recorder::MetricsRecorder,
     ) -> ViewerParts {
         let store = Arc::new(TraceStore::new(service, StoreLimits::default()));
-        let operations = Arc::new(operations::Operations::new(handle));
+        let operations = Arc::new(operations::Operations::new(recorder));
         // A first reading now, before any call: the first window then counts every call.
         operations.read();
         let ingest = {

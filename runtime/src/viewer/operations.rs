@@ -1,26 +1,30 @@
 //! Each operation's and each HTTP route's rate, error rate and latency over the last minutes,
-//! computed from the same histograms `/metrics` serves: the exposition is read every few
-//! seconds, and rates and quantiles come from the differences between readings, as
-//! Prometheus's `rate()` and `histogram_quantile()` compute them.
+//! computed from the same histograms `/metrics` serves: the recorder is read every few seconds,
+//! and rates and quantiles come from the differences between readings, as Prometheus's `rate()`
+//! and `histogram_quantile()` compute them. Each p99 links to an exemplar trace from the slowest
+//! buckets: the latest sampled call whose duration was at least the p99.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Serialize;
+
+use crate::recorder::{Exemplar, Kind, MetricsRecorder, Snapshot, Value};
 
 /// How many readings are kept: 15 minutes at one every 5 seconds.
 const READINGS: usize = 180;
 /// The window the table's figures cover.
 const WINDOW: Duration = Duration::from_secs(5 * 60);
 
-/// One series' cumulative counts at a reading: per bucket bound, the total, and the failures.
+/// One series' cumulative counts at a reading: per bucket bound, the total, and the failures;
+/// and each bucket's latest exemplar.
 #[derive(Clone, Debug, Default)]
 struct Counts {
     buckets: Vec<(f64, f64)>,
     count: f64,
     failures: f64,
+    exemplars: Vec<(f64, Exemplar)>,
 }
 
 /// The counts of every operation and route at one moment.
@@ -43,25 +47,35 @@ pub(crate) struct OperationStats {
     /// p99 per reading interval over the window, oldest first (for the chart).
     pub(crate) p99_history_ms: Vec<Option<f64>>,
     pub(crate) calls: f64,
+    /// A trace of a call at least as slow as the p99 (the latest exemplar of the slowest bucket
+    /// that has one, at or above the p99's), with that call's duration.
+    pub(crate) p99_exemplar: Option<ExemplarLink>,
+}
+
+/// An exemplar's trace, for a link to its waterfall.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct ExemplarLink {
+    pub(crate) trace_id: String,
+    pub(crate) duration_ms: f64,
 }
 
 /// The readings of the exposition.
 pub(crate) struct Operations {
-    handle: PrometheusHandle,
+    recorder: MetricsRecorder,
     readings: Mutex<VecDeque<Reading>>,
 }
 
 impl Operations {
-    pub(crate) fn new(handle: PrometheusHandle) -> Operations {
+    pub(crate) fn new(recorder: MetricsRecorder) -> Operations {
         Operations {
-            handle,
+            recorder,
             readings: Mutex::new(VecDeque::new()),
         }
     }
 
     /// Takes a reading now.
     pub(crate) fn read(&self) {
-        let series = parse(&self.handle.render());
+        let series = read(&self.recorder.snapshot());
         let mut readings = self
             .readings
             .lock()
@@ -131,6 +145,7 @@ impl Operations {
                     },
                     p50_ms: quantile(&delta, 0.5).map(|s| s * 1e3),
                     p99_ms: quantile(&delta, 0.99).map(|s| s * 1e3),
+                    p99_exemplar: slow_exemplar(now, quantile(&delta, 0.99)),
                     p99_history_ms: history,
                     calls: delta.count,
                 }
@@ -155,7 +170,25 @@ fn difference(now: &Counts, before: &Counts) -> Counts {
             .collect(),
         count: (now.count - before.count).max(0.0),
         failures: (now.failures - before.failures).max(0.0),
+        exemplars: Vec::new(),
     }
+}
+
+/// The latest exemplar of the slowest bucket that has one, among the buckets that reach `p99`
+/// (all of them when there is no p99 yet).
+fn slow_exemplar(counts: &Counts, p99: Option<f64>) -> Option<ExemplarLink> {
+    counts
+        .exemplars
+        .iter()
+        .filter(|(le, _)| p99.is_none_or(|p99| *le >= p99))
+        .max_by(|a, b| {
+            a.0.total_cmp(&b.0)
+                .then(a.1.unix_nanos.cmp(&b.1.unix_nanos))
+        })
+        .map(|(_, exemplar)| ExemplarLink {
+            trace_id: exemplar.trace_id.to_string(),
+            duration_ms: exemplar.value * 1e3,
+        })
 }
 
 /// `histogram_quantile`: linear interpolation inside the bucket the rank falls in.
@@ -185,80 +218,72 @@ fn quantile(counts: &Counts, q: f64) -> Option<f64> {
     Some(lower_bound)
 }
 
-/// The operations' and routes' counts in an exposition. Operations merge their outcomes
-/// (failures are `failure` and `panic`); routes (`METHOD endpoint`) take their failures from
+/// The operations' and routes' counts in a snapshot. Operations merge their outcomes (failures
+/// are `failure` and `panic`); routes (`METHOD endpoint`) take their failures from
 /// `http_requests_total`'s 5xx.
-fn parse(exposition: &str) -> BTreeMap<String, Counts> {
+fn read(snapshot: &Snapshot) -> BTreeMap<String, Counts> {
+    use crate::metric_names::{HTTP_REQUEST_DURATION, HTTP_REQUESTS, OPERATION_DURATION};
     let mut series: BTreeMap<String, Counts> = BTreeMap::new();
-    for line in exposition.lines().filter(|line| !line.starts_with('#')) {
-        let Some((name, rest)) = line.split_once('{') else {
-            continue;
-        };
-        let Some((labels, value)) = rest.rsplit_once('}') else {
-            continue;
-        };
-        let Ok(value) = value.trim().parse::<f64>() else {
-            continue;
-        };
-        let labels = labels_of(labels);
-        let label = |key: &str| {
-            labels
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.as_str())
-        };
-        match name {
-            "operation_duration_seconds_bucket" | "operation_duration_seconds_count" => {
-                let (Some(operation), Some(outcome)) = (label("name"), label("outcome")) else {
-                    continue;
-                };
-                let counts = series.entry(format!("operation|{operation}")).or_default();
-                if name.ends_with("_count") {
-                    counts.count += value;
+    for family in &snapshot.families {
+        for one in &family.series {
+            let label = |key: &str| {
+                one.key
+                    .labels()
+                    .find(|label| label.key() == key)
+                    .map(|label| label.value())
+            };
+            match (family.kind, family.name.as_str(), &one.value) {
+                (Kind::Histogram, OPERATION_DURATION, Value::Histogram(histogram)) => {
+                    let (Some(operation), Some(outcome)) = (label("name"), label("outcome")) else {
+                        continue;
+                    };
+                    let counts = series.entry(format!("operation|{operation}")).or_default();
+                    add_histogram(counts, histogram);
                     if outcome == "failure" || outcome == "panic" {
-                        counts.failures += value;
+                        counts.failures += histogram.count as f64;
                     }
-                } else if let Some(le) = label("le").and_then(bound) {
-                    add_bucket(counts, le, value);
                 }
-            }
-            "http_request_duration_seconds_bucket" | "http_request_duration_seconds_count" => {
-                let (Some(method), Some(endpoint)) = (label("method"), label("endpoint")) else {
-                    continue;
-                };
-                let counts = series
-                    .entry(format!("route|{method} {endpoint}"))
-                    .or_default();
-                if name.ends_with("_count") {
-                    counts.count += value;
-                } else if let Some(le) = label("le").and_then(bound) {
-                    add_bucket(counts, le, value);
-                }
-            }
-            "http_requests_total" => {
-                let (Some(method), Some(endpoint), Some(status)) =
-                    (label("method"), label("endpoint"), label("status_code"))
-                else {
-                    continue;
-                };
-                if status.starts_with('5') {
-                    series
+                (Kind::Histogram, HTTP_REQUEST_DURATION, Value::Histogram(histogram)) => {
+                    let (Some(method), Some(endpoint)) = (label("method"), label("endpoint"))
+                    else {
+                        continue;
+                    };
+                    let counts = series
                         .entry(format!("route|{method} {endpoint}"))
-                        .or_default()
-                        .failures += value;
+                        .or_default();
+                    add_histogram(counts, histogram);
                 }
+                (Kind::Counter, HTTP_REQUESTS, Value::Counter { value, .. }) => {
+                    let (Some(method), Some(endpoint), Some(status)) =
+                        (label("method"), label("endpoint"), label("status_code"))
+                    else {
+                        continue;
+                    };
+                    if status.starts_with('5') {
+                        series
+                            .entry(format!("route|{method} {endpoint}"))
+                            .or_default()
+                            .failures += *value as f64;
+                    }
+                }
+                _ => {}
             }
-            _ => {}
         }
     }
     series
 }
 
-fn bound(le: &str) -> Option<f64> {
-    if le == "+Inf" {
-        Some(f64::INFINITY)
-    } else {
-        le.parse().ok()
+/// Adds a histogram's buckets (made cumulative), count and exemplars to `counts`.
+fn add_histogram(counts: &mut Counts, histogram: &crate::recorder::HistogramValue) {
+    counts.count += histogram.count as f64;
+    let bounds = histogram.bounds.iter().copied().chain([f64::INFINITY]);
+    let mut cumulative = 0;
+    for ((le, count), exemplar) in bounds.zip(&histogram.buckets).zip(&histogram.exemplars) {
+        cumulative += count;
+        add_bucket(counts, le, cumulative as f64);
+        if let Some(exemplar) = exemplar {
+            counts.exemplars.push((le, *exemplar));
+        }
     }
 }
 
@@ -274,57 +299,48 @@ fn add_bucket(counts: &mut Counts, le: f64, value: f64) {
     }
 }
 
-/// `key="value",key2="value2"`, unescaping `\"` and `\\`.
-fn labels_of(text: &str) -> Vec<(String, String)> {
-    let mut labels = Vec::new();
-    let mut rest = text;
-    while let Some((key, after)) = rest.split_once("=\"") {
-        let mut value = String::new();
-        let mut chars = after.char_indices();
-        let mut end = after.len();
-        while let Some((i, c)) = chars.next() {
-            match c {
-                '\\' => {
-                    if let Some((_, escaped)) = chars.next() {
-                        value.push(if escaped == 'n' { '\n' } else { escaped });
-                    }
-                }
-                '"' => {
-                    end = i + 1;
-                    break;
-                }
-                c => value.push(c),
-            }
-        }
-        labels.push((key.trim_start_matches(',').trim().to_owned(), value));
-        rest = &after[end..];
-    }
-    labels
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::recorder::Buckets;
 
-    const EXPOSITION: &str = r#"# HELP operation_duration_seconds Duration.
-operation_duration_seconds_bucket{name="ml.inference",outcome="success",le="0.005"} 10
-operation_duration_seconds_bucket{name="ml.inference",outcome="success",le="0.01"} 20
-operation_duration_seconds_bucket{name="ml.inference",outcome="success",le="+Inf"} 20
-operation_duration_seconds_count{name="ml.inference",outcome="success"} 20
-operation_duration_seconds_bucket{name="ml.inference",outcome="failure",le="0.005"} 0
-operation_duration_seconds_bucket{name="ml.inference",outcome="failure",le="0.01"} 5
-operation_duration_seconds_bucket{name="ml.inference",outcome="failure",le="+Inf"} 5
-operation_duration_seconds_count{name="ml.inference",outcome="failure"} 5
-http_request_duration_seconds_bucket{method="GET",endpoint="/api/todos/{id}",le="0.005"} 4
-http_request_duration_seconds_bucket{method="GET",endpoint="/api/todos/{id}",le="+Inf"} 4
-http_request_duration_seconds_count{method="GET",endpoint="/api/todos/{id}"} 4
-http_requests_total{method="GET",endpoint="/api/todos/{id}",status_code="500"} 1
-http_requests_total{method="GET",endpoint="/api/todos/{id}",status_code="200"} 3
-"#;
+    /// A recorder holding what the example's calls would have recorded.
+    fn recorded() -> MetricsRecorder {
+        let recorder = MetricsRecorder::new(
+            Buckets {
+                default: std::sync::Arc::from([0.005, 0.01]),
+                per_metric: Vec::new(),
+            },
+            100,
+        );
+        metrics::with_local_recorder(&recorder, || {
+            let inference = |outcome: &'static str| metrics::histogram!(OPERATION, "name" => "ml.inference", "outcome" => outcome);
+            for _ in 0..10 {
+                inference("success").record(0.001);
+                inference("success").record(0.007);
+            }
+            for _ in 0..5 {
+                inference("failure").record(0.007);
+            }
+            let route =
+                metrics::histogram!(ROUTE, "method" => "GET", "endpoint" => "/api/todos/{id}");
+            for _ in 0..4 {
+                route.record(0.001);
+            }
+            let requests = |status: &'static str| metrics::counter!(REQUESTS, "method" => "GET", "endpoint" => "/api/todos/{id}", "status_code" => status);
+            requests("500").increment(1);
+            requests("200").increment(3);
+        });
+        recorder
+    }
+
+    use crate::metric_names::{
+        HTTP_REQUEST_DURATION as ROUTE, HTTP_REQUESTS as REQUESTS, OPERATION_DURATION as OPERATION,
+    };
 
     #[test]
     fn operations_merge_outcomes_and_routes_count_5xx_as_errors() {
-        let series = parse(EXPOSITION);
+        let series = read(&recorded().snapshot());
         let inference = &series["operation|ml.inference"];
         assert_eq!(inference.count, 25.0);
         assert_eq!(inference.failures, 5.0);
@@ -338,10 +354,36 @@ http_requests_total{method="GET",endpoint="/api/todos/{id}",status_code="200"} 3
 
     #[test]
     fn quantiles_interpolate_within_the_bucket_as_prometheus_does() {
-        let counts = &parse(EXPOSITION)["operation|ml.inference"];
+        let counts = &read(&recorded().snapshot())["operation|ml.inference"];
         // Rank 12.5 of 25 falls in (0.005, 0.01], 2.5 of its 15.
         let p50 = quantile(counts, 0.5).unwrap();
         assert!((p50 - (0.005 + 0.005 * 2.5 / 15.0)).abs() < 1e-12, "{p50}");
         assert_eq!(quantile(&Counts::default(), 0.5), None);
+    }
+
+    #[test]
+    fn the_p99_links_to_the_slowest_exemplar_at_or_above_it() {
+        let exemplar = |le: f64, trace: u128, value: f64| {
+            (
+                le,
+                Exemplar {
+                    trace_id: crate::trace::TraceId(trace),
+                    span_id: crate::trace::SpanId(1),
+                    value,
+                    unix_nanos: 1,
+                },
+            )
+        };
+        let counts = Counts {
+            exemplars: vec![exemplar(0.005, 1, 0.004), exemplar(0.01, 2, 0.009)],
+            ..Counts::default()
+        };
+        let link = slow_exemplar(&counts, Some(0.0095)).unwrap();
+        assert_eq!(link.trace_id, format!("{:032x}", 2));
+        assert!((link.duration_ms - 9.0).abs() < 1e-9);
+        assert!(
+            slow_exemplar(&counts, Some(0.02)).is_none(),
+            "none is that slow"
+        );
     }
 }

@@ -294,7 +294,8 @@ pub(crate) fn trace_not_found(trace_id: &str) -> String {
 pub(crate) fn operations(stats: &[OperationStats]) -> String {
     let mut body = String::from(
         "<h1>Operations</h1><p class=\"meta\">Over the last 5 minutes, from the histograms \
-         <code>/metrics</code> serves.</p>",
+         <code>/metrics</code> serves; a p99 links to the trace of a call at least that slow (an \
+         exemplar of the slowest buckets).</p>",
     );
     if stats.is_empty() {
         body.push_str("<p class=\"empty\">No calls yet.</p>");
@@ -316,7 +317,16 @@ pub(crate) fn operations(stats: &[OperationStats]) -> String {
             errors = stat.error_rate * 100.0,
             error_class = if stat.error_rate > 0.0 { " error" } else { "" },
             p50 = ms(stat.p50_ms),
-            p99 = ms(stat.p99_ms),
+            p99 = match &stat.p99_exemplar {
+                // The exemplar: a trace at least as slow as the p99, one click away.
+                Some(exemplar) => format!(
+                    "<a class=\"exemplar\" href=\"/debug/traces/{id}\" title=\"a {ms:.1} ms call at or above the p99\">{p99}</a>",
+                    id = esc(&exemplar.trace_id),
+                    ms = exemplar.duration_ms,
+                    p99 = ms(stat.p99_ms),
+                ),
+                None => ms(stat.p99_ms),
+            },
             chart = sparkline(&stat.p99_history_ms),
         );
     }

@@ -1,0 +1,105 @@
+//! tripod's `metrics` recorder: counters, gauges and explicit-bucket histograms of atomics, each
+//! histogram bucket and counter with the latest exemplar taken from the sampled span current on
+//! the recording thread, and a limit on each metric's label sets. Its formats are elsewhere: the
+//! Prometheus text expositions in `prometheus/`, OTLP in `otlp/`, the viewer's readings in
+//! `viewer/`; each reads a [`Snapshot`](snapshot::Snapshot).
+//!
+//! Hand-written rather than built on `prometheus-client`: that crate takes a lock per histogram
+//! sample and keeps exemplars only when the caller passes them, and its registry is typed by the
+//! caller's code, where `metrics`' callers name series at run time (`BENCHMARKS.md` has the
+//! record costs side by side).
+
+mod counter;
+mod exemplar;
+mod histogram;
+mod registry;
+mod snapshot;
+
+use std::sync::Arc;
+
+use metrics::{Key, KeyName, Metadata, SharedString, Unit};
+
+// Each reader takes the parts it needs: which are used depends on the features built.
+#[allow(unused_imports)]
+pub(crate) use exemplar::Exemplar;
+#[allow(unused_imports)]
+pub(crate) use histogram::HistogramValue;
+pub(crate) use registry::Buckets;
+pub(crate) use snapshot::{Family, Kind, Snapshot, Value};
+
+/// OpenTelemetry's advisory buckets for durations in seconds (`http.server.request.duration`):
+/// the default for every histogram.
+pub const DEFAULT_BUCKETS: [f64; 14] = [
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+];
+
+/// How many label sets one metric may have by default, as OpenTelemetry's SDKs allow.
+pub const DEFAULT_SERIES_LIMIT: usize = 2000;
+
+/// tripod's metrics recorder: what `tripod::init()` installs as the global `metrics` recorder, or
+/// what [`Telemetry::recorder`](crate::Telemetry::recorder) hands over to be installed by the
+/// application (`metrics::set_global_recorder`, or `metrics::with_local_recorder` in tests).
+/// Cloning it gives another handle to the same series.
+///
+/// ```
+/// use metrics::Recorder as _;
+///
+/// let telemetry = tripod::init().build()?;
+/// let recorder = telemetry.recorder().expect("built, not installed");
+/// metrics::with_local_recorder(recorder, || metrics::counter!("jobs_total").increment(3));
+/// assert!(telemetry.render_metrics().unwrap().contains("jobs_total 3"));
+/// # Ok::<(), tripod::InitError>(())
+/// ```
+#[derive(Clone)]
+pub struct MetricsRecorder {
+    registry: Arc<registry::Registry>,
+}
+
+impl std::fmt::Debug for MetricsRecorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsRecorder").finish_non_exhaustive()
+    }
+}
+
+impl MetricsRecorder {
+    /// A recorder whose histograms use `buckets`, each metric holding at most `series_limit`
+    /// label sets; tripod's own metrics are described.
+    pub(crate) fn new(buckets: Buckets, series_limit: usize) -> MetricsRecorder {
+        let recorder = MetricsRecorder {
+            registry: Arc::new(registry::Registry::new(buckets, series_limit)),
+        };
+        crate::metric_names::describe(&recorder);
+        recorder
+    }
+
+    /// Every series now.
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        self.registry.snapshot()
+    }
+}
+
+impl metrics::Recorder for MetricsRecorder {
+    fn describe_counter(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
+        self.registry.describe(key, unit, description);
+    }
+
+    fn describe_gauge(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
+        self.registry.describe(key, unit, description);
+    }
+
+    fn describe_histogram(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
+        self.registry.describe(key, unit, description);
+    }
+
+    fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> metrics::Counter {
+        metrics::Counter::from_arc(self.registry.counter(key))
+    }
+
+    fn register_gauge(&self, key: &Key, _: &Metadata<'_>) -> metrics::Gauge {
+        metrics::Gauge::from_arc(self.registry.gauge(key))
+    }
+
+    fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> metrics::Histogram {
+        metrics::Histogram::from_arc(self.registry.histogram(key))
+    }
+}
