@@ -65,6 +65,9 @@ mod init;
 mod layer;
 #[cfg(feature = "_init")]
 mod logs;
+#[cfg(feature = "opentelemetry")]
+#[cfg_attr(docsrs, doc(cfg(feature = "opentelemetry")))]
+pub mod otel;
 #[cfg(feature = "otlp")]
 mod otlp;
 #[cfg(feature = "json")]

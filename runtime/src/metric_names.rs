@@ -16,6 +16,13 @@ pub const SPANS_DROPPED: &str = "tripod_spans_dropped_total";
 /// Counter of spans lost to failed exports, by `reason`: `connection`, `tls`, `timeout`,
 /// `http_status`, `grpc_status`, or `shutdown` (still queued when shutdown's deadline passed).
 pub const SPANS_EXPORT_FAILED: &str = "tripod_spans_export_failed_total";
+/// Counter of OTLP log records dropped because the logs export queue was full (the log lines
+/// themselves are never dropped).
+pub const LOG_RECORDS_DROPPED: &str = "tripod_log_records_dropped_total";
+/// Counter of OTLP log records lost to failed exports, by `reason` (as for spans).
+pub const LOG_RECORDS_EXPORT_FAILED: &str = "tripod_log_records_export_failed_total";
+/// Counter of OTLP metric data points lost to failed exports, by `reason` (as for spans).
+pub const METRIC_POINTS_EXPORT_FAILED: &str = "tripod_metric_points_export_failed_total";
 /// Counter of label sets turned away past a metric's label-set limit, by `metric`: their samples
 /// went to the metric's `otel_metric_overflow="true"` series.
 pub const METRIC_OVERFLOW: &str = "tripod_metric_overflow_total";
@@ -68,6 +75,24 @@ const DESCRIPTIONS: &[(&str, Kind, metrics::Unit, &str)] = &[
         Kind::Counter,
         metrics::Unit::Count,
         "Spans dropped because the trace export queue was full.",
+    ),
+    (
+        LOG_RECORDS_DROPPED,
+        Kind::Counter,
+        metrics::Unit::Count,
+        "OTLP log records dropped because the logs export queue was full (log lines are never dropped).",
+    ),
+    (
+        LOG_RECORDS_EXPORT_FAILED,
+        Kind::Counter,
+        metrics::Unit::Count,
+        "OTLP log records lost to failed exports, by reason.",
+    ),
+    (
+        METRIC_POINTS_EXPORT_FAILED,
+        Kind::Counter,
+        metrics::Unit::Count,
+        "OTLP metric data points lost to failed exports, by reason.",
     ),
     (
         METRIC_OVERFLOW,

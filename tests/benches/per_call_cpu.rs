@@ -7,6 +7,14 @@
 //! exporter discards its batches unencoded (the cheapest collector there is), so its process
 //! figure flatters it.
 //!
+//! tripod runs three ways: traces only over OTLP with the log lines (`tripod`, the others'
+//! comparison), the same without the lines (`tripod_no_lines`: what the JSON line costs), and
+//! all three signals over OTLP beside the lines (`tripod_all`: what duplicating every line as an
+//! OTLP log record costs, and the metric export). The metrics of every case go to one global
+//! recorder (see `main`), so the metric export of `tripod_all` reads tripod's recorder with only
+//! tripod's own series: its cost is per export interval, not per call (`recorder` and
+//! `prometheus_render` measure reading a full recorder).
+//!
 //! Calls are paced (1,000, then 4 ms) so a background that keeps up drops nothing; CPU is the
 //! calling thread's and the whole process's (`/proc`, the counters `getrusage` reads).
 //!
@@ -23,12 +31,23 @@ use common::cpu::{CALLS, CHUNK, CountingWriter, Sink, WARM_UP, paced};
 use common::hand_stack::hand_written_stack;
 use common::{hand_written, observed};
 
-fn tripod(sink: &Sink, lines: &CountingWriter) -> tripod::Builder {
+/// Which of tripod's outputs a case turns on (traces always go over OTLP).
+#[derive(Clone, Copy)]
+struct Outputs {
+    lines: bool,
+    otlp_logs_and_metrics: bool,
+}
+
+fn tripod(sink: &Sink, lines: &CountingWriter, outputs: Outputs) -> tripod::Builder {
     tripod::init()
         .environment(|_| None)
         .log_writer(lines.clone())
+        .log_lines(outputs.lines)
         .otlp_endpoint(format!("http://{}", sink.address))
         .export_interval(Duration::from_millis(100))
+        .otlp_logs(outputs.otlp_logs_and_metrics)
+        .otlp_metrics(outputs.otlp_logs_and_metrics)
+        .metric_export_interval(Duration::from_secs(1))
         // The global recorder below serves all three stacks.
         .prometheus(false)
 }
@@ -38,6 +57,7 @@ struct Case {
     process: f64,
     lines: u64,
     spans: u64,
+    records: u64,
     dropped: u64,
 }
 
@@ -48,7 +68,7 @@ fn measure_tripod(
     dispatch: &tracing::Dispatch,
     telemetry: tripod::Telemetry,
 ) -> Case {
-    let before = sink.received();
+    let (spans, records) = (sink.received(), sink.log_records());
     let (caller, process) = tracing::dispatcher::with_default(dispatch, || {
         paced(|i| {
             observed(i).unwrap();
@@ -59,8 +79,9 @@ fn measure_tripod(
         caller,
         process,
         lines: lines.lines(),
-        spans: sink.received() - before,
-        dropped: telemetry.spans_dropped(),
+        spans: sink.received() - spans,
+        records: sink.log_records() - records,
+        dropped: telemetry.spans_dropped() + telemetry.log_records_dropped(),
     }
 }
 
@@ -74,12 +95,13 @@ fn report(round: u32, name: &str, case: &Case, baseline: Option<&Case>) {
         )
     });
     println!(
-        "  round {round} {name:<13} caller {:>5.0} ns, process {:>5.0} ns{ratio}; \
-         {:.2} lines and {:.3} spans delivered per call, {} dropped",
+        "  round {round} {name:<15} caller {:>5.0} ns, process {:>5.0} ns{ratio}; \
+         {:.2} lines, {:.3} spans and {:.2} log records delivered per call, {} dropped",
         case.caller,
         case.process,
         case.lines as f64 / calls as f64,
         case.spans as f64 / calls as f64,
+        case.records as f64 / calls as f64,
         case.dropped
     );
 }
@@ -116,6 +138,7 @@ fn main() {
                 process,
                 lines: lines.lines(),
                 spans: 0,
+                records: 0,
                 dropped: 0,
             };
             report(round, "hand_written", &hand, None);
@@ -123,20 +146,43 @@ fn main() {
         });
         let hand = hand.as_ref();
 
-        // tripod's layers over the registry, then tripod's own subscriber.
+        // tripod's layers over the registry, then tripod's own subscriber, three ways.
+        let both = Outputs {
+            lines: true,
+            otlp_logs_and_metrics: false,
+        };
         if run("tripod_layer") {
             let lines = CountingWriter::default();
-            let (layer, telemetry) = tripod(&sink, &lines).into_layer().expect("builds");
+            let (layer, telemetry) = tripod(&sink, &lines, both).into_layer().expect("builds");
             let registry = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
             let layered = measure_tripod(&sink, &lines, &registry, telemetry);
             report(round, "tripod_layer", &layered, hand);
         }
-        if run("tripod") {
-            let lines = CountingWriter::default();
-            let telemetry = tripod(&sink, &lines).build().expect("builds");
-            let own = telemetry.dispatch().clone();
-            let own = measure_tripod(&sink, &lines, &own, telemetry);
-            report(round, "tripod", &own, hand);
+        let own = [
+            ("tripod", both),
+            (
+                "tripod_no_lines",
+                Outputs {
+                    lines: false,
+                    ..both
+                },
+            ),
+            (
+                "tripod_all",
+                Outputs {
+                    otlp_logs_and_metrics: true,
+                    ..both
+                },
+            ),
+        ];
+        for (name, outputs) in own {
+            if run(name) {
+                let lines = CountingWriter::default();
+                let telemetry = tripod(&sink, &lines, outputs).build().expect("builds");
+                let dispatch = telemetry.dispatch().clone();
+                let case = measure_tripod(&sink, &lines, &dispatch, telemetry);
+                report(round, name, &case, hand);
+            }
         }
     }
 }

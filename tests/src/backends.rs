@@ -129,7 +129,8 @@ pub fn eventually<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Opt
     }
 }
 
-/// The `oteltap` OTLP/HTTP receiver, printing each received span as a JSON line.
+/// The `oteltap` OTLP/HTTP receiver, printing each received span, log record and metric as a
+/// JSON line.
 pub struct Oteltap {
     child: Child,
     /// The port it listens on.
@@ -174,6 +175,27 @@ impl Oteltap {
     /// Its base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT` takes it.
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Every record oteltap printed: spans, log records and metrics.
+    pub fn records(&self) -> Vec<Value> {
+        self.spans.lock().unwrap().clone()
+    }
+
+    /// What a printed record is: `span`, `log`, `metric` (or `other`).
+    pub fn kind_of(&self, record: &Value) -> &'static str {
+        if record.get("severityNumber").is_some() || record.get("body").is_some() {
+            "log"
+        } else if ["sum", "gauge", "histogram", "exponentialHistogram"]
+            .iter()
+            .any(|data| record.get(data).is_some())
+        {
+            "metric"
+        } else if record.get("traceId").is_some() && record.get("name").is_some() {
+            "span"
+        } else {
+            "other"
+        }
     }
 
     /// Every received record that looks like a span (has a `traceId` and a `name`).

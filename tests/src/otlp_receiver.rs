@@ -1,9 +1,10 @@
-//! An OTLP trace receiver in the test process, as a collector is: a real server on 127.0.0.1
-//! (hyper, HTTP/1.1 and HTTP/2) that takes OTLP/HTTP (`POST /v1/traces`) and OTLP/gRPC
-//! (`TraceService/Export`), over plain TCP or TLS (optionally requiring a client certificate),
-//! gunzips gzip bodies, decodes each request with the `opentelemetry-proto` types and keeps every
-//! span with its resource's `service.name`, and every request's headers. Where `oteltap` prints
-//! spans without their resource or trace state, this one keeps all of it for assertions.
+//! An OTLP receiver in the test process, as a collector is: a real server on 127.0.0.1 (hyper,
+//! HTTP/1.1 and HTTP/2) that takes OTLP/HTTP (`POST /v1/traces`, `/v1/logs`, `/v1/metrics`) and
+//! OTLP/gRPC (the three services' `Export`), over plain TCP or TLS (optionally requiring a client
+//! certificate), gunzips gzip bodies, decodes each request with the `opentelemetry-proto` types
+//! and keeps every span and log record with its resource's `service.name`, every metric, and
+//! every request's headers. Where `oteltap` prints spans without their resource or trace state,
+//! this one keeps all of it for assertions.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -18,10 +19,13 @@ use http::{HeaderMap, Request, Response, StatusCode, header};
 use http_body_util::BodyExt as _;
 use hyper::body::{Body, Bytes, Frame, Incoming};
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+use opentelemetry_proto::tonic::metrics::v1::Metric;
 use prost::Message as _;
 use serde_json::Value;
 use tokio_rustls::rustls;
@@ -29,8 +33,24 @@ use tokio_rustls::rustls;
 use crate::backends::eventually;
 use crate::certificates::TestPki;
 
-/// The gRPC method OTLP traces arrive on.
-const GRPC_EXPORT_PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+/// The paths each signal arrives on: OTLP/HTTP's, then gRPC's.
+const SIGNALS: [(&str, &str, &str); 3] = [
+    (
+        "traces",
+        "/v1/traces",
+        "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+    ),
+    (
+        "logs",
+        "/v1/logs",
+        "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+    ),
+    (
+        "metrics",
+        "/v1/metrics",
+        "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+    ),
+];
 
 /// One received span, ids in lower-case hex (an absent parent is `""`).
 #[derive(Clone, Debug)]
@@ -72,10 +92,48 @@ impl ReceivedSpan {
     }
 }
 
+/// One received log record, ids in lower-case hex (`""` when it had none).
+#[derive(Clone, Debug)]
+pub struct ReceivedLogRecord {
+    /// The `service.name` of the resource it came with.
+    pub service_name: String,
+    /// Its instrumentation scope's name (tripod's: the event's target).
+    pub scope: String,
+    /// When it happened.
+    pub time_unix_nano: u64,
+    /// When it was observed (collected).
+    pub observed_time_unix_nano: u64,
+    /// OpenTelemetry's severity: 1 trace, 5 debug, 9 info, 13 warn, 17 error.
+    pub severity_number: i32,
+    /// The level as the record names it.
+    pub severity_text: String,
+    /// Its event name.
+    pub event_name: String,
+    /// Its body, when a string.
+    pub body: String,
+    /// Its attributes, as JSON values (strings, integers, floats, booleans).
+    pub attributes: BTreeMap<String, Value>,
+    /// The trace it happened in, `""` outside one.
+    pub trace_id: String,
+    /// The span it happened in, `""` outside one.
+    pub span_id: String,
+    /// Its flags (the W3C trace flags: 1 sampled).
+    pub flags: u32,
+}
+
+impl ReceivedLogRecord {
+    /// An attribute, `Value::Null` when absent.
+    pub fn attribute(&self, key: &str) -> Value {
+        self.attributes.get(key).cloned().unwrap_or(Value::Null)
+    }
+}
+
 /// One export request as it arrived.
 #[derive(Clone, Debug)]
 pub struct ReceivedRequest {
-    /// `/v1/traces` or the gRPC method's path.
+    /// `traces`, `logs` or `metrics`.
+    pub signal: &'static str,
+    /// `/v1/traces` (and so on) or the gRPC method's path.
     pub path: String,
     /// Its headers.
     pub headers: HeaderMap,
@@ -89,6 +147,9 @@ pub struct ReceivedRequest {
 #[derive(Default)]
 struct Received {
     spans: Vec<ReceivedSpan>,
+    logs: Vec<ReceivedLogRecord>,
+    /// Each metrics request's metrics, in order.
+    metrics: Vec<Vec<Metric>>,
     requests: Vec<ReceivedRequest>,
 }
 
@@ -196,6 +257,16 @@ impl OtlpReceiver {
         self.received.lock().unwrap().spans.clone()
     }
 
+    /// Every log record received so far.
+    pub fn log_records(&self) -> Vec<ReceivedLogRecord> {
+        self.received.lock().unwrap().logs.clone()
+    }
+
+    /// The metrics of each metrics request received so far, in order.
+    pub fn metric_exports(&self) -> Vec<Vec<Metric>> {
+        self.received.lock().unwrap().metrics.clone()
+    }
+
     /// Every request received so far.
     pub fn requests(&self) -> Vec<ReceivedRequest> {
         self.received.lock().unwrap().requests.clone()
@@ -207,6 +278,15 @@ impl OtlpReceiver {
             .into_iter()
             .filter(|span| span.trace_id == trace_id)
             .collect()
+    }
+
+    /// Waits until at least `count` spans arrived; what arrived by then.
+    pub fn wait_for_spans(&self, count: usize, timeout: Duration) -> Vec<ReceivedSpan> {
+        eventually(timeout, || {
+            let spans = self.spans();
+            (spans.len() >= count).then_some(spans)
+        })
+        .unwrap_or_else(|| self.spans())
     }
 
     /// Waits until at least `count` spans of `trace_id` arrived; what arrived by then.
@@ -301,7 +381,6 @@ async fn answer(
         .map(|body| body.to_bytes())
         .unwrap_or_default();
     let path = parts.uri.path().to_owned();
-    let grpc = path == GRPC_EXPORT_PATH;
     let plain = |status: StatusCode, text: &str| {
         let mut response = Response::new(Answer {
             data: Some(Bytes::from(text.to_owned())),
@@ -310,9 +389,17 @@ async fn answer(
         *response.status_mut() = status;
         response
     };
-    if !grpc && path != "/v1/traces" {
+    let Some((signal, grpc)) = SIGNALS.iter().find_map(|(signal, http, grpc)| {
+        if path == *http {
+            Some((*signal, false))
+        } else if path == *grpc {
+            Some((*signal, true))
+        } else {
+            None
+        }
+    }) else {
         return Ok(plain(StatusCode::NOT_FOUND, "no such path"));
-    }
+    };
     let (message, gzipped) = if grpc {
         // The compressed flag, the length, then the message.
         let Some((flag, rest)) = body.split_first() else {
@@ -338,19 +425,50 @@ async fn answer(
     } else {
         message
     };
-    let Ok(request) = ExportTraceServiceRequest::decode(message.as_slice()) else {
-        return Ok(plain(StatusCode::BAD_REQUEST, "no OTLP trace request"));
-    };
-    let spans = spans_of(request);
     let mut state = received.lock().unwrap();
+    let items = match signal {
+        "traces" => {
+            let Ok(request) = ExportTraceServiceRequest::decode(message.as_slice()) else {
+                return Ok(plain(StatusCode::BAD_REQUEST, "no OTLP trace request"));
+            };
+            let spans = spans_of(request);
+            let count = spans.len();
+            state.spans.extend(spans);
+            count
+        }
+        "logs" => {
+            let Ok(request) = ExportLogsServiceRequest::decode(message.as_slice()) else {
+                return Ok(plain(StatusCode::BAD_REQUEST, "no OTLP logs request"));
+            };
+            let records = log_records_of(request);
+            let count = records.len();
+            state.logs.extend(records);
+            count
+        }
+        _ => {
+            let Ok(request) = ExportMetricsServiceRequest::decode(message.as_slice()) else {
+                return Ok(plain(StatusCode::BAD_REQUEST, "no OTLP metrics request"));
+            };
+            let metrics: Vec<Metric> = request
+                .resource_metrics
+                .into_iter()
+                .flat_map(|resource| resource.scope_metrics)
+                .flat_map(|scope| scope.metrics)
+                .collect();
+            let count = metrics.len();
+            state.metrics.push(metrics);
+            count
+        }
+    };
     state.requests.push(ReceivedRequest {
+        signal,
         path,
         headers: parts.headers,
         gzipped,
-        spans: spans.len(),
+        spans: if signal == "traces" { items } else { 0 },
     });
-    state.spans.extend(spans);
     drop(state);
+    // An empty answer (no partial success) is the same bytes for every signal's response.
     let reply = ExportTraceServiceResponse::default().encode_to_vec();
     let response = if grpc {
         let mut framed = vec![0u8];
@@ -426,6 +544,45 @@ fn spans_of(request: ExportTraceServiceRequest) -> Vec<ReceivedSpan> {
     received
 }
 
+/// The log records of a request, each with its resource's `service.name` and its scope.
+fn log_records_of(request: ExportLogsServiceRequest) -> Vec<ReceivedLogRecord> {
+    let mut received = Vec::new();
+    for resource_logs in request.resource_logs {
+        let resource = resource_logs
+            .resource
+            .map(|resource| attributes(&resource.attributes))
+            .unwrap_or_default();
+        let service_name = resource
+            .get("service.name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        for scope_logs in resource_logs.scope_logs {
+            let scope = scope_logs.scope.map(|scope| scope.name).unwrap_or_default();
+            for record in scope_logs.log_records {
+                received.push(ReceivedLogRecord {
+                    service_name: service_name.clone(),
+                    scope: scope.clone(),
+                    time_unix_nano: record.time_unix_nano,
+                    observed_time_unix_nano: record.observed_time_unix_nano,
+                    severity_number: record.severity_number,
+                    severity_text: record.severity_text,
+                    event_name: record.event_name,
+                    body: value(record.body.as_ref())
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    attributes: attributes(&record.attributes),
+                    trace_id: hex(&record.trace_id),
+                    span_id: hex(&record.span_id),
+                    flags: record.flags,
+                });
+            }
+        }
+    }
+    received
+}
+
 /// The span named `name` among `spans`; panics, listing them, when there is none.
 pub fn named<'a>(spans: &'a [ReceivedSpan], name: &str) -> &'a ReceivedSpan {
     spans
@@ -434,8 +591,19 @@ pub fn named<'a>(spans: &'a [ReceivedSpan], name: &str) -> &'a ReceivedSpan {
         .unwrap_or_else(|| panic!("no span {name} in {spans:#?}"))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// `bytes` in lower-case hex, as trace and span ids are written.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The string value of the attribute `key` among `attributes` (a metric point's, a record's).
+pub fn string_attribute<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a str> {
+    attributes.iter().find(|kv| kv.key == key).and_then(|kv| {
+        match kv.value.as_ref()?.value.as_ref()? {
+            any_value::Value::StringValue(text) => Some(text.as_str()),
+            _ => None,
+        }
+    })
 }
 
 fn attributes(list: &[KeyValue]) -> BTreeMap<String, Value> {

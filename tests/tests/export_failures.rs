@@ -1,7 +1,8 @@
 //! A dead collector is visible, not silent: spans lost to failed exports are counted in
-//! `tripod_spans_export_failed_total{reason}`, each failure is one WARN line naming the endpoint
-//! and the cause at most once per backoff period, and the first export that works again is one
-//! INFO line. The app serves on unharmed meanwhile.
+//! `tripod_spans_export_failed_total{reason}` (log records and metric points in their own
+//! counters), each signal's failures are one WARN line naming the endpoint and the cause at most
+//! once per backoff period, and each signal's first export that works again is one INFO line.
+//! The app serves on unharmed meanwhile.
 
 mod support;
 
@@ -57,15 +58,34 @@ fn a_dead_collector_is_counted_warned_about_once_per_backoff_and_its_return_noti
         "{exposition}"
     );
     assert!(exposition.contains("# HELP tripod_spans_export_failed_total"));
-    let warnings = log.events("tripod.export.failed");
-    assert_eq!(warnings.len(), 1, "{}", log.text());
-    assert_eq!(warnings[0]["endpoint"], format!("{endpoint}/v1/traces"));
-    assert_eq!(warnings[0]["reason"], "connection");
     assert!(
-        warnings[0]["error"].as_str().unwrap().contains("refused"),
-        "{}",
-        warnings[0]
+        counter(
+            &exposition,
+            "tripod_log_records_export_failed_total{reason=\"connection\"}"
+        ) >= 10.0,
+        "the calls' start and success records: {exposition}"
     );
+    let warnings = log.events("tripod.export.failed");
+    let mut signals: Vec<&str> = warnings
+        .iter()
+        .map(|warning| warning["signal"].as_str().unwrap())
+        .collect();
+    signals.sort_unstable();
+    assert_eq!(
+        signals,
+        ["logs", "metrics", "traces"],
+        "one warning per signal: {}",
+        log.text()
+    );
+    for warning in &warnings {
+        let signal = warning["signal"].as_str().unwrap();
+        assert_eq!(warning["endpoint"], format!("{endpoint}/v1/{signal}"));
+        assert_eq!(warning["reason"], "connection");
+        assert!(
+            warning["error"].as_str().unwrap().contains("refused"),
+            "{warning}"
+        );
+    }
 
     // The collector comes back: the next export works, and says so once.
     let receiver = OtlpReceiver::start_on(port);
@@ -73,11 +93,16 @@ fn a_dead_collector_is_counted_warned_about_once_per_backoff_and_its_return_noti
     let recovered = eventually(Duration::from_secs(10), || {
         telemetry.flush(Duration::from_secs(2));
         let lines = log.events("tripod.export.recovered");
-        (!lines.is_empty()).then_some(lines)
+        (lines.len() >= 3).then_some(lines)
     })
-    .expect("the recovery is logged");
-    assert_eq!(recovered.len(), 1);
-    assert_eq!(recovered[0]["level"], "info");
-    assert_eq!(recovered[0]["spans_lost"], 5);
+    .expect("each signal's recovery is logged");
+    let traces: Vec<_> = recovered
+        .iter()
+        .filter(|line| line["signal"] == "traces")
+        .collect();
+    assert_eq!(recovered.len(), 3, "once per signal: {}", log.text());
+    assert_eq!(traces.len(), 1);
+    assert_eq!(traces[0]["level"], "info");
+    assert_eq!(traces[0]["spans_lost"], 5);
     assert!(receiver.spans().iter().any(|span| span.name == "work.unit"));
 }

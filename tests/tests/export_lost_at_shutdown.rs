@@ -1,6 +1,6 @@
-//! Dropping the guard flushes within its deadline; spans still pending when it passes (a
-//! collector that accepts and never answers) are counted (`reason="shutdown"`) and reported in
-//! one line, and the drop returns on time.
+//! Dropping the guard flushes within its deadline; spans (and log records, and metric points)
+//! still pending when it passes (a collector that accepts and never answers) are counted
+//! (`reason="shutdown"`) and reported in one line per signal, and the drop returns on time.
 
 mod support;
 
@@ -45,9 +45,21 @@ fn spans_pending_at_the_shutdown_deadline_are_counted_and_reported() {
     );
 
     let lines = log.events("tripod.export.lost_at_shutdown");
-    assert_eq!(lines.len(), 1, "{}", log.text());
-    assert_eq!(lines[0]["spans"], 7);
-    assert_eq!(lines[0]["endpoint"], format!("{endpoint}/v1/traces"));
+    let traces: Vec<_> = lines
+        .iter()
+        .filter(|line| line["signal"] == "traces")
+        .collect();
+    assert_eq!(traces.len(), 1, "{}", log.text());
+    assert_eq!(traces[0]["spans"], 7);
+    assert_eq!(traces[0]["endpoint"], format!("{endpoint}/v1/traces"));
+    assert!(
+        lines.iter().all(|line| {
+            let signal = line["signal"].as_str().unwrap();
+            line["endpoint"] == format!("{endpoint}/v1/{signal}")
+        }),
+        "one line per signal, each naming its endpoint: {}",
+        log.text()
+    );
     assert!(
         metrics
             .render()

@@ -136,4 +136,54 @@ fn each_malformed_variable_is_a_warning_and_a_working_default() {
         telemetry.otlp_endpoint(),
         Some("http://127.0.0.1:9/v1/traces")
     );
+
+    // Each signal goes where its variables say, or under the base endpoint.
+    let (telemetry, _) = build(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"),
+        (
+            "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+            "http://127.0.0.1:10/ingest",
+        ),
+    ]);
+    assert!(
+        telemetry.warnings().is_empty(),
+        "{:?}",
+        telemetry.warnings()
+    );
+    assert_eq!(
+        telemetry.otlp_logs_endpoint(),
+        Some("http://127.0.0.1:9/v1/logs")
+    );
+    assert_eq!(
+        telemetry.otlp_metrics_endpoint(),
+        Some("http://127.0.0.1:10/ingest")
+    );
+    assert!(
+        telemetry.prometheus_handle().is_some(),
+        "and /metrics beside"
+    );
+    drop(telemetry);
+
+    // The exporter lists turn signals off: traces and `/metrics` here, metrics over OTLP kept.
+    let (telemetry, log) = build(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"),
+        ("OTEL_TRACES_EXPORTER", "none"),
+        ("OTEL_LOGS_EXPORTER", "console"),
+        ("OTEL_METRICS_EXPORTER", "otlp"),
+    ]);
+    assert_eq!(telemetry.otlp_endpoint(), None);
+    assert_eq!(telemetry.otlp_logs_endpoint(), None);
+    assert_eq!(
+        telemetry.otlp_metrics_endpoint(),
+        Some("http://127.0.0.1:9/v1/metrics")
+    );
+    assert!(telemetry.prometheus_handle().is_none(), "no /metrics");
+    assert!(telemetry.recorder().is_some(), "the recorder serves OTLP");
+    assert!(events(&telemetry, &log).contains(&"env.probe.success".to_owned()));
+    drop(telemetry);
+
+    // An exporter tripod does not have is a warning; the others still apply.
+    let (telemetry, _) = build(&[("OTEL_TRACES_EXPORTER", "zipkin")]);
+    assert_eq!(telemetry.warnings().len(), 1, "{:?}", telemetry.warnings());
+    assert!(telemetry.warnings()[0].starts_with("OTEL_TRACES_EXPORTER"));
 }

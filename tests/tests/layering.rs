@@ -20,10 +20,10 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("__private", &["error_type", "metric_names"]),
     ("capture", &["trace", "clock"]),
     ("subscriber", &["capture", "trace"]),
-    ("layer", &["capture", "trace", "logs", "clock"]),
+    ("layer", &["capture", "trace", "logs", "otlp", "clock"]),
     (
         "pipeline",
-        &["capture", "trace", "logs", "clock", "background"],
+        &["capture", "trace", "logs", "otlp", "clock", "background"],
     ),
     ("recorder", &["trace", "clock", "metric_names"]),
     ("logs", &["trace", "clock", "background"]),
@@ -55,6 +55,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         ],
     ),
     ("client", &["trace", "http_method"]),
+    ("otel", &["trace"]),
 ];
 
 fn source(crate_dir: &str) -> PathBuf {

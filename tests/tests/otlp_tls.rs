@@ -1,7 +1,8 @@
-//! An app configured only through the standard `OTEL_EXPORTER_OTLP_*` variables exports over TLS
-//! with an API-key header and gzip to a receiver that checks all three, over HTTP/protobuf and
-//! gRPC; mutual TLS works with a client certificate; a wrong CA is one clear warning, no export,
-//! and the app unharmed. Header values never reach the logs.
+//! An app configured only through the standard `OTEL_EXPORTER_OTLP_*` variables exports its
+//! traces, logs and metrics over TLS with an API-key header and gzip to a receiver that checks
+//! all three, over HTTP/protobuf and gRPC; mutual TLS works with a client certificate; a wrong CA
+//! is one clear warning per signal, no export, and the app unharmed. Header values never reach
+//! the logs.
 
 mod support;
 
@@ -29,10 +30,13 @@ fn run_with(vars: HashMap<&'static str, String>) -> MemoryLog {
         .export_timeout(Duration::from_secs(5))
         .build()
         .expect("builds");
+    let recorder = telemetry.recorder().expect("metrics go over OTLP");
     tracing::dispatcher::with_default(telemetry.dispatch(), || {
-        for text in ["a", "bb", "ccc"] {
-            assert_eq!(predict(text).unwrap(), text.len(), "the app is unharmed");
-        }
+        metrics::with_local_recorder(recorder, || {
+            for text in ["a", "bb", "ccc"] {
+                assert_eq!(predict(text).unwrap(), text.len(), "the app is unharmed");
+            }
+        })
     });
     telemetry.flush(Duration::from_secs(10));
     drop(telemetry);
@@ -60,18 +64,41 @@ fn variables(
     ])
 }
 
-fn check_delivery(receiver: &OtlpReceiver, path: &str, log: &MemoryLog) {
+/// Each signal's requests arrived on `paths` (traces, logs, metrics), all with the headers and
+/// gzipped; three spans, their six log records and the call's metrics among them.
+fn check_delivery(receiver: &OtlpReceiver, paths: [&str; 3], log: &MemoryLog) {
     let requests = receiver.requests();
-    assert!(!requests.is_empty(), "nothing arrived; log: {}", log.text());
-    for request in &requests {
-        assert_eq!(request.path, path);
-        assert_eq!(request.headers["api-key"], API_KEY);
-        assert_eq!(request.headers["x-tenant"], "ml");
-        assert!(request.gzipped, "the body was gzipped");
+    for (signal, path) in ["traces", "logs", "metrics"].into_iter().zip(paths) {
+        let of_signal: Vec<_> = requests.iter().filter(|r| r.signal == signal).collect();
+        assert!(
+            !of_signal.is_empty(),
+            "no {signal} arrived; log: {}",
+            log.text()
+        );
+        for request in of_signal {
+            assert_eq!(request.path, path);
+            assert_eq!(request.headers["api-key"], API_KEY, "{signal}");
+            assert_eq!(request.headers["x-tenant"], "ml", "{signal}");
+            assert!(request.gzipped, "the {signal} body was gzipped");
+        }
     }
     let spans = receiver.spans();
     assert_eq!(spans.len(), 3, "{spans:#?}");
     assert!(spans.iter().all(|span| span.service_name == "tls-test"));
+    let records = receiver.log_records();
+    let calls: Vec<_> = records
+        .iter()
+        .filter(|record| record.event_name.starts_with("ml.inference."))
+        .collect();
+    assert_eq!(calls.len(), 6, "{records:#?}");
+    assert!(calls.iter().all(|record| record.service_name == "tls-test"));
+    assert!(
+        receiver
+            .metric_exports()
+            .iter()
+            .flatten()
+            .any(|metric| metric.name == "operation_duration_seconds")
+    );
     assert!(
         !log.text().contains("s3cret"),
         "a header value in the logs: {}",
@@ -87,7 +114,7 @@ fn http_protobuf_over_tls_carries_the_api_key_and_gzip() {
         require_client_certificate: false,
     });
     let log = run_with(variables(&receiver, &pki, "http/protobuf"));
-    check_delivery(&receiver, "/v1/traces", &log);
+    check_delivery(&receiver, ["/v1/traces", "/v1/logs", "/v1/metrics"], &log);
 }
 
 #[test]
@@ -100,7 +127,11 @@ fn grpc_over_tls_carries_the_api_key_and_gzip() {
     let log = run_with(variables(&receiver, &pki, "grpc"));
     check_delivery(
         &receiver,
-        "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+        [
+            "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+            "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+            "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+        ],
         &log,
     );
 }
@@ -143,7 +174,7 @@ fn mutual_tls_exports_with_the_client_certificate_and_not_without() {
 }
 
 #[test]
-fn a_wrong_ca_is_one_clear_warning_and_no_export() {
+fn a_wrong_ca_is_one_clear_warning_per_signal_and_no_export() {
     let pki = TestPki::new("server");
     let other = TestPki::new("other");
     let receiver = OtlpReceiver::start_tls(ReceiverTls {
@@ -157,19 +188,83 @@ fn a_wrong_ca_is_one_clear_warning_and_no_export() {
     );
     let log = run_with(vars);
     assert!(receiver.spans().is_empty());
-    let warnings = log.events("tripod.export.failed");
-    assert_eq!(warnings.len(), 1, "{}", log.text());
-    let warning = &warnings[0];
-    assert_eq!(warning["level"], "warning");
-    assert_eq!(warning["reason"], "tls", "{warning}");
-    assert_eq!(
-        warning["endpoint"],
-        format!("{}/v1/traces", receiver.endpoint())
-    );
-    assert!(
-        warning["error"].as_str().unwrap().contains("certificate"),
-        "the cause is named: {warning}"
-    );
-    assert_eq!(warning["spans"], 3);
+    assert!(receiver.requests().is_empty());
+    let mut warnings = log.events("tripod.export.failed");
+    // The three export threads fail side by side: in signal order, for the checks below.
+    let order = ["traces", "logs", "metrics"];
+    warnings.sort_by_key(|warning| order.iter().position(|s| warning["signal"] == *s));
+    let signals: Vec<&str> = warnings
+        .iter()
+        .map(|warning| warning["signal"].as_str().unwrap())
+        .collect();
+    assert_eq!(signals, order, "{}", log.text());
+    for warning in &warnings {
+        assert_eq!(warning["level"], "warning");
+        assert_eq!(warning["reason"], "tls", "{warning}");
+        assert_eq!(
+            warning["endpoint"],
+            format!(
+                "{}/v1/{}",
+                receiver.endpoint(),
+                warning["signal"].as_str().unwrap()
+            )
+        );
+        assert!(
+            warning["error"].as_str().unwrap().contains("certificate"),
+            "the cause is named: {warning}"
+        );
+    }
+    assert_eq!(warnings[0]["spans"], 3);
+    assert_eq!(warnings[1]["log_records"], 6);
+    // The in-flight gauge and the success histogram: the series the calls used.
+    assert_eq!(warnings[2]["data_points"], 2, "{}", warnings[2]);
     assert!(!log.text().contains("s3cret"));
+}
+
+#[test]
+fn a_signals_own_variables_override_the_general_ones_for_that_signal_only() {
+    let pki = TestPki::new("per-signal");
+    let receiver = OtlpReceiver::start_tls(ReceiverTls {
+        pki: &pki,
+        require_client_certificate: false,
+    });
+    let mut vars = variables(&receiver, &pki, "http/protobuf");
+    vars.insert("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "grpc".to_owned());
+    vars.insert(
+        "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+        "api-key=metrics%20key".to_owned(),
+    );
+    vars.insert("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "none".to_owned());
+    let log = run_with(vars);
+    let requests = receiver.requests();
+    let of = |signal: &str| -> Vec<_> { requests.iter().filter(|r| r.signal == signal).collect() };
+    let (traces, logs, metrics) = (of("traces"), of("logs"), of("metrics"));
+    assert!(
+        !traces.is_empty() && !logs.is_empty() && !metrics.is_empty(),
+        "{requests:#?}\n{}",
+        log.text()
+    );
+    for request in &traces {
+        assert_eq!(request.path, "/v1/traces");
+        assert!(!request.gzipped, "traces: their own compression");
+        assert_eq!(request.headers["api-key"], API_KEY);
+    }
+    for request in &logs {
+        assert_eq!(
+            request.path, "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+            "logs: their own protocol"
+        );
+        assert!(request.gzipped);
+        assert_eq!(request.headers["api-key"], API_KEY);
+    }
+    for request in &metrics {
+        assert_eq!(request.path, "/v1/metrics");
+        assert!(request.gzipped);
+        assert_eq!(
+            request.headers["api-key"], "metrics key",
+            "metrics: their own headers"
+        );
+        // As in the OpenTelemetry SDKs, a signal's own list takes the general one's place.
+        assert!(request.headers.get("x-tenant").is_none());
+    }
 }

@@ -2,7 +2,7 @@
 //!
 //! Serves the API on `127.0.0.1:8000` (`TODO_ADDR` changes it), with the todos in SQLite
 //! (`DATABASE_URL`, default `sqlite://todo.db?mode=rwc`), JSON logs on stdout, Prometheus at
-//! `/metrics`, the trace viewer at `/debug/traces`, and OTLP traces when
+//! `/metrics`, the trace viewer at `/debug/traces`, and traces, logs and metrics over OTLP when
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Ctrl-C or SIGTERM stops it
 //! gracefully: in-flight requests finish, the database closes, telemetry is flushed.
 //! `TODO_TELEMETRY=off` installs no telemetry at all (the baseline of the load benchmark);

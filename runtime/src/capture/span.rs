@@ -141,7 +141,7 @@ impl SpanRecord {
 
     /// The heap memory the record holds, in bytes: bounded by the span limits whatever the
     /// span records.
-    #[cfg_attr(not(any(test, feature = "viewer")), allow(dead_code))]
+    #[cfg_attr(not(any(test, feature = "viewer", feature = "otlp")), allow(dead_code))]
     pub(crate) fn heap_bytes(&self) -> usize {
         self.text.capacity()
             + self.attributes.capacity() * std::mem::size_of::<Attribute>()

@@ -35,6 +35,14 @@ pub(super) struct Prepared {
     log_format: LogFormat,
     ansi: bool,
     output: SharedOutput,
+    /// Whether log lines are written (`OTEL_LOGS_EXPORTER` without `console`: not).
+    log_lines: bool,
+    /// The span limits spans are captured within.
+    #[cfg(feature = "otlp")]
+    limits: crate::capture::SpanLimits,
+    /// The metrics recorder, until `install()` makes it global.
+    #[cfg(feature = "_recorder")]
+    recorder: Option<crate::MetricsRecorder>,
     #[cfg(feature = "prometheus")]
     prometheus: Option<super::telemetry::PrometheusParts>,
     #[cfg(feature = "otlp")]
@@ -46,6 +54,9 @@ pub(super) struct Prepared {
     /// The log pipeline of tripod's own subscriber, and its thread, once built.
     #[cfg(feature = "json")]
     collecting: Option<super::telemetry::Collecting>,
+    /// The OTLP log layer's records, on the composable path.
+    #[cfg(feature = "otlp")]
+    layer_log_records: Option<std::sync::Arc<std::sync::Mutex<crate::otlp::LogEncoder>>>,
 }
 
 /// Reads the environment over the builder's settings and starts the parts that run on their
@@ -79,40 +90,60 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
             .unwrap_or_else(|| Box::new(std::io::stdout())),
     );
 
+    // Where each signal goes: the builder's choices, unless an `OTEL_*_EXPORTER` says otherwise.
+    let log_lines = env
+        .logs_exporters
+        .map_or(builder.log_lines, |outputs| outputs.console);
+
+    #[cfg(feature = "_recorder")]
+    let recorder = {
+        #[cfg(feature = "prometheus")]
+        let wanted = builder.prometheus;
+        #[cfg(not(feature = "prometheus"))]
+        let wanted = false;
+        let wanted = wanted || wants_otlp_metrics(&builder, &env);
+        if wanted {
+            let buckets =
+                crate::recorder::Buckets::new(&builder.default_buckets, &builder.metric_buckets)
+                    .map_err(InitError::InvalidBuckets)?;
+            Some(crate::MetricsRecorder::new(buckets, builder.series_limit))
+        } else {
+            None
+        }
+    };
+
     #[cfg(feature = "prometheus")]
-    let prometheus = if builder.prometheus {
-        let buckets =
-            crate::recorder::Buckets::new(&builder.default_buckets, &builder.metric_buckets)
-                .map_err(InitError::InvalidBuckets)?;
-        let recorder = crate::MetricsRecorder::new(buckets, builder.series_limit);
-        let handle = crate::prometheus::PrometheusHandle::new(recorder.clone());
-        let listener = match builder.metrics_listener {
-            Some(address) => Some(
-                crate::prometheus::listen(address, handle.clone())
-                    .map_err(|source| InitError::MetricsListener { address, source })?,
-            ),
-            None => None,
-        };
-        Some(super::telemetry::PrometheusParts {
-            handle,
-            recorder: Some(recorder),
-            listener,
-        })
-    } else {
-        None
+    let prometheus = match &recorder {
+        Some(recorder)
+            if builder.prometheus
+                && env
+                    .metrics_exporters
+                    .is_none_or(|outputs| outputs.prometheus) =>
+        {
+            let handle = crate::prometheus::PrometheusHandle::new(recorder.clone());
+            let listener = match builder.metrics_listener {
+                Some(address) => Some(
+                    crate::prometheus::listen(address, handle.clone())
+                        .map_err(|source| InitError::MetricsListener { address, source })?,
+                ),
+                None => None,
+            };
+            Some(super::telemetry::PrometheusParts { handle, listener })
+        }
+        _ => None,
     };
 
     #[cfg(feature = "otlp")]
-    let otlp = start_export(&builder, &env)?;
+    let otlp = start_export(&builder, &env, recorder.as_ref())?;
 
     #[cfg(feature = "viewer")]
-    let viewer = match (&prometheus, builder.trace_viewer) {
-        (Some(prometheus), true) => Some(crate::viewer::ViewerParts::start(
+    let viewer = match (&recorder, builder.trace_viewer) {
+        (Some(recorder), true) => Some(crate::viewer::ViewerParts::start(
             env.service_name
                 .clone()
                 .or(builder.service_name.clone())
                 .unwrap_or_else(|| "unknown_service".into()),
-            prometheus.handle.recorder().clone(),
+            recorder.clone(),
         )),
         _ => None,
     };
@@ -125,6 +156,11 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
         log_format: env.log_format.unwrap_or(builder.log_format),
         ansi,
         output,
+        log_lines,
+        #[cfg(feature = "otlp")]
+        limits: env.otlp.limits,
+        #[cfg(feature = "_recorder")]
+        recorder,
         #[cfg(feature = "prometheus")]
         prometheus,
         #[cfg(feature = "otlp")]
@@ -135,59 +171,119 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
         viewer,
         #[cfg(feature = "json")]
         collecting: None,
+        #[cfg(feature = "otlp")]
+        layer_log_records: None,
     })
 }
 
-/// Starts the OTLP pipeline when an endpoint is configured: the builder's headers under the
-/// environment's (which win for the same name), the builder's gzip unless a variable says.
+/// Whether metrics go over OTLP: an endpoint for them, and nothing that says no.
 #[cfg(feature = "otlp")]
-fn start_export(
+fn wants_otlp_metrics(builder: &Builder, env: &env::FromEnvironment) -> bool {
+    signal_setup(builder, env, crate::otlp::Signal::Metrics).is_some()
+}
+
+#[cfg(all(feature = "_recorder", not(feature = "otlp")))]
+fn wants_otlp_metrics(_builder: &Builder, _env: &env::FromEnvironment) -> bool {
+    false
+}
+
+/// Where and how `signal` is exported, when it is: the builder allows it, no `OTEL_*_EXPORTER`
+/// leaves `otlp` out, and an endpoint is configured for it. The builder's headers go under the
+/// environment's (which win for the same name), the builder's gzip stands unless a variable says.
+#[cfg(feature = "otlp")]
+fn signal_setup(
     builder: &Builder,
     env: &env::FromEnvironment,
-) -> Result<Option<crate::otlp::Exporting>, InitError> {
-    let protocol = env.otlp_protocol.unwrap_or(builder.otlp_protocol);
-    let base = env.otlp_endpoint.clone().or(builder.otlp_endpoint.clone());
-    let endpoint = crate::otlp::traces_endpoint(
-        base.as_deref(),
-        env.otlp_traces_endpoint.as_deref(),
-        protocol,
-    );
-    let Some(endpoint) = endpoint.filter(|_| builder.otlp) else {
-        return Ok(None);
+    signal: crate::otlp::Signal,
+) -> Option<Result<crate::otlp::SignalSetup, InitError>> {
+    use crate::otlp::{QueueConfig, Signal};
+    let (allowed, listed, mut queue) = match signal {
+        Signal::Traces => (true, env.traces_exporters, builder.export_queue),
+        Signal::Logs => (builder.otlp_logs, env.logs_exporters, QueueConfig::LOGS),
+        Signal::Metrics => (
+            builder.otlp_metrics,
+            env.metrics_exporters,
+            QueueConfig::METRICS,
+        ),
     };
-    let mut queue = builder.export_queue;
-    if let Some(timeout) = env.otlp_timeout {
+    if !builder.otlp || !allowed || listed.is_some_and(|outputs| !outputs.otlp) {
+        return None;
+    }
+    let own = env.otlp.signal(signal);
+    let protocol = own.protocol.unwrap_or(builder.otlp_protocol);
+    let base = env.otlp_endpoint.clone().or(builder.otlp_endpoint.clone());
+    let endpoint =
+        crate::otlp::signal_endpoint(base.as_deref(), own.endpoint.as_deref(), protocol, signal)?;
+    if signal == Signal::Metrics {
+        queue.schedule_delay = env
+            .otlp
+            .metric_interval
+            .unwrap_or(builder.metric_export_interval);
+        if let Some(timeout) = env.otlp.metric_timeout {
+            queue.export_timeout = timeout;
+        }
+    }
+    if let Some(timeout) = own.timeout {
         queue.export_timeout = timeout;
     }
-    let service_name = env.service_name.clone().or(builder.service_name.clone());
-    let mut export = env.otlp_export.clone();
+    let mut export = own.export.clone();
     let mut headers = crate::otlp::Headers::default();
     for (name, value) in &builder.otlp_headers {
-        headers
-            .insert(name, value)
-            .map_err(|reason| InitError::Exporter {
-                endpoint: endpoint.clone(),
+        if let Err(reason) = headers.insert(name, value) {
+            return Some(Err(InitError::Exporter {
+                endpoint,
                 reason: format!("header: {reason}"),
-            })?;
+            }));
+        }
     }
     for (name, value) in export.headers.0.drain(..) {
         headers.0.retain(|(existing, _)| *existing != name);
         headers.0.push((name, value));
     }
     export.headers = headers;
-    if builder.otlp_gzip && env.otlp_compression_unset() {
+    if builder.otlp_gzip && !own.compression_set {
         export.compression = crate::otlp::Compression::Gzip;
     }
-    crate::otlp::start(
-        endpoint.clone(),
+    Some(Ok(crate::otlp::SignalSetup {
+        endpoint,
         protocol,
-        service_name.as_deref(),
-        &env.resource_attributes,
+        export,
         queue,
-        &export,
-    )
+    }))
+}
+
+/// Starts the export of every signal that has somewhere to go.
+#[cfg(feature = "otlp")]
+fn start_export(
+    builder: &Builder,
+    env: &env::FromEnvironment,
+    recorder: Option<&crate::MetricsRecorder>,
+) -> Result<Option<crate::otlp::Exporting>, InitError> {
+    use crate::otlp::Signal;
+    let setup = |signal| signal_setup(builder, env, signal).transpose();
+    let traces = setup(Signal::Traces)?;
+    let logs = setup(Signal::Logs)?;
+    let metrics = match (setup(Signal::Metrics)?, recorder) {
+        (Some(metrics), Some(recorder)) => Some((
+            metrics,
+            recorder.clone(),
+            env.otlp.temporality.unwrap_or(builder.metrics_temporality),
+        )),
+        _ => None,
+    };
+    if traces.is_none() && logs.is_none() && metrics.is_none() {
+        return Ok(None);
+    }
+    let service_name = env.service_name.clone().or(builder.service_name.clone());
+    crate::otlp::start(crate::otlp::Setup {
+        service_name: service_name.as_deref(),
+        resource_attributes: &env.resource_attributes,
+        traces,
+        logs,
+        metrics,
+    })
     .map(Some)
-    .map_err(|reason| InitError::Exporter { endpoint, reason })
+    .map_err(|(endpoint, reason)| InitError::Exporter { endpoint, reason })
 }
 
 impl Prepared {
@@ -198,7 +294,7 @@ impl Prepared {
     /// context layer sees what either wants, so `RUST_LOG=warn` does not stop info spans from
     /// being exported.
     pub(super) fn layers<S>(
-        &self,
+        &mut self,
         global_filter: bool,
     ) -> Result<(Option<GlobalFilter>, Vec<BoxedLayer<S>>), InitError>
     where
@@ -232,11 +328,17 @@ impl Prepared {
                 parse_filter::<S>(&self.log_filter)?.or(parse_filter::<S>(&self.trace_filter)?),
             ) as DynFilter<S>)
         };
-        #[cfg_attr(not(feature = "otlp"), allow(unused_mut))]
-        let mut layers = vec![
-            filtered(TraceContextLayer::<S>::new(self.sampler), context),
-            self.log_layer(per_layer(&self.log_filter)?),
-        ];
+        let mut layers = vec![filtered(TraceContextLayer::<S>::new(self.sampler), context)];
+        if self.log_lines {
+            layers.push(self.log_layer(per_layer(&self.log_filter)?));
+        }
+        #[cfg(feature = "otlp")]
+        if let Some(logs) = self.otlp.as_ref().and_then(|otlp| otlp.logs.as_ref()) {
+            let layer =
+                crate::layer::OtlpLogLayer::new(crate::otlp::LogEncoder::new(logs.queue.clone()));
+            self.layer_log_records = Some(layer.records());
+            layers.push(filtered(layer, per_layer(&self.log_filter)?));
+        }
         #[cfg(feature = "_capture")]
         if let Some((sinks, limits)) = self.span_sinks() {
             layers.push(filtered(
@@ -261,9 +363,9 @@ impl Prepared {
         #[cfg_attr(not(feature = "otlp"), allow(unused_mut))]
         let mut limits = crate::capture::SpanLimits::default();
         #[cfg(feature = "otlp")]
-        if let Some(exporting) = &self.otlp {
-            sinks.push(exporting.queue.clone());
-            limits = exporting.limits;
+        if let Some(traces) = self.otlp.as_ref().and_then(|otlp| otlp.traces.as_ref()) {
+            sinks.push(traces.queue.clone());
+            limits = self.limits;
         }
         #[cfg(feature = "viewer")]
         if let Some(viewer) = &self.viewer {
@@ -291,12 +393,17 @@ impl Prepared {
         #[cfg(not(feature = "_capture"))]
         let capturing = false;
         let collector = crate::pipeline::Collector::new(
-            crate::pipeline::Lines {
+            self.log_lines.then(|| crate::pipeline::Lines {
                 style,
                 output: self.output.clone(),
-            },
+            }),
             #[cfg(feature = "_capture")]
             capture,
+            #[cfg(feature = "otlp")]
+            self.otlp
+                .as_ref()
+                .and_then(|otlp| otlp.logs.as_ref())
+                .map(|logs| crate::otlp::LogEncoder::new(logs.queue.clone())),
         );
         let buffers = crate::capture::ThreadBuffers::new();
         let (pipeline, thread) = crate::pipeline::Pipeline::start(buffers.clone(), collector);
@@ -369,16 +476,29 @@ impl Prepared {
             .then(|| crate::logs::flusher(self.output.clone()));
         #[cfg(not(feature = "json"))]
         let log_flusher = Some(crate::logs::flusher(self.output.clone()));
+        // On the composable path, log records are handed to the export queue every 100 ms.
+        #[cfg(feature = "otlp")]
+        let log_records = self.layer_log_records.clone().map(|records| {
+            crate::background::Background::every(
+                "tripod-otlp-log-records",
+                std::time::Duration::from_millis(100),
+                move || crate::layer::hand_over_log_records(&records),
+            )
+        });
         Telemetry {
             dispatch,
             log_flusher,
             #[cfg(feature = "json")]
             collecting: self.collecting,
             log_output: Some(self.output),
+            #[cfg(feature = "_recorder")]
+            recorder: self.recorder,
             #[cfg(feature = "prometheus")]
             prometheus: self.prometheus,
             #[cfg(feature = "otlp")]
             otlp: self.otlp,
+            #[cfg(feature = "otlp")]
+            layer_log_records: self.layer_log_records.zip(log_records),
             #[cfg(feature = "otlp")]
             shutdown_timeout: self.shutdown_timeout,
             #[cfg(feature = "viewer")]

@@ -18,17 +18,18 @@ pub struct Builder {
     pub(super) log_writer: Option<Box<dyn Write + Send>>,
     pub(super) trace_filter: String,
     pub(super) access_log: bool,
+    pub(super) log_lines: bool,
     pub(super) sampler: Sampler,
     pub(super) shutdown_timeout: Duration,
     #[cfg(feature = "prometheus")]
     pub(super) prometheus: bool,
-    #[cfg(feature = "prometheus")]
+    #[cfg(feature = "_recorder")]
     pub(super) default_buckets: Vec<f64>,
-    #[cfg(feature = "prometheus")]
+    #[cfg(feature = "_recorder")]
     pub(super) metric_buckets: Vec<(String, Vec<f64>)>,
     #[cfg(feature = "prometheus")]
     pub(super) metrics_listener: Option<std::net::SocketAddr>,
-    #[cfg(feature = "prometheus")]
+    #[cfg(feature = "_recorder")]
     pub(super) series_limit: usize,
     #[cfg(feature = "otlp")]
     pub(super) otlp: bool,
@@ -42,6 +43,14 @@ pub struct Builder {
     pub(super) otlp_headers: Vec<(String, String)>,
     #[cfg(feature = "otlp")]
     pub(super) otlp_gzip: bool,
+    #[cfg(feature = "otlp")]
+    pub(super) otlp_logs: bool,
+    #[cfg(feature = "otlp")]
+    pub(super) otlp_metrics: bool,
+    #[cfg(feature = "otlp")]
+    pub(super) metric_export_interval: Duration,
+    #[cfg(feature = "otlp")]
+    pub(super) metrics_temporality: crate::otlp::Temporality,
     #[cfg(feature = "viewer")]
     pub(super) trace_viewer: bool,
 }
@@ -74,17 +83,18 @@ impl Builder {
             log_writer: None,
             trace_filter: "info".into(),
             access_log: true,
+            log_lines: true,
             sampler: Sampler::default(),
             shutdown_timeout: Duration::from_secs(3),
             #[cfg(feature = "prometheus")]
             prometheus: true,
-            #[cfg(feature = "prometheus")]
+            #[cfg(feature = "_recorder")]
             default_buckets: crate::DEFAULT_BUCKETS.to_vec(),
-            #[cfg(feature = "prometheus")]
+            #[cfg(feature = "_recorder")]
             metric_buckets: Vec::new(),
             #[cfg(feature = "prometheus")]
             metrics_listener: None,
-            #[cfg(feature = "prometheus")]
+            #[cfg(feature = "_recorder")]
             series_limit: crate::DEFAULT_SERIES_LIMIT,
             #[cfg(feature = "otlp")]
             otlp: true,
@@ -98,6 +108,14 @@ impl Builder {
             otlp_headers: Vec::new(),
             #[cfg(feature = "otlp")]
             otlp_gzip: false,
+            #[cfg(feature = "otlp")]
+            otlp_logs: true,
+            #[cfg(feature = "otlp")]
+            otlp_metrics: true,
+            #[cfg(feature = "otlp")]
+            metric_export_interval: crate::otlp::QueueConfig::METRICS.schedule_delay,
+            #[cfg(feature = "otlp")]
+            metrics_temporality: crate::otlp::Temporality::Cumulative,
             #[cfg(feature = "viewer")]
             trace_viewer: false,
         }
@@ -148,6 +166,14 @@ impl Builder {
         self
     }
 
+    /// Whether log lines are written (to stdout, or the [`log_writer`](Builder::log_writer)).
+    /// `OTEL_LOGS_EXPORTER` overrides it: with `console` in its list lines are written, without
+    /// it they are not (`OTEL_LOGS_EXPORTER=otlp` sends logs over OTLP only). Defaults to `true`.
+    pub fn log_lines(mut self, enabled: bool) -> Self {
+        self.log_lines = enabled;
+        self
+    }
+
     /// Which traces are exported. `OTEL_TRACES_SAMPLER` overrides it. Defaults to
     /// `parentbased_always_on`.
     pub fn sampler(mut self, sampler: Sampler) -> Self {
@@ -171,7 +197,10 @@ impl Builder {
         self
     }
 
-    /// Whether to install the Prometheus recorder. Defaults to `true`.
+    /// Whether `/metrics` is offered (the Prometheus and OpenMetrics expositions of tripod's
+    /// recorder: [`Telemetry::prometheus_handle`](crate::Telemetry::prometheus_handle)). The
+    /// recorder itself is installed when this or OTLP metrics want it. `OTEL_METRICS_EXPORTER`
+    /// without `prometheus` turns it off. Defaults to `true`.
     #[cfg(feature = "prometheus")]
     pub fn prometheus(mut self, enabled: bool) -> Self {
         self.prometheus = enabled;
@@ -180,7 +209,7 @@ impl Builder {
 
     /// The buckets of every histogram without buckets of its own. Defaults to
     /// [`DEFAULT_BUCKETS`](crate::DEFAULT_BUCKETS), OpenTelemetry's advisory seconds buckets.
-    #[cfg(feature = "prometheus")]
+    #[cfg(feature = "_recorder")]
     pub fn histogram_buckets(mut self, buckets: &[f64]) -> Self {
         self.default_buckets = buckets.to_vec();
         self
@@ -188,7 +217,7 @@ impl Builder {
 
     /// The buckets of one histogram, by its full name. Defaults to the
     /// [`histogram_buckets`](Builder::histogram_buckets).
-    #[cfg(feature = "prometheus")]
+    #[cfg(feature = "_recorder")]
     pub fn metric_buckets(mut self, metric: impl Into<String>, buckets: &[f64]) -> Self {
         self.metric_buckets.push((metric.into(), buckets.to_vec()));
         self
@@ -201,7 +230,7 @@ impl Builder {
     /// attribute's `labels(k = %expr)`, or your own `metrics::counter!` with a run-time value)
     /// can therefore never grow the exposition without bound. Defaults to
     /// [`DEFAULT_SERIES_LIMIT`](crate::DEFAULT_SERIES_LIMIT) (2,000, as OpenTelemetry's SDKs).
-    #[cfg(feature = "prometheus")]
+    #[cfg(feature = "_recorder")]
     pub fn metric_series_limit(mut self, label_sets: usize) -> Self {
         self.series_limit = label_sets.max(1);
         self
@@ -216,8 +245,8 @@ impl Builder {
         self
     }
 
-    /// Whether traces may be exported at all; with `true` they are exported when an endpoint is
-    /// configured. Defaults to `true`.
+    /// Whether anything may be exported over OTLP; with `true`, each signal is exported when an
+    /// endpoint is configured for it and nothing turns it off. Defaults to `true`.
     #[cfg(feature = "otlp")]
     pub fn otlp(mut self, enabled: bool) -> Self {
         self.otlp = enabled;
@@ -225,8 +254,8 @@ impl Builder {
     }
 
     /// The collector's base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT` gives it (for HTTP,
-    /// `/v1/traces` is appended). The environment variables override it. Defaults to none: no
-    /// export.
+    /// `/v1/traces`, `/v1/logs` and `/v1/metrics` are appended). The environment variables
+    /// override it. Defaults to none: no export.
     #[cfg(feature = "otlp")]
     pub fn otlp_endpoint(mut self, url: impl Into<String>) -> Self {
         self.otlp_endpoint = Some(url.into());
@@ -262,6 +291,46 @@ impl Builder {
     #[cfg(feature = "otlp")]
     pub fn otlp_gzip(mut self, enabled: bool) -> Self {
         self.otlp_gzip = enabled;
+        self
+    }
+
+    /// Whether log records go over OTLP too (to the logs endpoint, `/v1/logs` under
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`), when an endpoint is configured: every line tripod writes,
+    /// as a `LogRecord` with its trace context. `OTEL_LOGS_EXPORTER` without `otlp` turns it off.
+    /// Defaults to `true`.
+    #[cfg(feature = "otlp")]
+    pub fn otlp_logs(mut self, enabled: bool) -> Self {
+        self.otlp_logs = enabled;
+        self
+    }
+
+    /// Whether metrics go over OTLP too (to `/v1/metrics` under the endpoint), every
+    /// [`metric_export_interval`](Builder::metric_export_interval), when an endpoint is
+    /// configured. `OTEL_METRICS_EXPORTER` without `otlp` turns it off. Defaults to `true`.
+    #[cfg(feature = "otlp")]
+    pub fn otlp_metrics(mut self, enabled: bool) -> Self {
+        self.otlp_metrics = enabled;
+        self
+    }
+
+    /// How often metrics are exported over OTLP. `OTEL_METRIC_EXPORT_INTERVAL` (milliseconds)
+    /// overrides it. Defaults to 60 s.
+    #[cfg(feature = "otlp")]
+    pub fn metric_export_interval(mut self, interval: Duration) -> Self {
+        self.metric_export_interval = interval.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Whether OTLP metric points report what changed since the last export (delta) instead of
+    /// everything since the start (cumulative). `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`
+    /// (`cumulative`, `delta`, `lowmemory`) overrides it. Defaults to `false`: cumulative.
+    #[cfg(feature = "otlp")]
+    pub fn otlp_metrics_delta(mut self, delta: bool) -> Self {
+        self.metrics_temporality = if delta {
+            crate::otlp::Temporality::Delta
+        } else {
+            crate::otlp::Temporality::Cumulative
+        };
         self
     }
 

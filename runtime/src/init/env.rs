@@ -2,9 +2,6 @@
 //! becomes a warning (logged once the subscriber is up) and the setting keeps its default.
 
 #[cfg(feature = "otlp")]
-use std::time::Duration;
-
-#[cfg(feature = "otlp")]
 use crate::otlp::validate_url;
 use crate::trace::Sampler;
 
@@ -27,6 +24,17 @@ pub enum LogFormat {
     Pretty,
 }
 
+/// Where a signal goes, as its `OTEL_*_EXPORTER` variable lists it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Outputs {
+    /// `otlp`.
+    pub(crate) otlp: bool,
+    /// `console`: tripod's log lines (stdout, or the builder's writer).
+    pub(crate) console: bool,
+    /// `prometheus`: `/metrics`.
+    pub(crate) prometheus: bool,
+}
+
 /// What the environment says, after validation.
 #[derive(Debug, Default)]
 pub(crate) struct FromEnvironment {
@@ -34,34 +42,49 @@ pub(crate) struct FromEnvironment {
     pub(crate) resource_attributes: Vec<(String, String)>,
     pub(crate) log_format: Option<LogFormat>,
     pub(crate) log_filter: Option<String>,
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`: every signal's base URL.
     pub(crate) otlp_endpoint: Option<String>,
-    pub(crate) otlp_traces_endpoint: Option<String>,
+    /// `OTEL_TRACES_EXPORTER`, `OTEL_LOGS_EXPORTER`, `OTEL_METRICS_EXPORTER`, when set.
+    pub(crate) traces_exporters: Option<Outputs>,
+    pub(crate) logs_exporters: Option<Outputs>,
+    pub(crate) metrics_exporters: Option<Outputs>,
+    /// Everything else about OTLP, per signal.
     #[cfg(feature = "otlp")]
-    pub(crate) otlp_protocol: Option<crate::otlp::Protocol>,
-    #[cfg(feature = "otlp")]
-    pub(crate) otlp_timeout: Option<Duration>,
-    /// Headers, compression, TLS files and span limits.
-    #[cfg(feature = "otlp")]
-    pub(crate) otlp_export: crate::otlp::ExportConfig,
-    /// Whether `OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION` was set.
-    #[cfg(feature = "otlp")]
-    otlp_compression_set: bool,
+    pub(crate) otlp: super::otlp_env::OtlpEnv,
     pub(crate) sampler: Option<Sampler>,
     pub(crate) warnings: Vec<String>,
 }
 
-impl FromEnvironment {
-    /// Whether no compression variable was set (so the builder's choice stands).
-    #[cfg(feature = "otlp")]
-    pub(crate) fn otlp_compression_unset(&self) -> bool {
-        !self.otlp_compression_set
+/// Parses an `OTEL_*_EXPORTER` list (`otlp`, `otlp,console`, `none`) of which `allowed` are
+/// understood; an unknown entry is a warning and is skipped.
+fn outputs(name: &str, list: &str, allowed: &[&str], warnings: &mut Vec<String>) -> Outputs {
+    let mut outputs = Outputs::default();
+    for entry in list
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+    {
+        let entry = entry.to_ascii_lowercase();
+        match entry.as_str() {
+            "none" => {}
+            known if allowed.contains(&known) => match known {
+                "otlp" => outputs.otlp = true,
+                "console" => outputs.console = true,
+                _ => outputs.prometheus = true,
+            },
+            other => warnings.push(format!(
+                "{name}: {other:?} is not an exporter tripod has (it has: {}); skipping it",
+                allowed.join(", ")
+            )),
+        }
     }
+    outputs
 }
 
 /// Without the `otlp` feature no endpoint can be used: setting one is a mistake worth a warning.
 #[cfg(not(feature = "otlp"))]
 fn validate_url(_url: &str) -> Result<(), String> {
-    Err("tripod was built without its `otlp` feature, so no traces are exported".into())
+    Err("tripod was built without its `otlp` feature, so nothing is exported over OTLP".into())
 }
 
 /// Reads and checks every variable tripod understands.
@@ -99,41 +122,38 @@ pub(crate) fn read(source: &Source) -> FromEnvironment {
             )),
         }
     }
-    for (name, slot) in [
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", &mut env.otlp_endpoint),
+    if let Some(url) = var("OTEL_EXPORTER_OTLP_ENDPOINT") {
+        match validate_url(&url) {
+            Ok(()) => env.otlp_endpoint = Some(url),
+            Err(problem) => env.warnings.push(format!(
+                "OTEL_EXPORTER_OTLP_ENDPOINT: {problem}; ignoring it"
+            )),
+        }
+    }
+    for (name, slot, allowed) in [
         (
-            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-            &mut env.otlp_traces_endpoint,
+            "OTEL_TRACES_EXPORTER",
+            &mut env.traces_exporters,
+            &["otlp"][..],
+        ),
+        (
+            "OTEL_LOGS_EXPORTER",
+            &mut env.logs_exporters,
+            &["otlp", "console"][..],
+        ),
+        (
+            "OTEL_METRICS_EXPORTER",
+            &mut env.metrics_exporters,
+            &["otlp", "prometheus"][..],
         ),
     ] {
-        if let Some(url) = var(name) {
-            match validate_url(&url) {
-                Ok(()) => *slot = Some(url),
-                Err(problem) => env.warnings.push(format!("{name}: {problem}; ignoring it")),
-            }
+        if let Some(list) = var(name) {
+            *slot = Some(outputs(name, &list, allowed, &mut env.warnings));
         }
     }
     #[cfg(feature = "otlp")]
     {
-        let protocol = var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
-            .map(|value| ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", value))
-            .or_else(|| {
-                var("OTEL_EXPORTER_OTLP_PROTOCOL")
-                    .map(|value| ("OTEL_EXPORTER_OTLP_PROTOCOL", value))
-            });
-        if let Some((name, protocol)) = protocol {
-            match protocol.parse() {
-                Ok(protocol) => env.otlp_protocol = Some(protocol),
-                Err(problem) => env
-                    .warnings
-                    .push(format!("{name}: {problem}; using http/protobuf")),
-            }
-        }
-        env.otlp_compression_set = var("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION").is_some()
-            || var("OTEL_EXPORTER_OTLP_COMPRESSION").is_some();
-        let (export, timeout) = super::otlp_env::read(&var, &mut env.warnings);
-        env.otlp_export = export;
-        env.otlp_timeout = timeout;
+        env.otlp = super::otlp_env::read(&var, &mut env.warnings);
     }
     let sampler_arg = var("OTEL_TRACES_SAMPLER_ARG");
     if let Some(name) = var("OTEL_TRACES_SAMPLER") {
@@ -213,5 +233,33 @@ mod tests {
         assert_eq!(env.log_filter, None);
         assert_eq!(env.otlp_endpoint, None);
         assert_eq!(env.sampler, None);
+    }
+
+    #[test]
+    fn exporter_lists_name_where_each_signal_goes_and_unknown_entries_are_warnings() {
+        let env = env(&[
+            ("OTEL_TRACES_EXPORTER", "none"),
+            ("OTEL_LOGS_EXPORTER", "otlp, console"),
+            ("OTEL_METRICS_EXPORTER", "prometheus,zipkin"),
+        ]);
+        assert_eq!(env.traces_exporters, Some(Outputs::default()));
+        assert_eq!(
+            env.logs_exporters,
+            Some(Outputs {
+                otlp: true,
+                console: true,
+                prometheus: false
+            })
+        );
+        assert_eq!(
+            env.metrics_exporters,
+            Some(Outputs {
+                prometheus: true,
+                ..Outputs::default()
+            })
+        );
+        assert_eq!(env.warnings.len(), 1, "{:?}", env.warnings);
+        assert!(env.warnings[0].starts_with("OTEL_METRICS_EXPORTER: \"zipkin\""));
+        assert_eq!(self::env(&[]).logs_exporters, None, "unset: the defaults");
     }
 }

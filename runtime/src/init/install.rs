@@ -25,14 +25,10 @@ impl Builder {
         if tracing::dispatcher::has_been_set() {
             return Err(InitError::AlreadyInitialized("tracing subscriber"));
         }
-        #[cfg_attr(not(feature = "prometheus"), allow(unused_mut))]
+        #[cfg_attr(not(feature = "_recorder"), allow(unused_mut))]
         let mut telemetry = self.build()?;
-        #[cfg(feature = "prometheus")]
-        if let Some(recorder) = telemetry
-            .prometheus
-            .as_mut()
-            .and_then(|prometheus| prometheus.recorder.take())
-        {
+        #[cfg(feature = "_recorder")]
+        if let Some(recorder) = telemetry.recorder.take() {
             metrics::set_global_recorder(recorder)
                 .map_err(|_| InitError::AlreadyInitialized("metrics recorder"))?;
         }
@@ -94,7 +90,7 @@ impl Builder {
     where
         S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
     {
-        let prepared = assemble::prepare(self)?;
+        let mut prepared = assemble::prepare(self)?;
         let (_, layers) = prepared.layers::<S>(false)?;
         let telemetry = prepared.finish(tracing::Dispatch::none());
         Ok((layers, telemetry))

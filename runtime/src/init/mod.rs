@@ -1,4 +1,5 @@
-//! `tripod::init()`: JSON logs, Prometheus and OTLP traces from one builder.
+//! `tripod::init()`: JSON logs, Prometheus, and traces, logs and metrics over OTLP from one
+//! builder.
 //!
 //! [`Builder`] holds the settings (`builder.rs`) and finishes them (`install.rs`); `env.rs` and
 //! `otlp_env.rs` read the standard variables over them; `assemble.rs` starts the parts and puts
@@ -29,10 +30,14 @@ pub use telemetry::Telemetry;
 ///
 /// Environment variables override the builder's settings, so operators can reconfigure without
 /// a rebuild: `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_EXPORTER_OTLP_ENDPOINT`
-/// (unset: no trace export), `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_PROTOCOL`
-/// (`http/protobuf` or `grpc`), `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_TRACES_SAMPLER` and
-/// `OTEL_TRACES_SAMPLER_ARG`, `RUST_LOG` and `TRIPOD_LOG_FORMAT` (`json` or `pretty`). A value
-/// that cannot be used is logged as a warning and the default applies.
+/// (unset: nothing over OTLP; set: traces, logs and metrics go there), the exporter lists
+/// `OTEL_TRACES_EXPORTER`, `OTEL_LOGS_EXPORTER` (`otlp`, `console`) and `OTEL_METRICS_EXPORTER`
+/// (`otlp`, `prometheus`), the OTLP settings `OTEL_EXPORTER_OTLP_{ENDPOINT,PROTOCOL,HEADERS,
+/// COMPRESSION,TIMEOUT,CERTIFICATE,CLIENT_CERTIFICATE,CLIENT_KEY}` and each one per signal
+/// (`OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`), `OTEL_METRIC_EXPORT_INTERVAL` and `_TIMEOUT`,
+/// `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`, the span limits, `OTEL_TRACES_SAMPLER`
+/// and `OTEL_TRACES_SAMPLER_ARG`, `RUST_LOG` and `TRIPOD_LOG_FORMAT` (`json` or `pretty`). A
+/// value that cannot be used is logged as a warning and the default applies.
 pub fn init() -> Builder {
     Builder::new()
 }

@@ -10,8 +10,6 @@ use crate::logs::SharedOutput;
 #[cfg(feature = "prometheus")]
 pub(crate) struct PrometheusParts {
     pub(crate) handle: crate::PrometheusHandle,
-    /// Until `install()` makes it global.
-    pub(crate) recorder: Option<crate::MetricsRecorder>,
     pub(crate) listener: Option<(std::net::SocketAddr, crate::background::Background)>,
 }
 
@@ -25,10 +23,20 @@ pub struct Telemetry {
     pub(crate) log_flusher: Option<crate::background::Background>,
     #[cfg(feature = "json")]
     pub(crate) collecting: Option<Collecting>,
+    /// The metrics recorder, until `install()` makes it global.
+    #[cfg(feature = "_recorder")]
+    pub(crate) recorder: Option<crate::MetricsRecorder>,
     #[cfg(feature = "prometheus")]
     pub(crate) prometheus: Option<PrometheusParts>,
     #[cfg(feature = "otlp")]
     pub(crate) otlp: Option<crate::otlp::Exporting>,
+    /// The composable path's OTLP log records, and the thread that hands them over.
+    #[cfg(feature = "otlp")]
+    #[allow(clippy::type_complexity)]
+    pub(crate) layer_log_records: Option<(
+        std::sync::Arc<std::sync::Mutex<crate::otlp::LogEncoder>>,
+        crate::background::Background,
+    )>,
     #[cfg(feature = "otlp")]
     pub(crate) shutdown_timeout: Duration,
     #[cfg(feature = "viewer")]
@@ -51,6 +59,10 @@ impl Telemetry {
         #[cfg(feature = "json")]
         if let Some(collecting) = &self.collecting {
             collecting.pipeline.collect();
+        }
+        #[cfg(feature = "otlp")]
+        if let Some((records, _)) = &self.layer_log_records {
+            crate::layer::hand_over_log_records(records);
         }
         if let Some(output) = &self.log_output {
             output.flush();
@@ -91,11 +103,10 @@ impl Telemetry {
 
     /// The recorder, when `build()` left its installation to the caller (for example
     /// `metrics::with_local_recorder` in tests); `None` after `install()`, which made it global.
-    #[cfg(feature = "prometheus")]
+    #[cfg(feature = "_recorder")]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "prometheus", feature = "otlp"))))]
     pub fn recorder(&self) -> Option<&crate::MetricsRecorder> {
-        self.prometheus
-            .as_ref()
-            .and_then(|prometheus| prometheus.recorder.as_ref())
+        self.recorder.as_ref()
     }
 
     /// Where the standalone `/metrics` listener listens, when one was asked for.
@@ -113,28 +124,79 @@ impl Telemetry {
         self.viewer.as_ref().map(|parts| parts.viewer.clone())
     }
 
-    /// The URL traces are exported to, when export is on.
+    /// The URL traces are exported to, when they are.
     #[cfg(feature = "otlp")]
     pub fn otlp_endpoint(&self) -> Option<&str> {
-        self.otlp.as_ref().map(|otlp| otlp.endpoint.as_str())
+        self.otlp_export(crate::otlp::Signal::Traces)
+            .map(|(endpoint, _)| endpoint)
     }
 
-    /// The transport traces are exported with, when export is on.
+    /// The transport traces are exported with, when they are.
     #[cfg(feature = "otlp")]
     pub fn otlp_protocol(&self) -> Option<crate::Protocol> {
-        self.otlp.as_ref().map(|otlp| otlp.protocol)
+        self.otlp_export(crate::otlp::Signal::Traces)
+            .map(|(_, protocol)| protocol)
+    }
+
+    /// The URL log records are exported to, when they are.
+    #[cfg(feature = "otlp")]
+    pub fn otlp_logs_endpoint(&self) -> Option<&str> {
+        self.otlp_export(crate::otlp::Signal::Logs)
+            .map(|(endpoint, _)| endpoint)
+    }
+
+    /// The URL metrics are exported to, when they are.
+    #[cfg(feature = "otlp")]
+    pub fn otlp_metrics_endpoint(&self) -> Option<&str> {
+        self.otlp_export(crate::otlp::Signal::Metrics)
+            .map(|(endpoint, _)| endpoint)
+    }
+
+    /// Where `signal` goes, and how.
+    #[cfg(feature = "otlp")]
+    fn otlp_export(&self, signal: crate::otlp::Signal) -> Option<(&str, crate::Protocol)> {
+        use crate::otlp::Signal;
+        let otlp = self.otlp.as_ref()?;
+        match signal {
+            Signal::Traces => otlp
+                .traces
+                .as_ref()
+                .map(|e| (e.endpoint.as_str(), e.protocol)),
+            Signal::Logs => otlp
+                .logs
+                .as_ref()
+                .map(|e| (e.endpoint.as_str(), e.protocol)),
+            Signal::Metrics => otlp
+                .metrics
+                .as_ref()
+                .map(|e| (e.endpoint.as_str(), e.protocol)),
+        }
     }
 
     /// Spans dropped because the export queue was full (also counted by
     /// `tripod_spans_dropped_total`).
     #[cfg(feature = "otlp")]
     pub fn spans_dropped(&self) -> u64 {
-        self.otlp.as_ref().map_or(0, |otlp| otlp.queue.dropped())
+        self.otlp
+            .as_ref()
+            .and_then(|otlp| otlp.traces.as_ref())
+            .map_or(0, |traces| traces.queue.dropped())
     }
 
-    /// Exports the spans finished so far, then writes out buffered log lines (those the export
-    /// itself logged included); `false` when the export did not finish within `timeout` (the
-    /// spans stay queued).
+    /// OTLP log records dropped because the logs export queue was full (also counted by
+    /// `tripod_log_records_dropped_total`; the log lines themselves are never dropped).
+    #[cfg(feature = "otlp")]
+    pub fn log_records_dropped(&self) -> u64 {
+        self.otlp
+            .as_ref()
+            .and_then(|otlp| otlp.logs.as_ref())
+            .map_or(0, |logs| logs.queue.dropped())
+    }
+
+    /// Exports the spans finished and the log records written so far, and a reading of the
+    /// metrics when they go over OTLP, then writes out buffered log lines (those the export
+    /// itself logged included); `false` when the exports did not finish within `timeout` (what
+    /// was not sent stays queued).
     pub fn flush(&self, timeout: Duration) -> bool {
         // Spans ended on any thread reach the export queue.
         self.collect();

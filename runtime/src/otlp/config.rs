@@ -1,6 +1,5 @@
-//! How spans are exported, beyond where to: headers, compression, TLS files and span limits, as
-//! `tripod::init()` reads them from the `OTEL_EXPORTER_OTLP_*` and `OTEL_*_LIMIT` variables (or
-//! the builder).
+//! How a signal is exported, beyond where to: headers, compression and TLS files, as
+//! `tripod::init()` reads them from the `OTEL_EXPORTER_OTLP_*` variables (or the builder).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -55,11 +54,10 @@ pub(crate) struct TlsFiles {
     pub(crate) client_key: Option<PathBuf>,
 }
 
-/// Everything about an export but its endpoint, protocol and queue.
+/// Everything about a signal's export but its endpoint, protocol and queue.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ExportConfig {
     pub(crate) headers: Headers,
     pub(crate) compression: Compression,
     pub(crate) tls: TlsFiles,
-    pub(crate) limits: crate::capture::SpanLimits,
 }

@@ -2,7 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::proto::{ProtoWriter, field, span_flags};
+use super::proto::{Any, ProtoWriter, field, span_flags};
 use crate::capture::{AttrValue, Attribute, SPAN, SpanRecord, StatusRecord};
 
 impl SpanRecord {
@@ -81,34 +81,18 @@ impl SpanRecord {
     }
 
     fn encode_attribute(&self, writer: &mut ProtoWriter, in_field: u32, attribute: &Attribute) {
-        let pair = writer.open(in_field);
-        writer.string(field::KEY_VALUE_KEY, attribute.key);
-        let value = writer.open(field::KEY_VALUE_VALUE);
-        match &attribute.value {
-            // Zero, false and "" are values here, not defaults to leave out.
-            AttrValue::I64(0) | AttrValue::Bool(false) => {
-                let tag = if matches!(attribute.value, AttrValue::I64(_)) {
-                    field::ANY_INT
-                } else {
-                    field::ANY_BOOL
-                };
-                writer.raw(&[(tag << 3) as u8, 0]);
-            }
-            AttrValue::I64(value) => writer.varint(field::ANY_INT, *value as u64),
-            AttrValue::Bool(_) => writer.varint(field::ANY_BOOL, 1),
-            AttrValue::F64(value) if value.to_bits() == 0 => {
-                writer.raw(&[(field::ANY_DOUBLE << 3) as u8 | 1, 0, 0, 0, 0, 0, 0, 0, 0]);
-            }
-            AttrValue::F64(value) => writer.fixed64(field::ANY_DOUBLE, value.to_bits()),
-            AttrValue::Text(text) => writer.bytes(field::ANY_STRING, self.text(text).as_bytes()),
-        }
-        writer.close(value);
-        writer.close(pair);
+        let value = match &attribute.value {
+            AttrValue::I64(value) => Any::Int(*value),
+            AttrValue::Bool(value) => Any::Bool(*value),
+            AttrValue::F64(value) => Any::Double(*value),
+            AttrValue::Text(text) => Any::Str(self.text(text)),
+        };
+        writer.key_value(in_field, attribute.key, value);
     }
 }
 
 /// Nanoseconds since the Unix epoch.
-fn unix_nanos(time: SystemTime) -> u64 {
+pub(crate) fn unix_nanos(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_nanos() as u64)
 }

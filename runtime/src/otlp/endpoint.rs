@@ -1,7 +1,9 @@
-//! Where traces go, per the OpenTelemetry exporter specification.
+//! Where each signal goes, per the OpenTelemetry exporter specification.
 
 use std::fmt;
 use std::str::FromStr;
+
+use super::signal::Signal;
 
 /// The OTLP transport, as `OTEL_EXPORTER_OTLP_PROTOCOL` names it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -37,19 +39,21 @@ impl fmt::Display for Protocol {
     }
 }
 
-/// The URL traces are sent to: a signal-specific endpoint is used as given; a base endpoint gets
-/// `/v1/traces` appended for HTTP, and is used as given for gRPC.
-pub(crate) fn traces_endpoint(
+/// The URL a signal is sent to: a signal-specific endpoint is used as given; a base endpoint gets
+/// the signal's path (`/v1/traces`, `/v1/logs`, `/v1/metrics`) appended for HTTP, and is used as
+/// given for gRPC.
+pub(crate) fn signal_endpoint(
     base: Option<&str>,
-    traces: Option<&str>,
+    specific: Option<&str>,
     protocol: Protocol,
+    signal: Signal,
 ) -> Option<String> {
-    if let Some(traces) = traces {
-        return Some(traces.to_owned());
+    if let Some(specific) = specific {
+        return Some(specific.to_owned());
     }
     let base = base?;
     Some(match protocol {
-        Protocol::HttpProtobuf => format!("{}/v1/traces", base.trim_end_matches('/')),
+        Protocol::HttpProtobuf => format!("{}{}", base.trim_end_matches('/'), signal.http_path()),
         Protocol::Grpc => base.to_owned(),
     })
 }
@@ -74,35 +78,47 @@ mod tests {
     #[test]
     fn http_appends_the_signal_path_to_a_base_endpoint() {
         let endpoint =
-            traces_endpoint(Some("http://collector:4318/"), None, Protocol::HttpProtobuf);
-        assert_eq!(endpoint.as_deref(), Some("http://collector:4318/v1/traces"));
-        let endpoint = traces_endpoint(
-            Some("http://collector:4318/prefix"),
-            None,
-            Protocol::HttpProtobuf,
+            |base, signal| signal_endpoint(Some(base), None, Protocol::HttpProtobuf, signal);
+        assert_eq!(
+            endpoint("http://collector:4318/", Signal::Traces).as_deref(),
+            Some("http://collector:4318/v1/traces")
         );
         assert_eq!(
-            endpoint.as_deref(),
-            Some("http://collector:4318/prefix/v1/traces")
+            endpoint("http://collector:4318/prefix", Signal::Logs).as_deref(),
+            Some("http://collector:4318/prefix/v1/logs")
+        );
+        assert_eq!(
+            endpoint("http://collector:4318", Signal::Metrics).as_deref(),
+            Some("http://collector:4318/v1/metrics")
         );
     }
 
     #[test]
     fn grpc_and_signal_endpoints_are_used_as_given() {
         assert_eq!(
-            traces_endpoint(Some("http://collector:4317"), None, Protocol::Grpc).as_deref(),
+            signal_endpoint(
+                Some("http://collector:4317"),
+                None,
+                Protocol::Grpc,
+                Signal::Logs
+            )
+            .as_deref(),
             Some("http://collector:4317")
         );
         assert_eq!(
-            traces_endpoint(
+            signal_endpoint(
                 Some("http://a:4318"),
                 Some("http://b:9999/custom"),
-                Protocol::HttpProtobuf
+                Protocol::HttpProtobuf,
+                Signal::Traces
             )
             .as_deref(),
             Some("http://b:9999/custom")
         );
-        assert_eq!(traces_endpoint(None, None, Protocol::HttpProtobuf), None);
+        assert_eq!(
+            signal_endpoint(None, None, Protocol::HttpProtobuf, Signal::Traces),
+            None
+        );
     }
 
     #[test]

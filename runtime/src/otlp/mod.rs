@@ -1,81 +1,221 @@
-//! OTLP trace export, a sink of captured spans: a bounded queue, and a thread that encodes
-//! batches straight into OTLP protobuf and sends them over HTTP/protobuf or gRPC with hyper's
-//! client.
+//! OTLP export of traces, logs and metrics, a sink: per signal a bounded queue and an export
+//! thread that encodes batches straight into OTLP protobuf and sends them through one transport
+//! (HTTP/protobuf or gRPC, TLS, headers, gzip) with hyper's client.
+//!
+//! Spans wait as the capture's records ([`spans`]); log records are encoded as the collector
+//! lays out their lines and wait as chunks ([`logs`]); metrics are read from the recorder every
+//! export interval ([`metrics`]). The queue ([`queue`]), the export loop ([`export`]), the
+//! transport and the failure reports are one code path for the three.
 
 mod config;
 mod encode;
 mod endpoint;
-mod pipeline;
+mod export;
+mod logs;
+mod metrics;
 mod proto;
+mod queue;
 mod report;
-mod request;
+mod resource;
+mod signal;
+mod spans;
 mod tls;
 mod transport;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub(crate) use config::{Compression, ExportConfig, Headers};
+pub use endpoint::Protocol;
+pub(crate) use endpoint::{signal_endpoint, validate_url};
+pub(crate) use logs::{LogChunk, LogEncoder, LogEvent, LogValue};
+pub(crate) use metrics::Temporality;
+pub(crate) use queue::{Item, Queue, QueueConfig};
+pub(crate) use signal::Signal;
+
+use crate::capture::SpanRecord;
 
 /// Checks that TLS files can be used (they exist, hold PEM certificates and a key).
 pub(crate) fn check_tls(files: &config::TlsFiles) -> Result<(), String> {
     tls::client_config(files).map(drop)
 }
-pub use endpoint::Protocol;
-pub(crate) use endpoint::{traces_endpoint, validate_url};
-pub(crate) use pipeline::{Queue, QueueConfig};
 
-/// A running export pipeline.
-pub(crate) struct Exporting {
-    pub(crate) queue: Arc<Queue>,
+/// Where and how one signal is sent.
+pub(crate) struct SignalSetup {
+    /// For HTTP, the full URL (`…/v1/logs`); for gRPC, the collector's base URL.
     pub(crate) endpoint: String,
     pub(crate) protocol: Protocol,
-    pub(crate) limits: crate::capture::SpanLimits,
+    pub(crate) export: ExportConfig,
+    pub(crate) queue: QueueConfig,
+}
+
+/// What to export, and as whom.
+pub(crate) struct Setup<'a> {
+    pub(crate) service_name: Option<&'a str>,
+    pub(crate) resource_attributes: &'a [(String, String)],
+    pub(crate) traces: Option<SignalSetup>,
+    pub(crate) logs: Option<SignalSetup>,
+    pub(crate) metrics: Option<(SignalSetup, crate::recorder::MetricsRecorder, Temporality)>,
+}
+
+/// One signal's running export: its queue, where it goes, its reports.
+pub(crate) struct Exporter<T> {
+    pub(crate) queue: Arc<Queue<T>>,
+    pub(crate) endpoint: String,
+    pub(crate) protocol: Protocol,
     reporter: Arc<report::Reporter>,
 }
 
-/// Starts exporting to `endpoint` (already resolved: for HTTP, the full `/v1/traces` URL) as
-/// the service `service_name` with the resource `attributes`.
-pub(crate) fn start(
-    endpoint: String,
-    protocol: Protocol,
-    service_name: Option<&str>,
-    attributes: &[(String, String)],
-    queue: QueueConfig,
-    export: &ExportConfig,
-) -> Result<Exporting, String> {
-    let transport = transport::Transport::new(&endpoint, protocol, queue.export_timeout, export)?;
-    let queue = Queue::new(queue);
-    let preamble = request::Preamble::new(service_name, attributes);
-    let reporter = Arc::new(report::Reporter::new(endpoint.clone()));
-    pipeline::start(queue.clone(), preamble, transport, reporter.clone())?;
-    Ok(Exporting {
-        queue,
-        endpoint,
-        protocol,
-        limits: export.limits,
-        reporter,
-    })
-}
-
-impl Exporting {
-    pub(crate) fn flush(&self, timeout: Duration) -> bool {
-        self.queue.flush(timeout)
+impl<T: Item> Exporter<T> {
+    /// Starts `signal`'s export; the error names the endpoint, and what is unusable.
+    fn start<E: export::Encode<Item = T>>(
+        signal: Signal,
+        setup: SignalSetup,
+        encode: E,
+    ) -> Result<Exporter<T>, (String, String)> {
+        let failed = |reason| (setup.endpoint.clone(), reason);
+        let transport = transport::Transport::new(
+            &setup.endpoint,
+            setup.protocol,
+            signal,
+            setup.queue.export_timeout,
+            &setup.export,
+        )
+        .map_err(failed)?;
+        let queue = Arc::new(Queue::new(setup.queue));
+        let reporter = Arc::new(report::Reporter::new(signal, setup.endpoint.clone()));
+        export::start(queue.clone(), encode, transport, reporter.clone()).map_err(failed)?;
+        Ok(Exporter {
+            queue,
+            endpoint: setup.endpoint,
+            protocol: setup.protocol,
+            reporter,
+        })
     }
 
-    /// Exports what is queued within `timeout`; spans still pending then are lost, counted and
-    /// reported in one line.
-    pub(crate) fn shutdown(&self, timeout: Duration) -> bool {
-        let done = self.queue.shutdown(timeout);
+    /// Waits for the shutdown asked for until `deadline`; what is still pending then is lost,
+    /// counted and reported in one line (`waited` says how long the shutdown was given).
+    fn finish_shutdown(&self, deadline: Instant, waited: Duration) -> bool {
+        let done = self.queue.wait_stopped(deadline);
         if !done {
-            self.reporter
-                .lost_at_shutdown(self.queue.pending(), timeout);
+            self.reporter.lost_at_shutdown(self.queue.pending(), waited);
         }
         done
     }
 
-    /// Export failures are logged through `dispatch` (the subscriber that owns this pipeline).
+    /// Failures are logged through `dispatch` (the subscriber that owns this export).
     pub(crate) fn log_through(&self, dispatch: &tracing::Dispatch) {
         self.reporter.log_through(dispatch.downgrade());
+    }
+}
+
+/// The running exports.
+pub(crate) struct Exporting {
+    pub(crate) traces: Option<Exporter<Arc<SpanRecord>>>,
+    pub(crate) logs: Option<Exporter<LogChunk>>,
+    pub(crate) metrics: Option<Exporter<metrics::MetricRequest>>,
+}
+
+/// Starts the export of each signal `setup` names, as the service `service_name` with the
+/// resource attributes; the error names the endpoint whose configuration is unusable, and why.
+pub(crate) fn start(setup: Setup<'_>) -> Result<Exporting, (String, String)> {
+    let preamble = Arc::new(resource::Preamble::new(
+        setup.service_name,
+        setup.resource_attributes,
+    ));
+    let traces = setup
+        .traces
+        .map(|traces| {
+            let encode = spans::SpanBatches {
+                preamble: preamble.clone(),
+            };
+            Exporter::start(Signal::Traces, traces, encode)
+        })
+        .transpose()?;
+    let logs = setup
+        .logs
+        .map(|logs| {
+            let encode = logs::LogBatches {
+                preamble: preamble.clone(),
+            };
+            Exporter::start(Signal::Logs, logs, encode)
+        })
+        .transpose()?;
+    let metrics = setup
+        .metrics
+        .map(|(metrics, recorder, temporality)| {
+            let encode = metrics::MetricBatches::new(recorder, preamble.clone(), temporality);
+            Exporter::start(Signal::Metrics, metrics, encode)
+        })
+        .transpose()?;
+    Ok(Exporting {
+        traces,
+        logs,
+        metrics,
+    })
+}
+
+impl Exporting {
+    /// Exports what every signal holds, within `timeout` for all of them; `false` when one did
+    /// not finish in time.
+    pub(crate) fn flush(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        // All three asked first and waited for together: a slow collector for one signal
+        // leaves the others the whole deadline.
+        let traces = self
+            .traces
+            .as_ref()
+            .map(|e| (&e.queue, e.queue.ask_flush()));
+        let logs = self.logs.as_ref().map(|e| (&e.queue, e.queue.ask_flush()));
+        let metrics = self
+            .metrics
+            .as_ref()
+            .map(|e| (&e.queue, e.queue.ask_flush()));
+        let traces = traces.is_none_or(|(queue, ticket)| queue.wait_flushed(ticket, deadline));
+        let logs = logs.is_none_or(|(queue, ticket)| queue.wait_flushed(ticket, deadline));
+        let metrics = metrics.is_none_or(|(queue, ticket)| queue.wait_flushed(ticket, deadline));
+        traces && logs && metrics
+    }
+
+    /// Shuts every signal's export down, within `timeout` for all of them: each is told at
+    /// once, so each has the whole deadline.
+    pub(crate) fn shutdown(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        // Metrics first: their last reading is made as their thread wakes.
+        if let Some(e) = &self.metrics {
+            e.queue.ask_shutdown();
+        }
+        if let Some(e) = &self.traces {
+            e.queue.ask_shutdown();
+        }
+        if let Some(e) = &self.logs {
+            e.queue.ask_shutdown();
+        }
+        let metrics = self
+            .metrics
+            .as_ref()
+            .is_none_or(|e| e.finish_shutdown(deadline, timeout));
+        let traces = self
+            .traces
+            .as_ref()
+            .is_none_or(|e| e.finish_shutdown(deadline, timeout));
+        let logs = self
+            .logs
+            .as_ref()
+            .is_none_or(|e| e.finish_shutdown(deadline, timeout));
+        traces && logs && metrics
+    }
+
+    /// Export failures are logged through `dispatch`.
+    pub(crate) fn log_through(&self, dispatch: &tracing::Dispatch) {
+        if let Some(e) = &self.traces {
+            e.log_through(dispatch);
+        }
+        if let Some(e) = &self.logs {
+            e.log_through(dispatch);
+        }
+        if let Some(e) = &self.metrics {
+            e.log_through(dispatch);
+        }
     }
 }

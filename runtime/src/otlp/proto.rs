@@ -45,14 +45,74 @@ pub(crate) mod field {
     pub(crate) const EVENT_NAME: u32 = 2;
     pub(crate) const EVENT_ATTRIBUTES: u32 = 3;
     pub(crate) const EVENT_DROPPED_ATTRIBUTES_COUNT: u32 = 4;
-    /// `Status`.
+    /// `Span.Link`.
     pub(crate) const LINK_TRACE_ID: u32 = 1;
     pub(crate) const LINK_SPAN_ID: u32 = 2;
     pub(crate) const LINK_TRACE_STATE: u32 = 3;
     pub(crate) const LINK_FLAGS: u32 = 6;
-
+    /// `Status`.
     pub(crate) const STATUS_MESSAGE: u32 = 2;
     pub(crate) const STATUS_CODE: u32 = 3;
+
+    /// `ExportLogsServiceRequest`, `ResourceLogs`, `ScopeLogs`.
+    pub(crate) const REQUEST_RESOURCE_LOGS: u32 = 1;
+    pub(crate) const RESOURCE_LOGS_RESOURCE: u32 = 1;
+    pub(crate) const RESOURCE_LOGS_SCOPE_LOGS: u32 = 2;
+    pub(crate) const SCOPE_LOGS_SCOPE: u32 = 1;
+    pub(crate) const SCOPE_LOGS_LOG_RECORDS: u32 = 2;
+    /// `LogRecord`.
+    pub(crate) const LOG_TIME: u32 = 1;
+    pub(crate) const LOG_SEVERITY_NUMBER: u32 = 2;
+    pub(crate) const LOG_SEVERITY_TEXT: u32 = 3;
+    pub(crate) const LOG_BODY: u32 = 5;
+    pub(crate) const LOG_ATTRIBUTES: u32 = 6;
+    pub(crate) const LOG_FLAGS: u32 = 8;
+    pub(crate) const LOG_TRACE_ID: u32 = 9;
+    pub(crate) const LOG_SPAN_ID: u32 = 10;
+    pub(crate) const LOG_OBSERVED_TIME: u32 = 11;
+    pub(crate) const LOG_EVENT_NAME: u32 = 12;
+
+    /// `ExportMetricsServiceRequest`, `ResourceMetrics`, `ScopeMetrics`.
+    pub(crate) const REQUEST_RESOURCE_METRICS: u32 = 1;
+    pub(crate) const RESOURCE_METRICS_RESOURCE: u32 = 1;
+    pub(crate) const RESOURCE_METRICS_SCOPE_METRICS: u32 = 2;
+    pub(crate) const SCOPE_METRICS_SCOPE: u32 = 1;
+    pub(crate) const SCOPE_METRICS_METRICS: u32 = 2;
+    /// `Metric`.
+    pub(crate) const METRIC_NAME: u32 = 1;
+    pub(crate) const METRIC_DESCRIPTION: u32 = 2;
+    pub(crate) const METRIC_UNIT: u32 = 3;
+    pub(crate) const METRIC_GAUGE: u32 = 5;
+    pub(crate) const METRIC_SUM: u32 = 7;
+    pub(crate) const METRIC_HISTOGRAM: u32 = 9;
+    /// `Gauge`, `Sum`, `Histogram`, `ExponentialHistogram`.
+    pub(crate) const DATA_POINTS: u32 = 1;
+    pub(crate) const AGGREGATION_TEMPORALITY: u32 = 2;
+    pub(crate) const SUM_IS_MONOTONIC: u32 = 3;
+    /// `NumberDataPoint`.
+    pub(crate) const NUMBER_START_TIME: u32 = 2;
+    pub(crate) const NUMBER_TIME: u32 = 3;
+    pub(crate) const NUMBER_AS_DOUBLE: u32 = 4;
+    pub(crate) const NUMBER_EXEMPLARS: u32 = 5;
+    pub(crate) const NUMBER_AS_INT: u32 = 6;
+    pub(crate) const NUMBER_ATTRIBUTES: u32 = 7;
+    /// `HistogramDataPoint`.
+    pub(crate) const HISTOGRAM_START_TIME: u32 = 2;
+    pub(crate) const HISTOGRAM_TIME: u32 = 3;
+    pub(crate) const HISTOGRAM_COUNT: u32 = 4;
+    pub(crate) const HISTOGRAM_SUM: u32 = 5;
+    pub(crate) const HISTOGRAM_BUCKET_COUNTS: u32 = 6;
+    pub(crate) const HISTOGRAM_EXPLICIT_BOUNDS: u32 = 7;
+    pub(crate) const HISTOGRAM_EXEMPLARS: u32 = 8;
+    pub(crate) const HISTOGRAM_ATTRIBUTES: u32 = 9;
+    pub(crate) const HISTOGRAM_MIN: u32 = 11;
+    pub(crate) const HISTOGRAM_MAX: u32 = 12;
+    /// `Exemplar`.
+    pub(crate) const EXEMPLAR_TIME: u32 = 2;
+    pub(crate) const EXEMPLAR_AS_DOUBLE: u32 = 3;
+    pub(crate) const EXEMPLAR_SPAN_ID: u32 = 4;
+    pub(crate) const EXEMPLAR_TRACE_ID: u32 = 5;
+
     /// `KeyValue`.
     pub(crate) const KEY_VALUE_KEY: u32 = 1;
     pub(crate) const KEY_VALUE_VALUE: u32 = 2;
@@ -94,12 +154,6 @@ impl ProtoWriter {
     /// The bytes written.
     pub(crate) fn into_bytes(self) -> Vec<u8> {
         self.buf
-    }
-
-    /// How many bytes are written.
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.buf.len()
     }
 
     /// Opens the embedded message `field`.
@@ -158,6 +212,42 @@ impl ProtoWriter {
         }
     }
 
+    /// A `double` field, written even when zero (a value, not an absent default).
+    pub(crate) fn double(&mut self, field: u32, value: f64) {
+        encode_key(field, WireType::SixtyFourBit, &mut self.buf);
+        self.buf.extend_from_slice(&value.to_bits().to_le_bytes());
+    }
+
+    /// A `fixed64` field, written even when zero.
+    pub(crate) fn fixed64_always(&mut self, field: u32, value: u64) {
+        encode_key(field, WireType::SixtyFourBit, &mut self.buf);
+        self.buf.extend_from_slice(&value.to_le_bytes());
+    }
+
+    /// A packed repeated `fixed64` or `double` field (given as bits).
+    pub(crate) fn packed_fixed64(
+        &mut self,
+        field: u32,
+        values: impl ExactSizeIterator<Item = u64>,
+    ) {
+        encode_key(field, WireType::LengthDelimited, &mut self.buf);
+        encode_varint(values.len() as u64 * 8, &mut self.buf);
+        for value in values {
+            self.buf.extend_from_slice(&value.to_le_bytes());
+        }
+    }
+
+    /// How many bytes are written.
+    #[cfg(test)]
+    pub(crate) fn written(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Takes the bytes written, leaving the writer empty (its capacity kept).
+    pub(crate) fn take(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.buf)
+    }
+
     /// A `fixed32` field, skipped when zero.
     pub(crate) fn fixed32(&mut self, field: u32, value: u32) {
         if value != 0 {
@@ -168,13 +258,44 @@ impl ProtoWriter {
 
     /// A `KeyValue` with a string value, in the repeated field `field`.
     pub(crate) fn key_string(&mut self, field: u32, key: &str, value: &str) {
+        self.key_value(field, key, Any::Str(value));
+    }
+
+    /// A `KeyValue`, in the repeated field `field`.
+    pub(crate) fn key_value(&mut self, field: u32, key: &str, value: Any<'_>) {
         let pair = self.open(field);
         self.string(field::KEY_VALUE_KEY, key);
-        let any = self.open(field::KEY_VALUE_VALUE);
-        self.bytes(field::ANY_STRING, value.as_bytes());
-        self.close(any);
+        self.any_value(field::KEY_VALUE_VALUE, value);
         self.close(pair);
     }
+
+    /// An `AnyValue` message in `field`. Zero, false and "" are values here, not defaults to
+    /// leave out: the value field is always written.
+    pub(crate) fn any_value(&mut self, field: u32, value: Any<'_>) {
+        let any = self.open(field);
+        match value {
+            Any::Str(text) => self.bytes(field::ANY_STRING, text.as_bytes()),
+            Any::Bool(flag) => {
+                encode_key(field::ANY_BOOL, WireType::Varint, &mut self.buf);
+                encode_varint(u64::from(flag), &mut self.buf);
+            }
+            Any::Int(int) => {
+                encode_key(field::ANY_INT, WireType::Varint, &mut self.buf);
+                encode_varint(int as u64, &mut self.buf);
+            }
+            Any::Double(double) => self.double(field::ANY_DOUBLE, double),
+        }
+        self.close(any);
+    }
+}
+
+/// An attribute's value, as OTLP's `AnyValue` holds it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Any<'a> {
+    Str(&'a str),
+    Bool(bool),
+    Int(i64),
+    Double(f64),
 }
 
 #[cfg(test)]
@@ -207,7 +328,7 @@ mod tests {
         writer.fixed64(2, 0);
         writer.fixed32(3, 0);
         writer.string(4, "");
-        assert_eq!(writer.len(), 0);
+        assert_eq!(writer.written(), 0);
         writer.varint(1, 300);
         assert_eq!(writer.into_bytes(), [0x08, 0xac, 0x02]);
     }

@@ -1,7 +1,8 @@
-//! Making export failures visible: every lost span is counted in
-//! `tripod_spans_export_failed_total{reason}`, a failure is logged as one WARN line naming the
-//! endpoint and the cause at most once per backoff period (a dead collector cannot flood the
-//! logs), and the first export that works again after failures is logged at INFO.
+//! Making export failures visible, per signal: every lost span, log record or data point is
+//! counted (`tripod_spans_export_failed_total{reason}` and its like), a failure is logged as one
+//! WARN line naming the signal, the endpoint and the cause at most once per backoff period (a
+//! dead collector cannot flood the logs), and the first export that works again after failures
+//! is logged at INFO.
 //!
 //! Lines go through the application's subscriber (the one `tripod::init()` built), never to
 //! the exporter itself; header values never appear in them.
@@ -11,11 +12,12 @@ use std::time::{Duration, Instant};
 
 use tracing::dispatcher::WeakDispatch;
 
+use super::signal::Signal;
 use super::transport::ExportError;
-use crate::metric_names::SPANS_EXPORT_FAILED;
 
 /// The export thread's account of failures.
 pub(crate) struct Reporter {
+    signal: Signal,
     endpoint: String,
     dispatch: OnceLock<WeakDispatch>,
     state: std::sync::Mutex<State>,
@@ -31,12 +33,17 @@ struct State {
 }
 
 impl Reporter {
-    pub(crate) fn new(endpoint: String) -> Reporter {
+    pub(crate) fn new(signal: Signal, endpoint: String) -> Reporter {
         Reporter {
+            signal,
             endpoint,
             dispatch: OnceLock::new(),
             state: std::sync::Mutex::default(),
         }
+    }
+
+    pub(crate) fn signal(&self) -> Signal {
+        self.signal
     }
 
     /// The subscriber lines go through (held weakly: the subscriber owns the exporter).
@@ -50,12 +57,14 @@ impl Reporter {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// An export of `spans` spans failed; the next attempt waits `retry_in`.
-    pub(crate) fn failed(&self, error: &ExportError, spans: usize, retry_in: Duration) {
-        metrics::counter!(SPANS_EXPORT_FAILED, "reason" => error.reason()).increment(spans as u64);
+    /// An export of `lost` spans (log records, data points) failed; the next attempt waits
+    /// `retry_in`.
+    pub(crate) fn failed(&self, error: &ExportError, lost: usize, retry_in: Duration) {
+        metrics::counter!(self.signal.failed_counter(), "reason" => error.reason())
+            .increment(lost as u64);
         let mut state = self.state();
         state.failures += 1;
-        state.lost += spans as u64;
+        state.lost += lost as u64;
         let due = state
             .warned_at
             .is_none_or(|warned| warned.elapsed() >= retry_in);
@@ -64,19 +73,29 @@ impl Reporter {
         }
         state.warned_at = Some(Instant::now());
         drop(state);
-        let endpoint = &self.endpoint;
-        let retry_in_s = retry_in.as_secs();
-        self.log(|| {
-            tracing::warn!(
-                target: "tripod::export",
-                endpoint = %endpoint,
-                reason = error.reason(),
-                error = %error,
-                spans,
-                retry_in_s,
-                "tripod.export.failed"
-            )
+        let (signal, endpoint) = (self.signal.name(), &self.endpoint);
+        let (reason, retry_in_s) = (error.reason(), retry_in.as_secs());
+        self.log(|| match self.signal {
+            Signal::Traces => tracing::warn!(
+                target: "tripod::export", signal, endpoint = %endpoint, reason, error = %error,
+                spans = lost, retry_in_s, "tripod.export.failed"
+            ),
+            Signal::Logs => tracing::warn!(
+                target: "tripod::export", signal, endpoint = %endpoint, reason, error = %error,
+                log_records = lost, retry_in_s, "tripod.export.failed"
+            ),
+            Signal::Metrics => tracing::warn!(
+                target: "tripod::export", signal, endpoint = %endpoint, reason, error = %error,
+                data_points = lost, retry_in_s, "tripod.export.failed"
+            ),
         });
+    }
+
+    /// The queue's dropped items so far (a total, kept by the queue).
+    pub(crate) fn dropped(&self, total: u64) {
+        if let Some(counter) = self.signal.dropped_counter() {
+            metrics::counter!(counter).absolute(total);
+        }
     }
 
     /// An export worked; after failures, says so once.
@@ -88,34 +107,46 @@ impl Reporter {
         let (failures, lost) = (state.failures, state.lost);
         *state = State::default();
         drop(state);
-        let endpoint = &self.endpoint;
-        self.log(|| {
-            tracing::info!(
-                target: "tripod::export",
-                endpoint = %endpoint,
-                failed_exports = failures,
-                spans_lost = lost,
-                "tripod.export.recovered"
-            )
+        let (signal, endpoint) = (self.signal.name(), &self.endpoint);
+        self.log(|| match self.signal {
+            Signal::Traces => tracing::info!(
+                target: "tripod::export", signal, endpoint = %endpoint,
+                failed_exports = failures, spans_lost = lost, "tripod.export.recovered"
+            ),
+            Signal::Logs => tracing::info!(
+                target: "tripod::export", signal, endpoint = %endpoint,
+                failed_exports = failures, log_records_lost = lost, "tripod.export.recovered"
+            ),
+            Signal::Metrics => tracing::info!(
+                target: "tripod::export", signal, endpoint = %endpoint,
+                failed_exports = failures, data_points_lost = lost, "tripod.export.recovered"
+            ),
         });
     }
 
-    /// `spans` spans were still queued when shutdown's deadline passed.
-    pub(crate) fn lost_at_shutdown(&self, spans: usize, waited: Duration) {
-        if spans == 0 {
+    /// `lost` spans (log records, data points) were still queued when shutdown's deadline
+    /// passed.
+    pub(crate) fn lost_at_shutdown(&self, lost: usize, waited: Duration) {
+        if lost == 0 {
             return;
         }
-        metrics::counter!(SPANS_EXPORT_FAILED, "reason" => "shutdown").increment(spans as u64);
-        let endpoint = &self.endpoint;
+        metrics::counter!(self.signal.failed_counter(), "reason" => "shutdown")
+            .increment(lost as u64);
+        let (signal, endpoint) = (self.signal.name(), &self.endpoint);
         let waited_ms = waited.as_millis() as u64;
-        self.log(|| {
-            tracing::warn!(
-                target: "tripod::export",
-                endpoint = %endpoint,
-                spans,
-                waited_ms,
+        self.log(|| match self.signal {
+            Signal::Traces => tracing::warn!(
+                target: "tripod::export", signal, endpoint = %endpoint, spans = lost, waited_ms,
                 "tripod.export.lost_at_shutdown"
-            )
+            ),
+            Signal::Logs => tracing::warn!(
+                target: "tripod::export", signal, endpoint = %endpoint, log_records = lost,
+                waited_ms, "tripod.export.lost_at_shutdown"
+            ),
+            Signal::Metrics => tracing::warn!(
+                target: "tripod::export", signal, endpoint = %endpoint, data_points = lost,
+                waited_ms, "tripod.export.lost_at_shutdown"
+            ),
         });
     }
 

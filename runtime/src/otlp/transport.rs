@@ -1,12 +1,13 @@
 //! Sending a request body to the collector over hyper's client, with or without TLS (rustls):
-//! OTLP/HTTP (a protobuf `POST` to `/v1/traces`) or OTLP/gRPC (`TraceService/Export` over
-//! HTTP/2, a length-prefixed message, the outcome in the `grpc-status` trailer), with the
-//! configured headers and, when asked, gzip.
+//! OTLP/HTTP (a protobuf `POST` to the signal's URL, `/v1/traces` and so on) or OTLP/gRPC (the
+//! signal's `Export` method over HTTP/2, a length-prefixed message, the outcome in the
+//! `grpc-status` trailer), with the configured headers and, when asked, gzip. One code path for
+//! the three signals: only the URL and the gRPC method differ.
 
 use std::io::Write as _;
 use std::time::Duration;
 
-use http::{Request, StatusCode, Uri, header};
+use http::{Request, Uri, header};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Bytes;
 use hyper_rustls::HttpsConnector;
@@ -16,9 +17,7 @@ use hyper_util::rt::TokioExecutor;
 
 use super::Protocol;
 use super::config::{Compression, ExportConfig, Headers};
-
-/// The gRPC method OTLP traces are exported with.
-const GRPC_EXPORT_PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+use super::signal::Signal;
 /// The most of a collector's answer that is read (its partial-success details, an error text).
 const MAX_ANSWER: usize = 64 * 1024;
 
@@ -76,18 +75,19 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    /// A transport to `endpoint` (for HTTP the full `/v1/traces` URL, for gRPC the collector's
-    /// base URL; `http://` or `https://`). It needs a Tokio runtime when it sends, not when it is
-    /// made. The error says what in the configuration is unusable (a TLS file).
+    /// A transport of `signal` to `endpoint` (for HTTP the full URL, `…/v1/traces`; for gRPC the
+    /// collector's base URL; `http://` or `https://`). It needs a Tokio runtime when it sends,
+    /// not when it is made. The error says what in the configuration is unusable (a TLS file).
     pub(crate) fn new(
         endpoint: &str,
         protocol: Protocol,
+        signal: Signal,
         timeout: Duration,
         config: &ExportConfig,
     ) -> Result<Transport, String> {
         let target = match protocol {
             Protocol::HttpProtobuf => endpoint.to_owned(),
-            Protocol::Grpc => format!("{}{GRPC_EXPORT_PATH}", endpoint.trim_end_matches('/')),
+            Protocol::Grpc => format!("{}{}", endpoint.trim_end_matches('/'), signal.grpc_path()),
         };
         let uri: Uri = target
             .parse()
@@ -118,15 +118,16 @@ impl Transport {
         })
     }
 
-    /// Sends one encoded `ExportTraceServiceRequest`.
-    pub(crate) async fn send(&self, body: Vec<u8>) -> Result<(), ExportError> {
+    /// Sends one encoded export request; the collector's answer (the encoded export response,
+    /// which may report a partial success).
+    pub(crate) async fn send(&self, body: Vec<u8>) -> Result<Vec<u8>, ExportError> {
         match tokio::time::timeout(self.timeout, self.exchange(body)).await {
             Ok(result) => result,
             Err(_) => Err(ExportError::Timeout(self.timeout)),
         }
     }
 
-    async fn exchange(&self, body: Vec<u8>) -> Result<(), ExportError> {
+    async fn exchange(&self, body: Vec<u8>) -> Result<Vec<u8>, ExportError> {
         let gzip = self.compression == Compression::Gzip;
         let body = if gzip { gzipped(&body) } else { body };
         let mut request = match self.protocol {
@@ -163,24 +164,21 @@ impl Transport {
             .await
             .map_err(|error| classify(&error))?;
         let (parts, body) = response.into_parts();
-        let collected = Limited::new(body, MAX_ANSWER).collect().await;
-        if parts.status != StatusCode::OK && !parts.status.is_success() {
-            let body = collected
-                .map(|answer| String::from_utf8_lossy(&answer.to_bytes()).into_owned())
-                .unwrap_or_default();
+        let (trailers, answer) = match Limited::new(body, MAX_ANSWER).collect().await {
+            Ok(collected) => (collected.trailers().cloned(), collected.to_bytes().to_vec()),
+            Err(_) => (None, Vec::new()),
+        };
+        if !parts.status.is_success() {
+            let body = String::from_utf8_lossy(&answer);
             return Err(ExportError::Status {
                 status: parts.status.as_u16(),
                 body: body.chars().take(200).collect(),
             });
         }
         if self.protocol == Protocol::HttpProtobuf {
-            return Ok(());
+            return Ok(answer);
         }
         // gRPC: the status is a trailer, or a header in a trailers-only answer.
-        let trailers = collected
-            .as_ref()
-            .ok()
-            .and_then(|answer| answer.trailers().cloned());
         let status = |name: &str| {
             trailers
                 .as_ref()
@@ -191,7 +189,8 @@ impl Transport {
         };
         let code = status("grpc-status").and_then(|code| code.parse::<u32>().ok());
         match code {
-            Some(0) => Ok(()),
+            // The compressed flag and the length, then the message.
+            Some(0) => Ok(answer.get(5..).unwrap_or_default().to_vec()),
             Some(code) => Err(ExportError::Grpc {
                 code,
                 message: status("grpc-message").unwrap_or_default(),

@@ -1,5 +1,5 @@
 //! The collector: on tripod's own thread, turns what the application's threads recorded into log
-//! lines and span records. It keeps each live span's fields (for the lines of the events inside
+//! lines (and, when logs go over OTLP, log records) and span records. It keeps each live span's fields (for the lines of the events inside
 //! it) and, for a captured span, its record; when the span ends, the record goes to the sinks
 //! (the export queue, the viewer's store). Records arrive merged by time across threads
 //! ([`crate::capture::ThreadBuffers`]), so a span's start is always seen before its fields,
@@ -40,7 +40,11 @@ struct Live {
 
 /// The collector's state.
 pub(crate) struct Collector {
-    lines: Lines,
+    /// Where lines go; `None` when no line is written (`OTEL_LOGS_EXPORTER` without `console`).
+    lines: Option<Lines>,
+    /// Where log records go over OTLP, when they do.
+    #[cfg(feature = "otlp")]
+    records: Option<crate::otlp::LogEncoder>,
     #[cfg(feature = "_capture")]
     capture: Option<crate::capture::Capture>,
     clock: WallClock,
@@ -77,11 +81,14 @@ impl Hasher for IdHasher {
 
 impl Collector {
     pub(crate) fn new(
-        lines: Lines,
+        lines: Option<Lines>,
         #[cfg(feature = "_capture")] capture: Option<crate::capture::Capture>,
+        #[cfg(feature = "otlp")] records: Option<crate::otlp::LogEncoder>,
     ) -> Collector {
         Collector {
             lines,
+            #[cfg(feature = "otlp")]
+            records,
             #[cfg(feature = "_capture")]
             capture,
             clock: WallClock::default(),
@@ -99,6 +106,10 @@ impl Collector {
     /// their order), then writes the lines out.
     pub(crate) fn collect(&mut self, taken: &[Records]) {
         self.clock.refresh();
+        #[cfg(feature = "otlp")]
+        if let Some(records) = &mut self.records {
+            records.observed_at(self.clock.at(quanta::Instant::now()));
+        }
         let mut next: BinaryHeap<Reverse<(quanta::Instant, usize, usize)>> = taken
             .iter()
             .enumerate()
@@ -114,15 +125,17 @@ impl Collector {
                 next.push(Reverse((entry.at().max(at), thread, index + 1)));
             }
             if self.buf.len() >= WRITE_CHUNK {
-                self.lines.output.write_line(&self.buf);
-                self.buf.clear();
+                self.write_out();
             }
         }
-        if !self.buf.is_empty() {
-            self.lines.output.write_line(&self.buf);
-            self.buf.clear();
+        self.write_out();
+        if let Some(lines) = &self.lines {
+            lines.output.flush();
         }
-        self.lines.output.flush();
+        #[cfg(feature = "otlp")]
+        if let Some(records) = &mut self.records {
+            records.hand_over();
+        }
         // Ends of spans whose start was never recorded (dropped while the thread was inside
         // another record).
         self.early_ends.clear();
@@ -130,6 +143,16 @@ impl Collector {
         if let Some(capture) = &self.capture {
             capture.finish_all(&mut self.ended);
         }
+    }
+
+    /// Hands the lines laid out so far to the output.
+    fn write_out(&mut self) {
+        if let Some(lines) = &self.lines
+            && !self.buf.is_empty()
+        {
+            lines.output.write_line(&self.buf);
+        }
+        self.buf.clear();
     }
 
     fn apply(&mut self, records: &Records, entry: &Entry) {
@@ -222,15 +245,17 @@ impl Collector {
             } => {
                 let since_epoch = self.clock.at(*at);
                 let values = records.values(fields);
-                if *logged {
-                    let innermost = span.and_then(|span| self.spans.get(&span));
-                    let spans = std::iter::successors(innermost, |live| {
+                let innermost = span.and_then(|span| self.spans.get(&span));
+                let spans = || {
+                    std::iter::successors(innermost, |live| {
                         let parent = live.ids.parent.filter(|_| !live.ids.parent_is_remote)?;
                         self.spans.get(&parent)
-                    });
+                    })
+                };
+                if *logged && let Some(lines) = &self.lines {
                     write_line(
                         &mut self.buf,
-                        self.lines.style,
+                        lines.style,
                         LineEvent {
                             level: metadata.level(),
                             since_epoch,
@@ -238,11 +263,33 @@ impl Collector {
                             fields: values
                                 .iter()
                                 .map(|(key, value)| (*key, line_value(records, value))),
-                            spans: spans.map(|live| &live.fields),
+                            spans: spans().map(|live| &live.fields),
                             ids: innermost.map(|live| live.ids),
                         },
                         &mut self.scratch,
                     );
+                }
+                #[cfg(feature = "otlp")]
+                if *logged && let Some(encoder) = &mut self.records {
+                    use crate::otlp::{LogEvent, LogValue};
+                    encoder.record(LogEvent {
+                        level: metadata.level(),
+                        time: since_epoch,
+                        target: metadata.target(),
+                        message: records.text(message),
+                        fields: values.iter().map(|(key, value)| {
+                            let value = match value {
+                                Value::I64(value) => LogValue::I64(*value),
+                                Value::U64(value) => LogValue::U64(*value),
+                                Value::F64(value) => LogValue::F64(*value),
+                                Value::Bool(value) => LogValue::Bool(*value),
+                                Value::Text(range) => LogValue::Str(records.text(range)),
+                            };
+                            (*key, value)
+                        }),
+                        span_fields: spans().flat_map(|live| live.fields.entries()),
+                        ids: innermost.map(|live| live.ids),
+                    });
                 }
                 #[cfg(feature = "_capture")]
                 if *traced
@@ -363,11 +410,13 @@ mod tests {
         let written = Written::default();
         let ended = Arc::new(Ended::default());
         let collector = Collector::new(
-            Lines {
+            Some(Lines {
                 style: Style::Json,
                 output: LineOutput::new(Box::new(written.clone())),
-            },
+            }),
             Some(Capture::new(vec![ended.clone()], SpanLimits::default())),
+            #[cfg(feature = "otlp")]
+            None,
         );
         (collector, written, ended)
     }

@@ -35,12 +35,6 @@ impl PrometheusHandle {
         PrometheusHandle { recorder }
     }
 
-    /// The recorder whose series this renders.
-    #[cfg(feature = "viewer")]
-    pub(crate) fn recorder(&self) -> &MetricsRecorder {
-        &self.recorder
-    }
-
     /// The classic text exposition (0.0.4): what a scraper that asks for nothing in particular
     /// gets.
     pub fn render(&self) -> String {

@@ -98,6 +98,19 @@ impl Histogram {
         }
     }
 
+    /// What the histogram holds now, its min and max starting over (for an export of deltas,
+    /// which reports each interval's own).
+    pub(crate) fn value_resetting_extremes(&self) -> HistogramValue {
+        let mut value = self.value();
+        let (min, max) = (
+            self.min.swap(f64::INFINITY),
+            self.max.swap(f64::NEG_INFINITY),
+        );
+        value.min = min.is_finite().then_some(min);
+        value.max = max.is_finite().then_some(max);
+        value
+    }
+
     /// What the histogram holds now. Each bucket is read once; the count is their sum, so the
     /// count and the buckets always agree.
     pub(crate) fn value(&self) -> HistogramValue {
@@ -161,6 +174,10 @@ impl AtomicF64 {
 
     pub(crate) fn load(&self) -> f64 {
         f64::from_bits(self.0.load(Ordering::Relaxed))
+    }
+
+    fn swap(&self, value: f64) -> f64 {
+        f64::from_bits(self.0.swap(value.to_bits(), Ordering::Relaxed))
     }
 
     pub(crate) fn store(&self, value: f64) {

@@ -73,8 +73,15 @@ impl MetricsRecorder {
     }
 
     /// Every series now.
+    #[cfg(feature = "prometheus")]
     pub(crate) fn snapshot(&self) -> Snapshot {
-        self.registry.snapshot()
+        self.registry.snapshot(false)
+    }
+
+    /// Every series now, for an export: with `deltas`, the histograms' min and max start over.
+    #[cfg(feature = "otlp")]
+    pub(crate) fn snapshot_for_export(&self, deltas: bool) -> Snapshot {
+        self.registry.snapshot(deltas)
     }
 }
 

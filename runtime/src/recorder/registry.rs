@@ -204,8 +204,9 @@ impl Registry {
         }
     }
 
-    /// Every series now, by metric.
-    pub(crate) fn snapshot(&self) -> Snapshot {
+    /// Every series now, by metric; with `reset_extremes`, the histograms' min and max start
+    /// over.
+    pub(crate) fn snapshot(&self, reset_extremes: bool) -> Snapshot {
         let mut families: HashMap<(KeyName, Kind), Vec<SnapshotSeries>> = HashMap::new();
         let mut add = |key: &Key, kind: Kind, value: Value| {
             families
@@ -229,7 +230,12 @@ impl Registry {
         self.series
             .visit_gauges(|key, gauge| add(key, Kind::Gauge, Value::Gauge(gauge.value())));
         self.series.visit_histograms(|key, histogram| {
-            add(key, Kind::Histogram, Value::Histogram(histogram.value()))
+            let value = if reset_extremes {
+                histogram.value_resetting_extremes()
+            } else {
+                histogram.value()
+            };
+            add(key, Kind::Histogram, Value::Histogram(value))
         });
         let descriptions = self
             .descriptions
@@ -276,7 +282,7 @@ mod tests {
         for customer in ["a", "b", "c", "d", "a"] {
             registry.counter(&key(customer)).increment(1);
         }
-        let snapshot = registry.snapshot();
+        let snapshot = registry.snapshot(false);
         let orders: Vec<(String, u64)> = snapshot
             .families
             .iter()
@@ -319,7 +325,7 @@ mod tests {
         registry.counter(&key("a")).increment(1);
         registry.counter(&key("a")).increment(1);
         assert_eq!(registry.counter(&key("a")).value(), 2);
-        assert_eq!(registry.snapshot().families.len(), 1, "no overflow");
+        assert_eq!(registry.snapshot(false).families.len(), 1, "no overflow");
     }
 
     #[test]

@@ -2,9 +2,8 @@
 //! The bottom layer: it imports nothing of tripod's but the clock; the subscribers that give spans
 //! their ids register how to look them up ([`current`]).
 
+mod carrier;
 mod current;
-#[cfg(feature = "http")]
-mod headers;
 mod ids;
 mod remote;
 mod sampler;
@@ -12,10 +11,8 @@ mod span_ids;
 mod traceparent;
 mod tracestate;
 
+pub use carrier::{Carrier, extract, inject, inject_context};
 pub use current::{context_of, current};
-#[cfg(feature = "http")]
-#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-pub use headers::{extract, inject, inject_context};
 pub use ids::{SpanId, TraceId};
 pub use remote::with_remote_parent;
 pub use sampler::{Sampler, SamplerParseError};

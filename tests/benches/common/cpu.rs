@@ -53,7 +53,8 @@ pub fn paced(mut call: impl FnMut(u64)) -> (f64, f64) {
     )
 }
 
-/// `otlp-sink`, the receiver that decodes and counts spans, in a process of its own.
+/// `otlp-sink`, the receiver that decodes and counts spans, log records and data points, in a
+/// process of its own.
 pub struct Sink {
     pub address: SocketAddr,
     process: Child,
@@ -76,7 +77,16 @@ impl Sink {
 
     /// Spans received so far.
     pub fn received(&self) -> u64 {
-        let (status, body) = tripod_tests::backends::http_get(self.address, "/spans");
+        self.count("/spans")
+    }
+
+    /// Log records received so far.
+    pub fn log_records(&self) -> u64 {
+        self.count("/log_records")
+    }
+
+    fn count(&self, path: &str) -> u64 {
+        let (status, body) = tripod_tests::backends::http_get(self.address, path);
         assert_eq!(status, 200);
         body.trim().parse().unwrap()
     }

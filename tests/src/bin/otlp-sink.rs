@@ -1,10 +1,12 @@
-//! `otlp-sink PORT`: a lean OTLP/HTTP trace receiver on `127.0.0.1:PORT`, for the load benchmark.
+//! `otlp-sink PORT`: a lean OTLP/HTTP receiver of all three signals on `127.0.0.1:PORT`, for the
+//! benchmarks.
 //!
-//! It decodes every `POST /v1/traces` body as an `ExportTraceServiceRequest` (protobuf), counts
-//! its spans, and answers as a collector does; a body that is no such message gets a 400.
-//! `GET /spans` returns the count so far, and on SIGTERM or Ctrl-C it prints
-//! `spans received: N` and exits. Unlike `oteltap`, which prints every span as JSON from Python,
-//! it costs the shared CPUs little, so the benchmark measures the application, not the receiver.
+//! It decodes every `POST /v1/traces`, `/v1/logs` and `/v1/metrics` body as the signal's export
+//! request (protobuf), counts its spans, log records or data points, and answers as a collector
+//! does; a body that is no such message gets a 400. `GET /spans`, `/log_records` and
+//! `/data_points` return the counts so far, and on SIGTERM or Ctrl-C it prints them and exits.
+//! Unlike `oteltap`, which prints everything as JSON from Python, it costs the shared CPUs
+//! little, so a benchmark measures the application, not the receiver.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,10 +16,27 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::routing::{get, post};
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
-use prost::Message as _;
+use opentelemetry_proto::tonic::metrics::v1::metric::Data;
+use prost::Message;
+
+/// What arrived so far.
+#[derive(Default)]
+struct Counts {
+    spans: AtomicU64,
+    log_records: AtomicU64,
+    data_points: AtomicU64,
+}
+
+type Answer = Result<([(header::HeaderName, &'static str); 1], Vec<u8>), (StatusCode, String)>;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,16 +45,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("usage: otlp-sink PORT")?
         .parse()
         .map_err(|error| format!("PORT: {error}"))?;
-    let spans = Arc::new(AtomicU64::new(0));
+    let counts = Arc::new(Counts::default());
+    let count = |read: fn(&Counts) -> &AtomicU64| {
+        get(move |State(counts): State<Arc<Counts>>| async move {
+            read(&counts).load(Ordering::Relaxed).to_string()
+        })
+    };
     let app = Router::new()
-        .route("/v1/traces", post(receive))
-        .route(
-            "/spans",
-            get(|State(spans): State<Arc<AtomicU64>>| async move {
-                spans.load(Ordering::Relaxed).to_string()
-            }),
-        )
-        .with_state(spans.clone());
+        .route("/v1/traces", post(traces))
+        .route("/v1/logs", post(logs))
+        .route("/v1/metrics", post(metrics))
+        .route("/spans", count(|counts| &counts.spans))
+        .route("/log_records", count(|counts| &counts.log_records))
+        .route("/data_points", count(|counts| &counts.data_points))
+        .with_state(counts.clone());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
@@ -48,30 +71,86 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         })
         .await?;
-    println!("spans received: {}", spans.load(Ordering::Relaxed));
+    println!("spans received: {}", counts.spans.load(Ordering::Relaxed));
+    println!(
+        "log records received: {}",
+        counts.log_records.load(Ordering::Relaxed)
+    );
+    println!(
+        "data points received: {}",
+        counts.data_points.load(Ordering::Relaxed)
+    );
     Ok(())
 }
 
-/// Decodes one export request and counts its spans.
-async fn receive(
-    State(spans): State<Arc<AtomicU64>>,
+/// Decodes `body` as `R`, adds what `count` finds in it to `counter`, and answers with `A`.
+fn receive<R: Message + Default, A: Message + Default>(
     body: Bytes,
-) -> Result<([(header::HeaderName, &'static str); 1], Vec<u8>), (StatusCode, String)> {
-    let request = ExportTraceServiceRequest::decode(body).map_err(|error| {
+    counter: &AtomicU64,
+    count: impl FnOnce(&R) -> usize,
+) -> Answer {
+    let request = R::decode(body).map_err(|error| {
         (
             StatusCode::BAD_REQUEST,
-            format!("no OTLP trace request: {error}"),
+            format!("no OTLP export request: {error}"),
         )
     })?;
-    let count: usize = request
-        .resource_spans
-        .iter()
-        .flat_map(|resource| &resource.scope_spans)
-        .map(|scope| scope.spans.len())
-        .sum();
-    spans.fetch_add(count as u64, Ordering::Relaxed);
+    counter.fetch_add(count(&request) as u64, Ordering::Relaxed);
     Ok((
         [(header::CONTENT_TYPE, "application/x-protobuf")],
-        ExportTraceServiceResponse::default().encode_to_vec(),
+        A::default().encode_to_vec(),
     ))
+}
+
+async fn traces(State(counts): State<Arc<Counts>>, body: Bytes) -> Answer {
+    receive::<ExportTraceServiceRequest, ExportTraceServiceResponse>(
+        body,
+        &counts.spans,
+        |request| {
+            request
+                .resource_spans
+                .iter()
+                .flat_map(|resource| &resource.scope_spans)
+                .map(|scope| scope.spans.len())
+                .sum()
+        },
+    )
+}
+
+async fn logs(State(counts): State<Arc<Counts>>, body: Bytes) -> Answer {
+    receive::<ExportLogsServiceRequest, ExportLogsServiceResponse>(
+        body,
+        &counts.log_records,
+        |request| {
+            request
+                .resource_logs
+                .iter()
+                .flat_map(|resource| &resource.scope_logs)
+                .map(|scope| scope.log_records.len())
+                .sum()
+        },
+    )
+}
+
+async fn metrics(State(counts): State<Arc<Counts>>, body: Bytes) -> Answer {
+    receive::<ExportMetricsServiceRequest, ExportMetricsServiceResponse>(
+        body,
+        &counts.data_points,
+        |request| {
+            request
+                .resource_metrics
+                .iter()
+                .flat_map(|resource| &resource.scope_metrics)
+                .flat_map(|scope| &scope.metrics)
+                .map(|metric| match &metric.data {
+                    Some(Data::Sum(sum)) => sum.data_points.len(),
+                    Some(Data::Gauge(gauge)) => gauge.data_points.len(),
+                    Some(Data::Histogram(histogram)) => histogram.data_points.len(),
+                    Some(Data::ExponentialHistogram(histogram)) => histogram.data_points.len(),
+                    Some(Data::Summary(summary)) => summary.data_points.len(),
+                    None => 0,
+                })
+                .sum()
+        },
+    )
 }

@@ -1,6 +1,6 @@
-//! One export request: an `ExportTraceServiceRequest` holding the process's resource (encoded once,
-//! at start-up), tripod's instrumentation scope and a batch of spans, encoded straight into the
-//! body.
+//! What every export request starts with: the process's resource (`service.name`, the
+//! resource attributes, `telemetry.sdk.*`) and tripod's instrumentation scope, encoded once, at
+//! start-up; and the traces request, which wraps a batch of spans in them.
 
 use super::proto::{ProtoWriter, field};
 use std::sync::Arc;
@@ -52,17 +52,27 @@ impl Preamble {
         }
     }
 
-    /// The request body for `spans`.
+    /// The `Resource` message, in `in_field`.
+    pub(crate) fn resource(&self, writer: &mut ProtoWriter, in_field: u32) {
+        let resource = writer.open(in_field);
+        writer.raw(&self.resource);
+        writer.close(resource);
+    }
+
+    /// tripod's `InstrumentationScope` message, in `in_field`.
+    pub(crate) fn scope(&self, writer: &mut ProtoWriter, in_field: u32) {
+        let scope = writer.open(in_field);
+        writer.raw(&self.scope);
+        writer.close(scope);
+    }
+
+    /// The traces request body for `spans`.
     pub(crate) fn encode(&self, spans: &[Arc<SpanRecord>]) -> Vec<u8> {
         let mut writer = ProtoWriter::with_capacity(256 + spans.len() * 512);
         let resource_spans = writer.open(field::REQUEST_RESOURCE_SPANS);
-        let resource = writer.open(field::RESOURCE_SPANS_RESOURCE);
-        writer.raw(&self.resource);
-        writer.close(resource);
+        self.resource(&mut writer, field::RESOURCE_SPANS_RESOURCE);
         let scope_spans = writer.open(field::RESOURCE_SPANS_SCOPE_SPANS);
-        let scope = writer.open(field::SCOPE_SPANS_SCOPE);
-        writer.raw(&self.scope);
-        writer.close(scope);
+        self.scope(&mut writer, field::SCOPE_SPANS_SCOPE);
         for span in spans {
             span.encode(&mut writer, field::SCOPE_SPANS_SPANS);
         }

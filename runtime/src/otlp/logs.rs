@@ -1,0 +1,383 @@
+//! Log records over OTLP, encoded straight from what a log line is laid out from: each event
+//! becomes a `LogRecord` appended to an open `ScopeLogs` (one per run of events of one target,
+//! the target being the instrumentation scope), and chunks of them wait in the logs export queue.
+//!
+//! A record carries what its JSON line carries: the event's time and the time it was observed
+//! (collected), `severity_number` from the level (trace 1, debug 5, info 9, warning 13, error 17)
+//! and `severity_text` as the line spells it, the event's name as `event_name` and body, its
+//! fields and its spans' fields (innermost first, a key already given not repeated) as typed
+//! attributes, and the span's `trace_id`, `span_id` and sampled flag.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tracing::Level;
+
+use super::proto::{Any, Open, ProtoWriter, field};
+use super::queue::{Item, Queue};
+use super::resource::Preamble;
+use crate::trace::SpanIds;
+
+/// Records handed over at a time, at most (a quarter of the logs batch).
+const CHUNK_RECORDS: usize = 512;
+
+/// A field value of a log record.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum LogValue<'a> {
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Bool(bool),
+    Str(&'a str),
+}
+
+/// One event, as its record needs it.
+pub(crate) struct LogEvent<'a, F, S> {
+    pub(crate) level: &'a Level,
+    /// When it happened, since the Unix epoch.
+    pub(crate) time: Duration,
+    pub(crate) target: &'static str,
+    pub(crate) message: &'a str,
+    /// Its own fields.
+    pub(crate) fields: F,
+    /// The fields of the spans it happened in, innermost first, as `"key":value` JSON (what a
+    /// line copies in).
+    pub(crate) span_fields: S,
+    /// The innermost span's ids.
+    pub(crate) ids: Option<SpanIds>,
+}
+
+/// Encoded `ScopeLogs` messages (field 2 of a `ResourceLogs`), and how many records they hold.
+pub(crate) struct LogChunk {
+    body: Vec<u8>,
+    records: usize,
+}
+
+impl Item for LogChunk {
+    fn count(&self) -> usize {
+        self.records
+    }
+
+    fn bytes(&self) -> usize {
+        self.body.capacity()
+    }
+}
+
+/// Encodes records and hands them to the logs export queue in chunks.
+pub(crate) struct LogEncoder {
+    queue: Arc<Queue<LogChunk>>,
+    writer: ProtoWriter,
+    /// The open `ScopeLogs`: its target, and where it and its scope's name sit.
+    scope: Option<(&'static str, Open)>,
+    records: usize,
+    /// When the records being encoded were observed (collected), since the Unix epoch.
+    observed: Duration,
+    /// The keys given so far in the record being encoded.
+    written: Vec<&'static str>,
+}
+
+impl LogEncoder {
+    pub(crate) fn new(queue: Arc<Queue<LogChunk>>) -> LogEncoder {
+        LogEncoder {
+            queue,
+            writer: ProtoWriter::default(),
+            scope: None,
+            records: 0,
+            observed: Duration::ZERO,
+            written: Vec::new(),
+        }
+    }
+
+    /// The records encoded from now on were observed at `now` (since the Unix epoch).
+    pub(crate) fn observed_at(&mut self, now: Duration) {
+        self.observed = now;
+    }
+
+    /// Appends `event`'s record; every 512 records, hands them over.
+    pub(crate) fn record<'a, F, S>(&mut self, event: LogEvent<'a, F, S>)
+    where
+        F: Iterator<Item = (&'static str, LogValue<'a>)>,
+        S: Iterator<Item = (&'static str, &'a [u8])>,
+    {
+        if self
+            .scope
+            .as_ref()
+            .is_none_or(|(target, _)| *target != event.target)
+        {
+            self.close_scope();
+            let open = self.writer.open(field::RESOURCE_LOGS_SCOPE_LOGS);
+            let scope = self.writer.open(field::SCOPE_LOGS_SCOPE);
+            self.writer.string(field::SCOPE_NAME, event.target);
+            self.writer.close(scope);
+            self.scope = Some((event.target, open));
+        }
+        let writer = &mut self.writer;
+        let record = writer.open(field::SCOPE_LOGS_LOG_RECORDS);
+        writer.fixed64(field::LOG_TIME, event.time.as_nanos() as u64);
+        writer.fixed64(field::LOG_OBSERVED_TIME, self.observed.as_nanos() as u64);
+        let (number, text) = severity(event.level);
+        writer.varint(field::LOG_SEVERITY_NUMBER, number);
+        writer.string(field::LOG_SEVERITY_TEXT, text);
+        writer.any_value(field::LOG_BODY, Any::Str(event.message));
+        self.written.clear();
+        for (key, value) in event.fields {
+            self.written.push(key);
+            let text;
+            let value = match value {
+                LogValue::I64(int) => Any::Int(int),
+                LogValue::U64(int) => match i64::try_from(int) {
+                    Ok(int) => Any::Int(int),
+                    Err(_) => {
+                        text = int.to_string();
+                        Any::Str(&text)
+                    }
+                },
+                LogValue::F64(double) => Any::Double(double),
+                LogValue::Bool(flag) => Any::Bool(flag),
+                LogValue::Str(text) => Any::Str(text),
+            };
+            writer.key_value(field::LOG_ATTRIBUTES, key, value);
+        }
+        for (key, json) in event.span_fields {
+            if self.written.contains(&key) {
+                continue;
+            }
+            self.written.push(key);
+            let text;
+            let value = match json_value(json) {
+                Some(JsonValue::Text(escaped)) => {
+                    text = unescape(escaped);
+                    Any::Str(&text)
+                }
+                Some(JsonValue::Other(value)) => value,
+                None => continue,
+            };
+            writer.key_value(field::LOG_ATTRIBUTES, key, value);
+        }
+        if let Some(ids) = event.ids {
+            writer.fixed32(field::LOG_FLAGS, u32::from(ids.sampled));
+            writer.bytes(field::LOG_TRACE_ID, &ids.trace_id.0.to_be_bytes());
+            writer.bytes(field::LOG_SPAN_ID, &ids.span_id.0.to_be_bytes());
+        }
+        writer.string(field::LOG_EVENT_NAME, event.message);
+        writer.close(record);
+        self.records += 1;
+        if self.records >= CHUNK_RECORDS {
+            self.hand_over();
+        }
+    }
+
+    fn close_scope(&mut self) {
+        if let Some((_, open)) = self.scope.take() {
+            self.writer.close(open);
+        }
+    }
+
+    /// Hands the records encoded so far to the export queue (which drops and counts them when
+    /// it is full).
+    pub(crate) fn hand_over(&mut self) {
+        self.close_scope();
+        if self.records == 0 {
+            return;
+        }
+        let chunk = LogChunk {
+            body: self.writer.take(),
+            records: std::mem::take(&mut self.records),
+        };
+        self.queue.push([chunk]);
+    }
+}
+
+/// The severity number and text of a level.
+fn severity(level: &Level) -> (u64, &'static str) {
+    match *level {
+        Level::TRACE => (1, "trace"),
+        Level::DEBUG => (5, "debug"),
+        Level::INFO => (9, "info"),
+        Level::WARN => (13, "warning"),
+        _ => (17, "error"),
+    }
+}
+
+enum JsonValue<'a> {
+    /// A string's contents, still escaped.
+    Text(&'a str),
+    Other(Any<'a>),
+}
+
+/// The value of a `"key":value` entry as a span's fields hold them: a JSON string, number or
+/// boolean (`null`, a non-finite float, gives none).
+fn json_value(entry: &[u8]) -> Option<JsonValue<'_>> {
+    let text = std::str::from_utf8(entry).ok()?;
+    // Keys are field names: `"key":` holds no escaped quote.
+    let (_, value) = text.split_once("\":")?;
+    if let Some(string) = value.strip_prefix('"') {
+        return Some(JsonValue::Text(string.strip_suffix('"').unwrap_or(string)));
+    }
+    Some(JsonValue::Other(match value {
+        "true" => Any::Bool(true),
+        "false" => Any::Bool(false),
+        "null" => return None,
+        number if number.contains(['.', 'e', 'E']) => Any::Double(number.parse().ok()?),
+        number => match number.parse::<i64>() {
+            Ok(int) => Any::Int(int),
+            Err(_) => return Some(JsonValue::Text(number)),
+        },
+    }))
+}
+
+/// A JSON string's contents, unescaped.
+fn unescape(escaped: &str) -> String {
+    if !escaped.contains('\\') {
+        return escaped.to_owned();
+    }
+    let mut text = String::with_capacity(escaped.len());
+    let mut chars = escaped.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            text.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => text.push('\n'),
+            Some('r') => text.push('\r'),
+            Some('t') => text.push('\t'),
+            Some('u') => {
+                let code: String = chars.by_ref().take(4).collect();
+                if let Some(decoded) = u32::from_str_radix(&code, 16).ok().and_then(char::from_u32)
+                {
+                    text.push(decoded);
+                }
+            }
+            Some(other) => text.push(other),
+            None => {}
+        }
+    }
+    text
+}
+
+/// The logs signal's batches: chunks of records, wrapped in the process's resource.
+pub(crate) struct LogBatches {
+    pub(crate) preamble: Arc<Preamble>,
+}
+
+impl super::export::Encode for LogBatches {
+    type Item = LogChunk;
+
+    fn encode(&mut self, batch: &[LogChunk]) -> Vec<u8> {
+        let mut writer = ProtoWriter::with_capacity(
+            256 + batch.iter().map(|chunk| chunk.body.len()).sum::<usize>(),
+        );
+        let resource_logs = writer.open(field::REQUEST_RESOURCE_LOGS);
+        self.preamble
+            .resource(&mut writer, field::RESOURCE_LOGS_RESOURCE);
+        for chunk in batch {
+            writer.raw(&chunk.body);
+        }
+        writer.close(resource_logs);
+        writer.into_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::otlp::export::Encode as _;
+    use crate::otlp::queue::QueueConfig;
+    use crate::trace::{SpanId, TraceId};
+    use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+    use opentelemetry_proto::tonic::common::v1::any_value::Value;
+    use prost::Message as _;
+
+    #[test]
+    fn records_decode_with_severity_name_typed_attributes_ids_and_their_scope() {
+        let queue = Arc::new(Queue::new(QueueConfig::LOGS));
+        let mut encoder = LogEncoder::new(queue.clone());
+        encoder.observed_at(Duration::from_secs(1_700_000_001));
+        let ids = SpanIds {
+            trace_id: TraceId(0xabc),
+            span_id: SpanId(0xdef),
+            parent: None,
+            parent_is_remote: false,
+            sampled: true,
+        };
+        let span_fields: [&[u8]; 4] = [
+            br#""user.id":42"#,
+            br#""title":"a \"quoted\"\ntitle""#,
+            br#""ratio":0.5"#,
+            br#""duration_ms":7"#,
+        ];
+        let keys = ["user.id", "title", "ratio", "duration_ms"];
+        encoder.record(LogEvent {
+            level: &Level::WARN,
+            time: Duration::from_secs(1_700_000_000),
+            target: "todo_app::routes",
+            message: "todo.create.failure",
+            fields: [
+                ("duration_ms", LogValue::F64(1.5)),
+                ("big", LogValue::U64(u64::MAX)),
+                ("done", LogValue::Bool(false)),
+                ("zero", LogValue::I64(0)),
+            ]
+            .into_iter(),
+            span_fields: keys.into_iter().zip(span_fields),
+            ids: Some(ids),
+        });
+        encoder.record(LogEvent {
+            level: &Level::INFO,
+            time: Duration::from_secs(1_700_000_000),
+            target: "sqlx::query",
+            message: "",
+            fields: std::iter::empty(),
+            span_fields: std::iter::empty(),
+            ids: None,
+        });
+        encoder.hand_over();
+        let (chunks, _, _) = queue.take_batch();
+        assert_eq!(chunks.iter().map(Item::count).sum::<usize>(), 2);
+        let preamble = Arc::new(Preamble::new(Some("todo-app"), &[]));
+        let body = LogBatches { preamble }.encode(&chunks);
+        let request = ExportLogsServiceRequest::decode(body.as_slice()).unwrap();
+        let resource_logs = &request.resource_logs[0];
+        assert_eq!(resource_logs.scope_logs.len(), 2, "one per target");
+        let scope = &resource_logs.scope_logs[0];
+        assert_eq!(scope.scope.as_ref().unwrap().name, "todo_app::routes");
+        let record = &scope.log_records[0];
+        assert_eq!(record.severity_number, 13);
+        assert_eq!(record.severity_text, "warning");
+        assert_eq!(record.event_name, "todo.create.failure");
+        assert_eq!(
+            record.body.as_ref().unwrap().value,
+            Some(Value::StringValue("todo.create.failure".into()))
+        );
+        assert_eq!(record.time_unix_nano, 1_700_000_000_000_000_000);
+        assert_eq!(record.observed_time_unix_nano, 1_700_000_001_000_000_000);
+        assert_eq!(record.trace_id, 0xabc_u128.to_be_bytes());
+        assert_eq!(record.span_id, 0xdef_u64.to_be_bytes());
+        assert_eq!(record.flags, 1);
+        let attributes: Vec<(String, Option<Value>)> = record
+            .attributes
+            .iter()
+            .map(|kv| (kv.key.clone(), kv.value.clone().and_then(|v| v.value)))
+            .collect();
+        assert_eq!(
+            attributes,
+            [
+                ("duration_ms".into(), Some(Value::DoubleValue(1.5))),
+                ("big".into(), Some(Value::StringValue(u64::MAX.to_string()))),
+                ("done".into(), Some(Value::BoolValue(false))),
+                ("zero".into(), Some(Value::IntValue(0))),
+                ("user.id".into(), Some(Value::IntValue(42))),
+                (
+                    "title".into(),
+                    Some(Value::StringValue("a \"quoted\"\ntitle".into()))
+                ),
+                ("ratio".into(), Some(Value::DoubleValue(0.5))),
+            ],
+            "the event's own duration_ms wins over its span's"
+        );
+        let untraced = &resource_logs.scope_logs[1].log_records[0];
+        assert!(untraced.trace_id.is_empty() && untraced.flags == 0);
+        assert_eq!(untraced.severity_number, 9);
+    }
+}
