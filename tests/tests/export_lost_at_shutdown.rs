@@ -39,8 +39,10 @@ fn spans_pending_at_the_shutdown_deadline_are_counted_and_reported() {
     }
     let started = Instant::now();
     drop(telemetry);
+    // Not a speed check: without its deadline the drop would wait for the export's 30 s
+    // timeout, and half of that is far from the 300 ms it is given.
     assert!(
-        started.elapsed() < Duration::from_secs(3),
+        started.elapsed() < Duration::from_secs(15),
         "the drop kept its deadline"
     );
 
