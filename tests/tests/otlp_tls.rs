@@ -1,8 +1,9 @@
 //! An app configured only through the standard `OTEL_EXPORTER_OTLP_*` variables exports its
 //! traces, logs and metrics over TLS with an API-key header and gzip to a receiver that checks
 //! all three, over HTTP/protobuf and gRPC; mutual TLS works with a client certificate; a wrong CA
-//! is one clear warning per signal, no export, and the app unharmed. Header values never reach
-//! the logs.
+//! is one clear warning per signal, no export, and the app unharmed; a collector's self-signed
+//! (`CA:TRUE`) certificate is accepted when it is exactly the one named, refused when it is
+//! another. Header values never reach the logs.
 
 mod support;
 
@@ -266,5 +267,63 @@ fn a_signals_own_variables_override_the_general_ones_for_that_signal_only() {
         );
         // As in the OpenTelemetry SDKs, a signal's own list takes the general one's place.
         assert!(request.headers.get("x-tenant").is_none());
+    }
+}
+
+#[test]
+fn a_self_signed_collector_certificate_named_in_the_variable_is_accepted() {
+    let pki = TestPki::self_signed("self-signed");
+    let receiver = OtlpReceiver::start_tls(ReceiverTls {
+        pki: &pki,
+        require_client_certificate: false,
+    });
+    let log = run_with(variables(&receiver, &pki, "http/protobuf"));
+    check_delivery(&receiver, ["/v1/traces", "/v1/logs", "/v1/metrics"], &log);
+    assert!(
+        log.events("tripod.export.failed").is_empty(),
+        "{}",
+        log.text()
+    );
+}
+
+#[test]
+fn a_self_signed_certificate_that_is_not_the_named_one_is_refused() {
+    let presented = TestPki::self_signed("presented");
+    let named = TestPki::self_signed("named");
+    let receiver = OtlpReceiver::start_tls(ReceiverTls {
+        pki: &presented,
+        require_client_certificate: false,
+    });
+    let log = run_with(variables(&receiver, &named, "http/protobuf"));
+    assert!(receiver.requests().is_empty());
+    let warnings = log.events("tripod.export.failed");
+    assert_eq!(warnings.len(), 3, "one per signal: {}", log.text());
+    assert!(
+        warnings.iter().all(|warning| warning["reason"] == "tls"),
+        "{}",
+        log.text()
+    );
+}
+
+#[test]
+fn the_named_self_signed_certificate_must_still_name_the_collector() {
+    let pki = TestPki::self_signed_for("other-host", "collector.example");
+    let receiver = OtlpReceiver::start_tls(ReceiverTls {
+        pki: &pki,
+        require_client_certificate: false,
+    });
+    let log = run_with(variables(&receiver, &pki, "http/protobuf"));
+    assert!(receiver.requests().is_empty());
+    let warnings = log.events("tripod.export.failed");
+    assert_eq!(warnings.len(), 3, "one per signal: {}", log.text());
+    for warning in &warnings {
+        assert_eq!(warning["reason"], "tls");
+        assert!(
+            warning["error"]
+                .as_str()
+                .unwrap()
+                .contains("certificate not valid for name"),
+            "{warning}"
+        );
     }
 }

@@ -199,7 +199,14 @@ fn signal_setup(
     use crate::otlp::{QueueConfig, Signal};
     let (allowed, listed, mut queue) = match signal {
         Signal::Traces => (true, env.traces_exporters, builder.export_queue),
-        Signal::Logs => (builder.otlp_logs, env.logs_exporters, QueueConfig::LOGS),
+        Signal::Logs => (
+            builder.otlp_logs,
+            env.logs_exporters,
+            QueueConfig {
+                max_queue_bytes: builder.export_queue.max_queue_bytes,
+                ..QueueConfig::LOGS
+            },
+        ),
         Signal::Metrics => (
             builder.otlp_metrics,
             env.metrics_exporters,

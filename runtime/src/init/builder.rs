@@ -343,11 +343,30 @@ impl Builder {
         self
     }
 
-    /// How many finished spans may wait for export; beyond it spans are dropped and counted.
-    /// Defaults to 2048.
+    /// How many finished spans may wait for export, at most; beyond it spans are dropped and
+    /// counted. By default only their memory bounds them ([`export_queue_bytes`](Self::export_queue_bytes)).
     #[cfg(feature = "otlp")]
     pub fn export_queue_size(mut self, spans: usize) -> Self {
         self.export_queue.max_queue_size = spans.max(1);
+        self
+    }
+
+    /// How much memory the spans, and apart from them the log records, waiting for export may
+    /// hold; past it they are dropped and counted. Defaults to 16 MiB each: a burst of about
+    /// 25,000 spans of a dozen attributes.
+    ///
+    /// ```
+    /// let telemetry = tripod::init()
+    ///     .environment(|_| None)
+    ///     .otlp_endpoint("http://127.0.0.1:4318")
+    ///     .export_queue_bytes(64 * 1024 * 1024)
+    ///     .build()?;
+    /// # drop(telemetry);
+    /// # Ok::<(), tripod::InitError>(())
+    /// ```
+    #[cfg(feature = "otlp")]
+    pub fn export_queue_bytes(mut self, bytes: usize) -> Self {
+        self.export_queue.max_queue_bytes = bytes.max(1);
         self
     }
 

@@ -32,22 +32,24 @@ pub(crate) struct QueueConfig {
 }
 
 impl QueueConfig {
-    /// The OpenTelemetry batch span processor's defaults.
+    /// The OpenTelemetry batch span processor's batch, interval and timeout, bounded by
+    /// memory rather than by its 2,048 spans: the collector hands over a whole pass (100 ms) of
+    /// spans at once, so a burst that fits in memory is never dropped.
     pub(crate) const SPANS: QueueConfig = QueueConfig {
-        max_queue_size: 2048,
+        max_queue_size: usize::MAX,
         max_queue_bytes: 16 * 1024 * 1024,
         max_batch_size: 512,
         schedule_delay: Duration::from_secs(5),
         export_timeout: Duration::from_secs(10),
     };
 
-    /// The OpenTelemetry batch log record processor's interval and timeout, with room for
-    /// more: the collector hands over a whole pass's records at once (100 ms of lines, 2,000 at
-    /// 20,000 lines a second), so the specification's 2,048 would drop a busy service's records
-    /// at every pass; 16 MiB bounds the memory, and 2,048 records a request (≈ 0.3 MB) keep
-    /// the requests a second low.
+    /// The OpenTelemetry batch log record processor's interval and timeout, bounded by memory
+    /// as spans are: the collector hands over a whole pass's records at once (100 ms of lines,
+    /// 2,000 at 20,000 lines a second), so the specification's 2,048 would drop a busy
+    /// service's records at every pass; 2,048 records a request (≈ 0.3 MB) keep the requests a
+    /// second low.
     pub(crate) const LOGS: QueueConfig = QueueConfig {
-        max_queue_size: 65_536,
+        max_queue_size: usize::MAX,
         max_queue_bytes: 16 * 1024 * 1024,
         max_batch_size: 2048,
         schedule_delay: Duration::from_secs(1),

@@ -1,6 +1,7 @@
 //! TLS to the collector: rustls with the `ring` provider, trusting the platform's root
-//! certificates (webpki's when the platform has none), plus a CA file when one is given, and
-//! presenting a client certificate for mutual TLS when one is given.
+//! certificates (webpki's when the platform has none), plus a CA file when one is given (whose
+//! certificates are also accepted as the server's own, `pinned.rs`), and presenting a client
+//! certificate for mutual TLS when one is given.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,25 +15,29 @@ use super::config::TlsFiles;
 /// The rustls configuration for `files`; the error says which file is unusable and why.
 pub(crate) fn client_config(files: &TlsFiles) -> Result<ClientConfig, String> {
     let mut roots = RootCertStore::empty();
+    let mut pinned = Vec::new();
     let native = rustls_native_certs::load_native_certs();
     roots.add_parsable_certificates(native.certs);
     if roots.is_empty() {
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     }
     if let Some(ca) = &files.ca {
-        let added = certificates(ca)?
-            .into_iter()
-            .filter(|certificate| roots.add(certificate.clone()).is_ok())
+        pinned = certificates(ca)?;
+        let added = pinned
+            .iter()
+            .filter(|certificate| roots.add((*certificate).clone()).is_ok())
             .count();
         if added == 0 {
             return Err(format!("{} holds no usable CA certificate", ca.display()));
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = super::pinned::PinnedOrRoots::new(pinned, roots, provider.clone())?;
     let builder = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|error| format!("TLS setup: {error}"))?
-        .with_root_certificates(roots);
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier));
     match (&files.client_certificate, &files.client_key) {
         (None, None) => Ok(builder.with_no_client_auth()),
         (Some(certificate), Some(key)) => {
