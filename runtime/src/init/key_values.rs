@@ -47,4 +47,42 @@ mod tests {
         assert_eq!(problems, ["an entry without a key", "an entry without `=`"]);
         assert!(problems.iter().all(|problem| !problem.contains("secret")));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_list_never_panics_and_no_problem_repeats_a_value(list in ".{0,120}") {
+            let (pairs, problems) = parse(&list);
+            for (key, _) in &pairs {
+                proptest::prop_assert!(!key.is_empty());
+            }
+            for problem in &problems {
+                proptest::prop_assert!(
+                    problem == "an entry without a key" || problem == "an entry without `=`"
+                );
+            }
+        }
+
+        #[test]
+        fn percent_encoded_pairs_round_trip(
+            pairs in proptest::collection::vec(("[a-zA-Z][a-zA-Z0-9._-]{0,15}", "\\PC{0,20}"), 0..8),
+        ) {
+            let list: Vec<String> = pairs
+                .iter()
+                .map(|(key, value)| {
+                    let value = percent_encoding::utf8_percent_encode(
+                        value,
+                        percent_encoding::NON_ALPHANUMERIC,
+                    );
+                    format!("{key}={value}")
+                })
+                .collect();
+            let (parsed, problems) = parse(&list.join(","));
+            proptest::prop_assert!(problems.is_empty());
+            let expected: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect();
+            proptest::prop_assert_eq!(parsed, expected);
+        }
+    }
 }
