@@ -66,6 +66,76 @@ pub trait ErrorType {
     fn failure_level(&self) -> Level {
         Level::ERROR
     }
+
+    /// The status code a database answered with (its SQLSTATE, or its own error number), which
+    /// the span and the failure event record as `db.response.status_code`, as OpenTelemetry's
+    /// database conventions name it. Defaults to none; `sqlx::Error` gives its database's code
+    /// (feature `sqlx`).
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// use tripod::ErrorType;
+    ///
+    /// struct Constraint;
+    /// impl ErrorType for Constraint {
+    ///     fn error_type(&self) -> &'static str {
+    ///         "UniqueViolation"
+    ///     }
+    ///     fn db_status_code(&self) -> Option<Cow<'_, str>> {
+    ///         Some("23505".into())
+    ///     }
+    /// }
+    /// assert_eq!(Constraint.db_status_code().as_deref(), Some("23505"));
+    /// ```
+    fn db_status_code(&self) -> Option<std::borrow::Cow<'_, str>> {
+        None
+    }
+}
+
+/// `sqlx::Error`'s variant (`Database`, `RowNotFound`, `PoolTimedOut`, `Io`, …), and for a
+/// database error the database's code as `db.response.status_code` (`2067` for SQLite's unique
+/// constraint, `23505` for PostgreSQL's).
+#[cfg(feature = "sqlx")]
+impl ErrorType for sqlx_core::Error {
+    fn error_type(&self) -> &'static str {
+        use sqlx_core::Error::*;
+        match self {
+            Configuration(_) => "Configuration",
+            InvalidArgument(_) => "InvalidArgument",
+            Database(_) => "Database",
+            Io(_) => "Io",
+            Tls(_) => "Tls",
+            Protocol(_) => "Protocol",
+            RowNotFound => "RowNotFound",
+            TypeNotFound { .. } => "TypeNotFound",
+            ColumnIndexOutOfBounds { .. } => "ColumnIndexOutOfBounds",
+            ColumnNotFound(_) => "ColumnNotFound",
+            ColumnDecode { .. } => "ColumnDecode",
+            Encode(_) => "Encode",
+            Decode(_) => "Decode",
+            AnyDriverError(_) => "AnyDriverError",
+            PoolTimedOut => "PoolTimedOut",
+            PoolClosed => "PoolClosed",
+            WorkerCrashed => "WorkerCrashed",
+            InvalidSavePointStatement => "InvalidSavePointStatement",
+            BeginFailed => "BeginFailed",
+            // Variants added later: the name `Debug` starts with, interned (a bounded set).
+            other => {
+                let debug = format!("{other:?}");
+                let end = debug
+                    .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                    .unwrap_or(debug.len());
+                intern(&debug[..end])
+            }
+        }
+    }
+
+    fn db_status_code(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self {
+            sqlx_core::Error::Database(error) => error.code(),
+            _ => None,
+        }
+    }
 }
 
 impl ErrorType for io::Error {
@@ -141,4 +211,56 @@ fn intern(label: &str) -> &'static str {
     let leaked: &'static str = Box::leak(label.to_owned().into_boxed_str());
     interned.insert(label.to_owned(), leaked);
     leaked
+}
+
+#[cfg(all(test, feature = "sqlx"))]
+mod sqlx_tests {
+    use std::borrow::Cow;
+
+    use super::ErrorType;
+
+    /// A database's error, as a driver reports it.
+    #[derive(Debug)]
+    struct Unique;
+
+    impl std::fmt::Display for Unique {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("duplicate key value violates unique constraint")
+        }
+    }
+
+    impl std::error::Error for Unique {}
+
+    impl sqlx_core::error::DatabaseError for Unique {
+        fn message(&self) -> &str {
+            "duplicate key value violates unique constraint"
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some("23505".into())
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx_core::error::ErrorKind {
+            sqlx_core::error::ErrorKind::UniqueViolation
+        }
+    }
+
+    #[test]
+    fn a_sqlx_error_is_labelled_by_its_variant_and_a_database_error_gives_its_code() {
+        let database = sqlx_core::Error::Database(Box::new(Unique));
+        assert_eq!(database.error_type(), "Database");
+        assert_eq!(database.db_status_code().as_deref(), Some("23505"));
+        assert_eq!(sqlx_core::Error::RowNotFound.error_type(), "RowNotFound");
+        assert_eq!(sqlx_core::Error::PoolTimedOut.error_type(), "PoolTimedOut");
+        assert_eq!(sqlx_core::Error::PoolTimedOut.db_status_code(), None);
+        let io = sqlx_core::Error::Io(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert_eq!(io.error_type(), "Io");
+    }
 }

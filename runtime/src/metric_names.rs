@@ -32,6 +32,13 @@ pub const HTTP_REQUESTS: &str = "http_requests_total";
 pub const HTTP_REQUEST_DURATION: &str = "http_request_duration_seconds";
 /// Gauge of HTTP requests in progress.
 pub const HTTP_REQUESTS_IN_FLIGHT: &str = "http_requests_in_flight";
+/// Histogram of the durations of the database statements sqlx reports, by `db_system_name`,
+/// `db_operation_name` and `db_collection_name` (OpenTelemetry's `db.client.operation.duration`).
+pub const DB_CLIENT_OPERATION_DURATION: &str = "db_client_operation_duration_seconds";
+/// The buckets of [`DB_CLIENT_OPERATION_DURATION`], OpenTelemetry's database conventions' own
+/// (in seconds), unless `Builder::metric_buckets` gives it others.
+pub const DB_CLIENT_OPERATION_BUCKETS: [f64; 9] =
+    [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0];
 /// The `endpoint` label of requests that matched no route: one value, so scanners probing random
 /// paths cannot explode the series count.
 pub const UNMATCHED_ENDPOINT: &str = "unmatched";
@@ -51,6 +58,12 @@ const DESCRIPTIONS: &[(&str, Kind, metrics::Unit, &str)] = &[
         Kind::Histogram,
         metrics::Unit::Seconds,
         "Duration of calls of observed operations, by outcome.",
+    ),
+    (
+        DB_CLIENT_OPERATION_DURATION,
+        Kind::Histogram,
+        metrics::Unit::Seconds,
+        "Duration of database statements, by system, operation and collection.",
     ),
     (
         OPERATION_ERRORS,

@@ -23,7 +23,15 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("layer", &["capture", "trace", "logs", "otlp", "clock"]),
     (
         "pipeline",
-        &["capture", "trace", "logs", "otlp", "clock", "background"],
+        &[
+            "capture",
+            "trace",
+            "logs",
+            "otlp",
+            "clock",
+            "background",
+            "metric_names",
+        ],
     ),
     ("recorder", &["trace", "clock", "metric_names"]),
     ("logs", &["trace", "clock", "background"]),

@@ -8,15 +8,16 @@
 # thread: utime + stime from /proc/PID/stat over the measured window), the Tokio workers' share
 # (/proc/PID/task/*/stat of the `tokio-rt-worker` threads) and each thread's, and the spans the receiver got per
 # request (a pipeline that drops spans would look cheap). Cases: telemetry off (the baseline), full
-# telemetry (JSON lines to a file, Prometheus, OTLP to the receiver), the same with the trace
-# viewer, the collector down, and one trace in ten sampled.
+# telemetry (JSON lines to a file, Prometheus, OTLP to the receiver; a span per SQL statement), the
+# same without database spans, the same with the trace viewer, the collector down, and one trace in
+# ten sampled.
 # Needs wrk and taskset (Debian: `apt-get install wrk util-linux`) and two cores.
 # Usage: examples/todo/bench/load.sh [seconds per endpoint, default 10] [case ...] (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 DURATION="${1:-10}"
 shift || true
-CASES="${*:-telemetry_off telemetry_on with_viewer collector_down sampled_1_in_10}"
+CASES="${*:-telemetry_off telemetry_on no_db_spans with_viewer collector_down sampled_1_in_10}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/tripod-target}"
 cargo build --release -q -p todo-app -p tripod-tests --bin todo-app --bin otlp-sink
 APP="$CARGO_TARGET_DIR/release/todo-app"
@@ -90,6 +91,7 @@ run_case() { # name, extra env...
 
 run_case telemetry_off TODO_TELEMETRY=off
 run_case telemetry_on TODO_VIEWER=off OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399
+run_case no_db_spans TODO_VIEWER=off TODO_DB_SPANS=off OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399
 run_case with_viewer OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399
 run_case collector_down TODO_VIEWER=off OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:9
 run_case sampled_1_in_10 TODO_VIEWER=off OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399 \

@@ -44,6 +44,9 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
         .busy_timeout(std::time::Duration::from_secs(5));
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        // Each wait for a connection reported (at DEBUG, which tripod records whatever
+        // RUST_LOG says): the trace shows it as an `acquire connection` span.
+        .acquire_time_level(log::LevelFilter::Debug)
         .connect_with(options)
         .await?;
     migrator().run(&pool).await?;

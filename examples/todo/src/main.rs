@@ -6,7 +6,8 @@
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Ctrl-C or SIGTERM stops it
 //! gracefully: in-flight requests finish, the database closes, telemetry is flushed.
 //! `TODO_TELEMETRY=off` installs no telemetry at all (the baseline of the load benchmark);
-//! `TODO_VIEWER=off` leaves out the trace viewer.
+//! `TODO_VIEWER=off` leaves out the trace viewer; `TODO_DB_SPANS=off` leaves out the database
+//! spans (a span per SQL statement).
 //! `TODO_MODEL_URL=http://host:port` sends predictions to another instance of this service
 //! instead of the classifier in process; the request's trace continues there.
 
@@ -26,6 +27,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ => Some(
             tripod::init()
                 .service_name("todo-app")
+                // Every statement sqlx runs is a span (`INSERT todos`) and is timed in
+                // db_client_operation_duration_seconds; `TODO_DB_SPANS=off` turns that off.
+                .database_system("sqlite")
+                .database_spans(std::env::var("TODO_DB_SPANS").as_deref() != Ok("off"))
                 .trace_viewer(std::env::var("TODO_VIEWER").as_deref() != Ok("off"))
                 .install()?,
         ),

@@ -203,9 +203,10 @@ fn a_scripted_session_is_counted_logged_and_traced_end_to_end() {
     assert_eq!(access["http.response.status_code"], 201);
     assert!(access["duration_ms"].as_f64().unwrap() > 0.0, "{access}");
 
-    // The same trace reached the OTLP receiver (exported at shutdown): server span, handler, query.
+    // The same trace reached the OTLP receiver (exported at shutdown): server span, handler, the
+    // repository call, its wait for a connection and its statement.
     eventually(Duration::from_secs(15), || {
-        (receiver.spans_of(&trace_id).len() >= 3).then_some(())
+        (receiver.spans_of(&trace_id).len() >= 5).then_some(())
     });
     let spans = receiver.spans_of(&trace_id);
     let mut names: Vec<&str> = spans
@@ -215,7 +216,13 @@ fn a_scripted_session_is_counted_logged_and_traced_end_to_end() {
     names.sort_unstable();
     assert_eq!(
         names,
-        ["POST /api/todos", "db.todos.insert", "todo.create"],
+        [
+            "INSERT todos",
+            "POST /api/todos",
+            "acquire connection",
+            "db.todos.insert",
+            "todo.create"
+        ],
         "{spans:#?}"
     );
 

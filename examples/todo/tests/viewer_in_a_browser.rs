@@ -128,20 +128,32 @@ fn the_viewer_shows_traces_waterfalls_and_operations_in_a_real_browser() {
         [failed_trace.as_str()]
     );
 
-    // The waterfall of the create request: server span, handler, query, nested in that order,
-    // each bar inside its parent's.
+    // The waterfall of the create request: server span, handler, the repository call, and under
+    // it the wait for a connection and the statement sqlx ran (no code in the query for it),
+    // nested in that order, each bar inside its parent's.
     let waterfall = open(
         &format!("{base}/debug/traces/{created_trace}"),
         &shots.join("waterfall.png"),
-        (1280, 420),
+        (1280, 480),
     );
     let depths = attributes_of(&waterfall, "<details class=\"span", "data-depth");
-    assert_eq!(depths, ["0", "1", "2"], "{waterfall}");
-    assert!(waterfall.contains("POST /api/todos") && waterfall.contains("db.todos.insert"));
+    assert_eq!(depths, ["0", "1", "2", "3", "3"], "{waterfall}");
+    for name in [
+        "POST /api/todos",
+        "todo.create",
+        "db.todos.insert",
+        "acquire connection",
+        "INSERT todos",
+    ] {
+        assert!(waterfall.contains(name), "{name}: {waterfall}");
+    }
     let ids = attributes_of(&waterfall, "<details class=\"span", "data-span-id");
     let parents = attributes_of(&waterfall, "<details class=\"span", "data-parent");
-    assert_eq!(parents[1], ids[0]);
-    assert_eq!(parents[2], ids[1]);
+    // Each row's parent, by row.
+    let parent_of = [0, 0, 1, 2, 2];
+    for child in 1..5 {
+        assert_eq!(parents[child], ids[parent_of[child]], "row {child}");
+    }
     let number =
         |values: Vec<String>| -> Vec<f64> { values.iter().map(|v| v.parse().unwrap()).collect() };
     let lefts = number(attributes_of(
@@ -158,8 +170,8 @@ fn the_viewer_shows_traces_waterfalls_and_operations_in_a_real_browser() {
         (widths[0] - 100.0).abs() < 0.01,
         "the root spans the axis: {widths:?}"
     );
-    for child in 1..3 {
-        let parent = child - 1;
+    for child in 1..5 {
+        let parent = parent_of[child];
         assert!(lefts[child] >= lefts[parent] - 0.01, "{lefts:?}");
         assert!(
             lefts[child] + widths[child] <= lefts[parent] + widths[parent] + 0.3,
@@ -231,7 +243,7 @@ fn the_viewer_shows_traces_waterfalls_and_operations_in_a_real_browser() {
             .as_array()
             .unwrap()
             .len(),
-        3
+        5
     );
     let stats = json("/debug/operations");
     let create = stats

@@ -254,6 +254,7 @@ impl Call {
                         error_type: error.error_type,
                         sources: error.cause.map(Sources),
                         duration_ms: millis,
+                        db_status_code: error.db_status_code.as_deref(),
                     },
                 );
             }
@@ -281,6 +282,7 @@ impl Call {
                 error_type: "panic",
                 sources: None,
                 duration_ms: millis,
+                db_status_code: None,
             },
         );
     }
@@ -290,6 +292,9 @@ impl Call {
     fn failed(&self, level: tracing::Level, failure: FailureFields<'_>) {
         if !self.span.is_disabled() {
             self.span.record("error.type", failure.error_type);
+            if let Some(code) = failure.db_status_code {
+                self.span.record("db.response.status_code", code);
+            }
             if level == tracing::Level::ERROR {
                 match failure.error {
                     Some(error) => self.span.record("otel.status_description", display(error)),

@@ -74,9 +74,12 @@ pub(crate) struct FailureFields<'a> {
     pub(crate) error_type: &'static str,
     pub(crate) sources: Option<Sources<'a>>,
     pub(crate) duration_ms: Option<f64>,
+    /// `db.response.status_code`, when the error gives one.
+    pub(crate) db_status_code: Option<&'a str>,
 }
 
-/// `NAME.failure` at ERROR with `error`, `error.type`, `error.sources` and `duration_ms`.
+/// `NAME.failure` at ERROR with `error`, `error.type`, `error.sources`, `duration_ms` and, when
+/// the error gives one, `db.response.status_code`.
 pub(crate) fn failure(
     callsite: &'static DefaultCallsite,
     message: &'static str,
@@ -92,7 +95,9 @@ pub(crate) fn failure(
         Some(type_field),
         Some(sources_field),
         Some(duration_field),
+        Some(status_field),
     ) = (
+        names.next(),
         names.next(),
         names.next(),
         names.next(),
@@ -118,6 +123,10 @@ pub(crate) fn failure(
             (
                 &duration_field,
                 failure.duration_ms.as_ref().map(|d| d as &dyn Value),
+            ),
+            (
+                &status_field,
+                failure.db_status_code.as_ref().map(|s| s as &dyn Value),
             ),
         ]),
     );

@@ -107,6 +107,7 @@ macro_rules! __tripod_span {
                         code.function.name = $crate::__private::fn_path(&$here),
                         $($fields)*
                         error.type = $crate::__private::tracing::field::Empty,
+                        db.response.status_code = $crate::__private::tracing::field::Empty,
                         otel.status_description = $crate::__private::tracing::field::Empty,
                         $($ret = $crate::__private::tracing::field::Empty,)?
                     );
@@ -144,7 +145,8 @@ macro_rules! __tripod_classify {
             AnyValue as _, CauseViaBoxedError as _, CauseViaError as _,
             CauseViaSendSyncBoxedError as _, LabelViaErrorType as _, LabelViaName as _,
             LevelDefault as _, LevelViaErrorType as _, MessageViaDebug as _,
-            MessageViaDisplay as _, NoCause as _, NoMessage as _, ResultValue as _,
+            MessageViaDisplay as _, NoCause as _, NoMessage as _, NoStatus as _, ResultValue as _,
+            StatusViaErrorType as _,
         };
         match (&Probe($result)).__tripod_err() {
             ::core::option::Option::Some(error) => {
@@ -153,6 +155,7 @@ macro_rules! __tripod_classify {
                     level: (&Probe(error)).__tripod_level(),
                     message: (&&Probe(error)).__tripod_message(),
                     cause: (&&&Probe(error)).__tripod_cause(),
+                    db_status_code: (&Probe(error)).__tripod_status(),
                 })
             }
             ::core::option::Option::None => $crate::__private::Outcome::success(),

@@ -44,6 +44,8 @@ pub struct ErrorView<'a> {
     pub message: Message<'a>,
     /// The error as `dyn Error`, whose `source()` chain gives `error.sources`.
     pub cause: Option<&'a (dyn Error + 'static)>,
+    /// `db.response.status_code` ([`ErrorType::db_status_code`](crate::ErrorType::db_status_code)).
+    pub db_status_code: Option<std::borrow::Cow<'a, str>>,
 }
 
 /// An error's message: `Display` where it has one, else `Debug`.

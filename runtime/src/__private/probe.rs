@@ -4,7 +4,8 @@
 //!
 //! Levels, most specific first (the receiver written in `classify!` in brackets):
 //! - result `(&Probe(r))`: `Result<T, E>` gives `Some(&e)` on `Err`; anything else `None`;
-//! - label and level `(&Probe(e))`: [`ErrorType`]; else the type's short name and ERROR;
+//! - label, level and database status code `(&Probe(e))`: [`ErrorType`]; else the type's short
+//!   name, ERROR and none;
 //! - message `(&&Probe(e))`: `Display`; else `Debug`; else none;
 //! - cause `(&&&Probe(e))`: `Error + 'static`; else `Deref<Target = dyn Error + Send + Sync>`
 //!   (`anyhow::Error`, `Box<dyn Error + Send + Sync>`); else `Deref<Target = dyn Error>`; else none.
@@ -12,6 +13,7 @@
 //! And, before the call, whether its body can fail at all, from the body's type
 //! (`(&Probe(&body))`): a closure returning a `Result`, or a future whose output is one.
 
+use std::borrow::Cow;
 use std::convert::Infallible as Never;
 use std::error::Error;
 use std::fmt::{Debug, Display};
@@ -82,6 +84,24 @@ pub trait LevelDefault {
 impl<E: ?Sized> LevelDefault for &Probe<'_, E> {
     fn __tripod_level(&self) -> Level {
         Level::ERROR
+    }
+}
+
+pub trait StatusViaErrorType<'a> {
+    fn __tripod_status(&self) -> Option<Cow<'a, str>>;
+}
+impl<'a, E: ErrorType + ?Sized> StatusViaErrorType<'a> for Probe<'a, E> {
+    fn __tripod_status(&self) -> Option<Cow<'a, str>> {
+        self.0.db_status_code()
+    }
+}
+
+pub trait NoStatus<'a> {
+    fn __tripod_status(&self) -> Option<Cow<'a, str>>;
+}
+impl<'a, E: ?Sized> NoStatus<'a> for &Probe<'a, E> {
+    fn __tripod_status(&self) -> Option<Cow<'a, str>> {
+        None
     }
 }
 

@@ -178,6 +178,7 @@ impl EndEvents {
         "error.type",
         "error.sources",
         "duration_ms",
+        "db.response.status_code",
     ];
     pub const CANCELLED_FIELDS: &'static [&'static str] = &["message", "duration_ms"];
 }

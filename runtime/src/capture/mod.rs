@@ -3,7 +3,8 @@
 //! [`buffers`]). For the sinks that want finished spans (the OTLP export queue, the trace
 //! viewer's store): compact span records (ids, name, typed attributes and events, bounded by the
 //! span limits, [`span`]) and where they go ([`sinks`]), built by tripod's collector or by the
-//! capture layer of the composable path.
+//! capture layer of the composable path. For sqlx's statement events: the database spans made
+//! from them ([`statement`]), with what their SQL text says ([`sql`]).
 
 #[cfg(feature = "json")]
 mod buffers;
@@ -15,11 +16,19 @@ mod records;
 mod sinks;
 #[cfg(feature = "_capture")]
 mod span;
+#[cfg(feature = "json")]
+mod sql;
+#[cfg(feature = "json")]
+mod statement;
 
 #[cfg(feature = "json")]
 pub(crate) use buffers::{Pressure, ThreadBuffers};
 #[cfg(feature = "json")]
 pub(crate) use records::{Entry, Records, Value};
+#[cfg(feature = "json")]
+pub(crate) use statement::{DatabaseEvent, DatabaseSpans, Field as DatabaseField, Statement};
+#[cfg(all(feature = "json", feature = "_capture"))]
+pub(crate) use statement::{acquire_span, acquire_wait};
 
 #[cfg(feature = "_capture")]
 pub(crate) use limits::SpanLimits;

@@ -65,6 +65,12 @@ impl Capture {
         record
     }
 
+    /// The limits spans are recorded within.
+    #[cfg(feature = "json")]
+    pub(crate) fn limits(&self) -> SpanLimits {
+        self.limits
+    }
+
     /// Hands an ended span to every sink.
     pub(crate) fn finish(&self, record: SpanRecord) {
         let record = Arc::new(record);

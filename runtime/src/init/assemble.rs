@@ -57,6 +57,9 @@ pub(super) struct Prepared {
     /// The OTLP log layer's records, on the composable path.
     #[cfg(feature = "otlp")]
     layer_log_records: Option<std::sync::Arc<std::sync::Mutex<crate::otlp::LogEncoder>>>,
+    /// How sqlx's events become database spans, when they do.
+    #[cfg(feature = "json")]
+    database: Option<crate::capture::DatabaseSpans>,
 }
 
 /// Reads the environment over the builder's settings and starts the parts that run on their
@@ -148,6 +151,20 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
         _ => None,
     };
 
+    #[cfg(feature = "json")]
+    let database = builder
+        .database_spans
+        .then(|| crate::capture::DatabaseSpans {
+            system: builder.database_system.as_str().into(),
+            query_text: builder.database_query_text,
+        });
+    #[cfg(not(feature = "json"))]
+    let _ = (
+        builder.database_spans,
+        builder.database_query_text,
+        &builder.database_system,
+    );
+
     Ok(Prepared {
         warnings: env.warnings,
         sampler,
@@ -173,6 +190,8 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
         collecting: None,
         #[cfg(feature = "otlp")]
         layer_log_records: None,
+        #[cfg(feature = "json")]
+        database,
     })
 }
 
@@ -386,7 +405,27 @@ impl Prepared {
     /// [`layers`](Prepared::layers) over the registry are used instead.
     #[cfg(feature = "json")]
     pub(super) fn own_subscriber(&mut self) -> Option<tracing::Dispatch> {
-        let filters = crate::subscriber::Filters::parse(&self.log_filter, &self.trace_filter)?;
+        #[cfg(feature = "_recorder")]
+        let recorder = self.recorder.clone().map(|recorder| {
+            std::sync::Arc::new(recorder) as std::sync::Arc<dyn metrics::Recorder + Send + Sync>
+        });
+        #[cfg(not(feature = "_recorder"))]
+        let recorder = None;
+        #[cfg(feature = "_capture")]
+        let spans_wanted = self.span_sinks().is_some();
+        #[cfg(not(feature = "_capture"))]
+        let spans_wanted = false;
+        // sqlx's events are recorded only when they become a span or a metric.
+        let database = self
+            .database
+            .clone()
+            .filter(|_| spans_wanted || recorder.is_some())
+            .map(|spans| crate::pipeline::Databases { spans, recorder });
+        let filters = crate::subscriber::Filters::parse(
+            &self.log_filter,
+            &self.trace_filter,
+            database.is_some(),
+        )?;
         let style = match self.log_format {
             LogFormat::Json => crate::logs::Style::Json,
             LogFormat::Pretty => crate::logs::Style::Pretty { ansi: self.ansi },
@@ -411,6 +450,7 @@ impl Prepared {
                 .as_ref()
                 .and_then(|otlp| otlp.logs.as_ref())
                 .map(|logs| crate::otlp::LogEncoder::new(logs.queue.clone())),
+            database,
         );
         let buffers = crate::capture::ThreadBuffers::new();
         let (pipeline, thread) = crate::pipeline::Pipeline::start(buffers.clone(), collector);

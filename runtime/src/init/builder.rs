@@ -17,6 +17,9 @@ pub struct Builder {
     pub(super) log_filter: String,
     pub(super) log_writer: Option<Box<dyn Write + Send>>,
     pub(super) trace_filter: String,
+    pub(super) database_spans: bool,
+    pub(super) database_query_text: bool,
+    pub(super) database_system: String,
     pub(super) access_log: bool,
     pub(super) log_lines: bool,
     pub(super) sampler: Sampler,
@@ -82,6 +85,9 @@ impl Builder {
             log_filter: "info".into(),
             log_writer: None,
             trace_filter: "info".into(),
+            database_spans: true,
+            database_query_text: true,
+            database_system: "other_sql".into(),
             access_log: true,
             log_lines: true,
             sampler: Sampler::default(),
@@ -91,7 +97,10 @@ impl Builder {
             #[cfg(feature = "_recorder")]
             default_buckets: crate::DEFAULT_BUCKETS.to_vec(),
             #[cfg(feature = "_recorder")]
-            metric_buckets: Vec::new(),
+            metric_buckets: vec![(
+                crate::metric_names::DB_CLIENT_OPERATION_DURATION.into(),
+                crate::metric_names::DB_CLIENT_OPERATION_BUCKETS.to_vec(),
+            )],
             #[cfg(feature = "prometheus")]
             metrics_listener: None,
             #[cfg(feature = "_recorder")]
@@ -148,6 +157,48 @@ impl Builder {
     /// Defaults to stdout.
     pub fn log_writer(mut self, writer: impl Write + Send + 'static) -> Self {
         self.log_writer = Some(Box::new(writer));
+        self
+    }
+
+    /// Whether each SQL statement sqlx runs becomes a span, and is timed in
+    /// `db_client_operation_duration_seconds`. Defaults to on.
+    ///
+    /// sqlx reports every statement in a `tracing` event (target `sqlx::query`, DEBUG by
+    /// default) when it finishes: tripod records these events whatever the filters say and makes
+    /// each a CLIENT span under the span the statement ran in, named by OpenTelemetry's
+    /// database conventions (`INSERT todos`), with `db.system.name`, `db.operation.name`,
+    /// `db.collection.name`, `db.query.summary`, `db.query.text` (literals replaced by `?`;
+    /// bound values are never in it) and `db.response.returned_rows`. They are logged only
+    /// where the log filter says (`RUST_LOG=info,sqlx=debug`). A pool built with
+    /// `.acquire_time_level(LevelFilter::Debug)` also reports each wait for a connection, which
+    /// becomes an `acquire connection` span. A statement run outside any span gives no span (a
+    /// migration at startup), only its duration. Needs tripod's own subscriber (not
+    /// [`into_layer`](Builder::into_layer)).
+    ///
+    /// ```no_run
+    /// let telemetry = tripod::init()
+    ///     .database_system("postgresql")
+    ///     .database_query_text(false)
+    ///     .install()?;
+    /// # Ok::<(), tripod::InitError>(())
+    /// ```
+    pub fn database_spans(mut self, enabled: bool) -> Self {
+        self.database_spans = enabled;
+        self
+    }
+
+    /// Whether database spans carry `db.query.text`, the statement's SQL with its literals
+    /// replaced by `?`. Their summary (`SELECT todos`) stays. Defaults to on.
+    pub fn database_query_text(mut self, enabled: bool) -> Self {
+        self.database_query_text = enabled;
+        self
+    }
+
+    /// The `db.system.name` of database spans and of `db_client_operation_duration_seconds`, as
+    /// OpenTelemetry spells it: `sqlite`, `postgresql`, `mysql`, `mariadb`, …. Defaults to
+    /// `other_sql` (sqlx's events do not say which database ran the statement).
+    pub fn database_system(mut self, system: impl Into<String>) -> Self {
+        self.database_system = system.into();
         self
     }
 
@@ -215,11 +266,15 @@ impl Builder {
         self
     }
 
-    /// The buckets of one histogram, by its full name. Defaults to the
-    /// [`histogram_buckets`](Builder::histogram_buckets).
+    /// The buckets of one histogram, by its full name; a later call for the same histogram
+    /// replaces an earlier one. Defaults to the [`histogram_buckets`](Builder::histogram_buckets),
+    /// except for `db_client_operation_duration_seconds`, which has the database conventions'
+    /// [`DB_CLIENT_OPERATION_BUCKETS`](crate::metric_names::DB_CLIENT_OPERATION_BUCKETS).
     #[cfg(feature = "_recorder")]
     pub fn metric_buckets(mut self, metric: impl Into<String>, buckets: &[f64]) -> Self {
-        self.metric_buckets.push((metric.into(), buckets.to_vec()));
+        // First match wins: the newest goes first.
+        self.metric_buckets
+            .insert(0, (metric.into(), buckets.to_vec()));
         self
     }
 

@@ -1,5 +1,6 @@
 //! The collector: on tripod's own thread, turns what the application's threads recorded into log
-//! lines (and, when logs go over OTLP, log records) and span records. It keeps each live span's fields (for the lines of the events inside
+//! lines (and, when logs go over OTLP, log records) and span records, and sqlx's statement events
+//! into database spans and `db_client_operation_duration_seconds`. It keeps each live span's fields (for the lines of the events inside
 //! it) and, for a captured span, its record; when the span ends, the record goes to the sinks
 //! (the export queue, the viewer's store). Records arrive merged by time across threads
 //! ([`crate::capture::ThreadBuffers`]), so a span's start is always seen before its fields,
@@ -9,7 +10,9 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::capture::{Entry, Records, Value};
+use crate::capture::{
+    DatabaseEvent, DatabaseField, DatabaseSpans, Entry, Records, Statement, Value,
+};
 use crate::clock::WallClock;
 use crate::logs::{LineEvent, LineValue, Scratch, SharedOutput, SpanFields, Style, write_line};
 use crate::trace::{SpanId, SpanIds};
@@ -27,6 +30,17 @@ pub(crate) struct Lines {
     pub(crate) style: Style,
     pub(crate) output: SharedOutput,
 }
+
+/// What sqlx's events become: database spans (when spans are captured) and the statements'
+/// duration metric (when there is a recorder).
+pub(crate) struct Databases {
+    pub(crate) spans: DatabaseSpans,
+    pub(crate) recorder: Option<std::sync::Arc<dyn metrics::Recorder + Send + Sync>>,
+}
+
+/// The metadata statements' durations are recorded with.
+static DATABASE_METRIC: metrics::Metadata<'static> =
+    metrics::Metadata::new("tripod", metrics::Level::INFO, Some(module_path!()));
 
 /// A span that started and has not ended.
 struct Live {
@@ -47,6 +61,8 @@ pub(crate) struct Collector {
     records: Option<crate::otlp::LogEncoder>,
     #[cfg(feature = "_capture")]
     capture: Option<crate::capture::Capture>,
+    /// What sqlx's events become, when database spans are on.
+    database: Option<Databases>,
     clock: WallClock,
     spans: HashMap<SpanId, Live, BuildHasherDefault<IdHasher>>,
     /// Span ends seen before their span's start in this batch.
@@ -84,9 +100,11 @@ impl Collector {
         lines: Option<Lines>,
         #[cfg(feature = "_capture")] capture: Option<crate::capture::Capture>,
         #[cfg(feature = "otlp")] records: Option<crate::otlp::LogEncoder>,
+        database: Option<Databases>,
     ) -> Collector {
         Collector {
             lines,
+            database,
             #[cfg(feature = "otlp")]
             records,
             #[cfg(feature = "_capture")]
@@ -291,6 +309,62 @@ impl Collector {
                         ids: innermost.map(|live| live.ids),
                     });
                 }
+                if *traced
+                    && let Some(database) = &self.database
+                    && let Some(kind) = DatabaseEvent::of(metadata.target())
+                {
+                    let fields = values
+                        .iter()
+                        .map(|(key, value)| (*key, database_field(records, value)));
+                    #[cfg(feature = "_capture")]
+                    let parent = span
+                        .and_then(|span| self.spans.get(&span))
+                        .and_then(|live| live.record.as_ref())
+                        .zip(self.capture.as_ref());
+                    #[cfg(feature = "_capture")]
+                    let end = crate::clock::system_time_of(since_epoch);
+                    let made = match kind {
+                        DatabaseEvent::Statement => {
+                            let Some(statement) = Statement::from_fields(fields) else {
+                                return;
+                            };
+                            if let Some(recorder) = &database.recorder {
+                                record_duration(recorder.as_ref(), &statement, &database.spans);
+                            }
+                            #[cfg(feature = "_capture")]
+                            let made = parent.map(|(parent, capture)| {
+                                statement.span(&database.spans, parent, end, capture.limits())
+                            });
+                            #[cfg(not(feature = "_capture"))]
+                            let made: Option<()> = None;
+                            made
+                        }
+                        #[cfg(feature = "_capture")]
+                        DatabaseEvent::Acquire => crate::capture::acquire_wait(fields)
+                            .zip(parent)
+                            .map(|(waited, (parent, capture))| {
+                                crate::capture::acquire_span(
+                                    &database.spans,
+                                    parent,
+                                    end,
+                                    waited,
+                                    capture.limits(),
+                                )
+                            }),
+                        #[cfg(not(feature = "_capture"))]
+                        DatabaseEvent::Acquire => {
+                            let _ = fields;
+                            None
+                        }
+                    };
+                    #[cfg(feature = "_capture")]
+                    if let Some(made) = made {
+                        self.ended.push(std::sync::Arc::new(made));
+                    }
+                    #[cfg(not(feature = "_capture"))]
+                    let _ = made;
+                    return;
+                }
                 #[cfg(feature = "_capture")]
                 if *traced
                     && let Some(record) = span
@@ -346,6 +420,29 @@ impl Collector {
         #[cfg(not(feature = "_capture"))]
         let _ = at;
         true
+    }
+}
+
+/// A statement's duration in `db_client_operation_duration_seconds`.
+fn record_duration(recorder: &dyn metrics::Recorder, statement: &Statement, spans: &DatabaseSpans) {
+    let labels: Vec<metrics::Label> = statement
+        .metric_labels(spans)
+        .into_iter()
+        .map(|(key, value)| metrics::Label::new(key, value))
+        .collect();
+    let key = metrics::Key::from_parts(crate::metric_names::DB_CLIENT_OPERATION_DURATION, labels);
+    recorder
+        .register_histogram(&key, &DATABASE_METRIC)
+        .record(statement.elapsed.as_secs_f64());
+}
+
+fn database_field<'a>(records: &'a Records, value: &Value) -> DatabaseField<'a> {
+    match value {
+        Value::I64(value) => DatabaseField::I64(*value),
+        Value::U64(value) => DatabaseField::U64(*value),
+        Value::F64(value) => DatabaseField::F64(*value),
+        Value::Bool(_) => DatabaseField::Other,
+        Value::Text(range) => DatabaseField::Str(records.text(range)),
     }
 }
 
@@ -416,6 +513,7 @@ mod tests {
             }),
             Some(Capture::new(vec![ended.clone()], SpanLimits::default())),
             #[cfg(feature = "otlp")]
+            None,
             None,
         );
         (collector, written, ended)

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::thread::Thread;
 use std::time::Duration;
 
-pub(crate) use collector::{Collector, Lines};
+pub(crate) use collector::{Collector, Databases, Lines};
 
 use crate::background::Background;
 use crate::capture::{Pressure, ThreadBuffers};

@@ -178,8 +178,15 @@ impl Subscriber for TripodSubscriber {
                 Some((Some(span.ids.span_id), span.captured))
             })
             .unwrap_or((None, false));
-        let (logged, traced) = self.filters.logs_and_traces(metadata);
-        let traced = traced && captured;
+        // sqlx's statement and pool events are recorded whether or not their span is captured:
+        // they give a metric as well as a span.
+        let (logged, traced) = match self.filters.database_event(metadata) {
+            Some(_) => (self.filters.logs(metadata), true),
+            None => {
+                let (logged, traced) = self.filters.logs_and_traces(metadata);
+                (logged, traced && captured)
+            }
+        };
         if logged || traced {
             self.buffers
                 .record(|records| records.event(event, span, logged, traced));
