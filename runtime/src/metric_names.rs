@@ -14,7 +14,8 @@ pub const OPERATION_IN_FLIGHT: &str = "operation_in_flight";
 /// Counter of spans dropped because the trace export queue was full.
 pub const SPANS_DROPPED: &str = "tripod_spans_dropped_total";
 /// Counter of spans lost to failed exports, by `reason`: `connection`, `tls`, `timeout`,
-/// `http_status`, `grpc_status`, or `shutdown` (still queued when shutdown's deadline passed).
+/// `http_status`, `grpc_status`, `shutdown` (still queued when shutdown's deadline passed), or
+/// `rejected` (the collector accepted the request but rejected these spans: a partial success).
 pub const SPANS_EXPORT_FAILED: &str = "tripod_spans_export_failed_total";
 /// Counter of OTLP log records dropped because the logs export queue was full (the log lines
 /// themselves are never dropped).
@@ -81,7 +82,7 @@ const DESCRIPTIONS: &[(&str, Kind, metrics::Unit, &str)] = &[
         SPANS_EXPORT_FAILED,
         Kind::Counter,
         metrics::Unit::Count,
-        "Spans lost to failed trace exports, by reason (connection, tls, timeout, http_status, grpc_status, shutdown).",
+        "Spans lost to failed trace exports, by reason (connection, tls, timeout, http_status, grpc_status, shutdown, rejected).",
     ),
     (
         SPANS_DROPPED,

@@ -22,7 +22,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
+    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::metrics::v1::Metric;
@@ -151,6 +151,8 @@ struct Received {
     /// Each metrics request's metrics, in order.
     metrics: Vec<Vec<Metric>>,
     requests: Vec<ReceivedRequest>,
+    /// Spans each trace export is answered as rejecting (a partial success), and why.
+    rejecting: Option<(i64, String)>,
 }
 
 /// How the receiver does TLS.
@@ -244,6 +246,12 @@ impl OtlpReceiver {
             stop: Some(stop),
             thread: Some(thread),
         }
+    }
+
+    /// From now on, answers every trace export with a partial success: `rejected` of its spans
+    /// refused, for `message` (as a collector does with spans over its size limit).
+    pub fn reject_partially(&self, rejected: i64, message: &str) {
+        self.received.lock().unwrap().rejecting = Some((rejected, message.to_owned()));
     }
 
     /// Its base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT` takes it (`https://` with TLS).
@@ -467,9 +475,18 @@ async fn answer(
         gzipped,
         spans: if signal == "traces" { items } else { 0 },
     });
+    let rejecting = state.rejecting.clone().filter(|_| signal == "traces");
     drop(state);
     // An empty answer (no partial success) is the same bytes for every signal's response.
-    let reply = ExportTraceServiceResponse::default().encode_to_vec();
+    let reply = ExportTraceServiceResponse {
+        partial_success: rejecting.map(|(rejected_spans, error_message)| {
+            ExportTracePartialSuccess {
+                rejected_spans,
+                error_message,
+            }
+        }),
+    }
+    .encode_to_vec();
     let response = if grpc {
         let mut framed = vec![0u8];
         framed.extend_from_slice(&(reply.len() as u32).to_be_bytes());

@@ -6,7 +6,8 @@
 //! application needs none. Every export is bounded by a timeout, and so are flush and shutdown:
 //! a collector that is down or never answers costs lost telemetry, never a blocked or failed
 //! application. After a failed export the thread waits (1 s, doubling up to 30 s) before the
-//! next, so such a collector costs no busy loop either.
+//! next, so such a collector costs no busy loop either. An answer that rejects part of a batch
+//! (OTLP's partial success) is counted and reported.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -73,7 +74,12 @@ fn export_loop<E: Encode>(
             let exported = runtime.block_on(transport.send(body));
             backoff.after(exported.is_ok());
             match exported {
-                Ok(_) => reporter.succeeded(),
+                Ok(answer) => {
+                    reporter.succeeded();
+                    if let Some(partial) = super::partial::PartialSuccess::of(&answer) {
+                        reporter.rejected(&partial);
+                    }
+                }
                 Err(error) => reporter.failed(&error, count, backoff.delay.unwrap_or_default()),
             }
             queue.sent();

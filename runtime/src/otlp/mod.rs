@@ -13,6 +13,7 @@ mod endpoint;
 mod export;
 mod logs;
 mod metrics;
+mod partial;
 mod pinned;
 mod proto;
 mod queue;

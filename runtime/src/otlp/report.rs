@@ -2,7 +2,8 @@
 //! counted (`tripod_spans_export_failed_total{reason}` and its like), a failure is logged as one
 //! WARN line naming the signal, the endpoint and the cause at most once per backoff period (a
 //! dead collector cannot flood the logs), and the first export that works again after failures
-//! is logged at INFO.
+//! is logged at INFO. Items a collector accepted the request of but rejected (partial success)
+//! are counted under `reason="rejected"` and its message logged at most every 30 s.
 //!
 //! Lines go through the application's subscriber (the one `tripod::init()` built), never to
 //! the exporter itself; header values never appear in them.
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use tracing::dispatcher::WeakDispatch;
 
+use super::partial::PartialSuccess;
 use super::signal::Signal;
 use super::transport::ExportError;
 
@@ -30,7 +32,12 @@ struct State {
     /// Failed exports and spans lost since the last success.
     failures: u64,
     lost: u64,
+    /// When the last partial success was logged.
+    rejection_warned_at: Option<Instant>,
 }
+
+/// How often a collector's partial successes are logged, at most.
+const REJECTIONS_EVERY: Duration = Duration::from_secs(30);
 
 impl Reporter {
     pub(crate) fn new(signal: Signal, endpoint: String) -> Reporter {
@@ -87,6 +94,42 @@ impl Reporter {
             Signal::Metrics => tracing::warn!(
                 target: "tripod::export", signal, endpoint = %endpoint, reason, error = %error,
                 data_points = lost, retry_in_s, "tripod.export.failed"
+            ),
+        });
+    }
+
+    /// The collector accepted an export but rejected `partial.rejected` of its items (or sent a
+    /// warning alone): they are counted as lost (`reason="rejected"`) and the collector's message
+    /// is logged, at most every 30 s.
+    pub(crate) fn rejected(&self, partial: &PartialSuccess) {
+        let rejected = u64::try_from(partial.rejected).unwrap_or(0);
+        if rejected > 0 {
+            metrics::counter!(self.signal.failed_counter(), "reason" => "rejected")
+                .increment(rejected);
+        }
+        let mut state = self.state();
+        if state
+            .rejection_warned_at
+            .is_some_and(|warned| warned.elapsed() < REJECTIONS_EVERY)
+        {
+            return;
+        }
+        state.rejection_warned_at = Some(Instant::now());
+        drop(state);
+        let (signal, endpoint) = (self.signal.name(), &self.endpoint);
+        let error_message = partial.error_message.as_str();
+        self.log(|| match self.signal {
+            Signal::Traces => tracing::warn!(
+                target: "tripod::export", signal, endpoint = %endpoint, reason = "rejected",
+                error_message, spans = rejected, "tripod.export.rejected"
+            ),
+            Signal::Logs => tracing::warn!(
+                target: "tripod::export", signal, endpoint = %endpoint, reason = "rejected",
+                error_message, log_records = rejected, "tripod.export.rejected"
+            ),
+            Signal::Metrics => tracing::warn!(
+                target: "tripod::export", signal, endpoint = %endpoint, reason = "rejected",
+                error_message, data_points = rejected, "tripod.export.rejected"
             ),
         });
     }
