@@ -1,5 +1,6 @@
-//! `otlp-sink PORT`: a lean OTLP/HTTP receiver of all three signals on `127.0.0.1:PORT`, for the
-//! benchmarks.
+//! `otlp-sink PORT [DELAY_MS]`: a lean OTLP/HTTP receiver of all three signals on
+//! `127.0.0.1:PORT`, for the benchmarks; with `DELAY_MS`, each trace export is answered that many
+//! milliseconds after it arrived, as a distant or busy collector answers.
 //!
 //! It decodes every `POST /v1/traces`, `/v1/logs` and `/v1/metrics` body as the signal's export
 //! request (protobuf), counts its spans, log records or data points, and answers as a collector
@@ -34,6 +35,8 @@ struct Counts {
     spans: AtomicU64,
     log_records: AtomicU64,
     data_points: AtomicU64,
+    /// How long a trace export waits for its answer.
+    delay: std::time::Duration,
 }
 
 type Answer = Result<([(header::HeaderName, &'static str); 1], Vec<u8>), (StatusCode, String)>;
@@ -45,7 +48,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("usage: otlp-sink PORT")?
         .parse()
         .map_err(|error| format!("PORT: {error}"))?;
-    let counts = Arc::new(Counts::default());
+    let delay = match std::env::args().nth(2) {
+        Some(millis) => std::time::Duration::from_millis(
+            millis
+                .parse()
+                .map_err(|error| format!("DELAY_MS: {error}"))?,
+        ),
+        None => std::time::Duration::ZERO,
+    };
+    let counts = Arc::new(Counts {
+        delay,
+        ..Counts::default()
+    });
     let count = |read: fn(&Counts) -> &AtomicU64| {
         get(move |State(counts): State<Arc<Counts>>| async move {
             read(&counts).load(Ordering::Relaxed).to_string()
@@ -103,6 +117,9 @@ fn receive<R: Message + Default, A: Message + Default>(
 }
 
 async fn traces(State(counts): State<Arc<Counts>>, body: Bytes) -> Answer {
+    if !counts.delay.is_zero() {
+        tokio::time::sleep(counts.delay).await;
+    }
     receive::<ExportTraceServiceRequest, ExportTraceServiceResponse>(
         body,
         &counts.spans,
