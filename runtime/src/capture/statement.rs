@@ -27,6 +27,9 @@ pub(crate) const ACQUIRE_TARGET: &str = "sqlx::pool::acquire";
 /// The name of the span of a wait for a connection.
 #[cfg(feature = "_capture")]
 pub(crate) const ACQUIRE_SPAN: &str = "acquire connection";
+/// A statement span's name until its summary (`INSERT todos`) or database system replaces it.
+#[cfg(feature = "_capture")]
+const STATEMENT_SPAN: &str = "db.statement";
 
 /// Which of sqlx's events an event is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,7 +157,7 @@ impl Statement {
         end: SystemTime,
         limits: SpanLimits,
     ) -> SpanRecord {
-        let mut record = child_of(parent, end, self.elapsed, limits);
+        let mut record = child_of(parent, STATEMENT_SPAN, end, self.elapsed, limits);
         let summary = self.sql.summary();
         let name = summary.as_deref().unwrap_or(&database.system);
         record.field("otel.name", FieldValue::Str(name));
@@ -207,16 +210,17 @@ pub(crate) fn acquire_span(
     waited: Duration,
     limits: SpanLimits,
 ) -> SpanRecord {
-    let mut record = child_of(parent, end, waited, limits);
+    let mut record = child_of(parent, ACQUIRE_SPAN, end, waited, limits);
     record.field("db.system.name", FieldValue::Str(&database.system));
     record
 }
 
-/// A span of `parent`'s trace that ran for `took` until `end`, starting no earlier than its
+/// A span `name` of `parent`'s trace that ran for `took` until `end`, starting no earlier than its
 /// parent (the two durations come from different clocks).
 #[cfg(feature = "_capture")]
 fn child_of(
     parent: &SpanRecord,
+    name: &'static str,
     end: SystemTime,
     took: Duration,
     limits: SpanLimits,
@@ -230,7 +234,7 @@ fn child_of(
     };
     let end = end.max(parent.start);
     let start = end.checked_sub(took).unwrap_or(end).max(parent.start);
-    let mut record = SpanRecord::started_at(ids, ACQUIRE_SPAN, 10, limits, start);
+    let mut record = SpanRecord::started_at(ids, name, 10, limits, start);
     record.trace_state = parent.trace_state.clone();
     record.end_at(end);
     record
@@ -308,6 +312,8 @@ mod tests {
         assert_eq!(span.ids.trace_id, parent.ids.trace_id);
         assert_eq!(span.ids.parent, Some(parent.ids.span_id));
         assert_ne!(span.ids.span_id, parent.ids.span_id);
+        // The span ends when the event says and lasts the `elapsed_secs` the event reports
+        // (0.002): arithmetic on given values, no clock read.
         assert_eq!(span.end, end);
         assert_eq!(span.start, end - Duration::from_millis(2));
         assert_eq!(text(&span, "db.system.name").as_deref(), Some("sqlite"));
@@ -395,6 +401,8 @@ mod tests {
         let end = parent.start + Duration::from_millis(5);
         let span = acquire_span(&database(), &parent, end, waited, SpanLimits::default());
         assert_eq!(span.text(&span.name), ACQUIRE_SPAN);
+        // It lasts the `acquired_after_secs` the event reports (0.003), up to the given end.
+        assert_eq!(span.end, end);
         assert_eq!(span.end - Duration::from_millis(3), span.start);
         assert_eq!(span.ids.parent, Some(parent.ids.span_id));
     }

@@ -405,27 +405,6 @@ impl Prepared {
     /// [`layers`](Prepared::layers) over the registry are used instead.
     #[cfg(feature = "json")]
     pub(super) fn own_subscriber(&mut self) -> Option<tracing::Dispatch> {
-        #[cfg(feature = "_recorder")]
-        let recorder = self.recorder.clone().map(|recorder| {
-            std::sync::Arc::new(recorder) as std::sync::Arc<dyn metrics::Recorder + Send + Sync>
-        });
-        #[cfg(not(feature = "_recorder"))]
-        let recorder = None;
-        #[cfg(feature = "_capture")]
-        let spans_wanted = self.span_sinks().is_some();
-        #[cfg(not(feature = "_capture"))]
-        let spans_wanted = false;
-        // sqlx's events are recorded only when they become a span or a metric.
-        let database = self
-            .database
-            .clone()
-            .filter(|_| spans_wanted || recorder.is_some())
-            .map(|spans| crate::pipeline::Databases { spans, recorder });
-        let filters = crate::subscriber::Filters::parse(
-            &self.log_filter,
-            &self.trace_filter,
-            database.is_some(),
-        )?;
         let style = match self.log_format {
             LogFormat::Json => crate::logs::Style::Json,
             LogFormat::Pretty => crate::logs::Style::Pretty { ansi: self.ansi },
@@ -438,6 +417,23 @@ impl Prepared {
         let capturing = capture.is_some();
         #[cfg(not(feature = "_capture"))]
         let capturing = false;
+        #[cfg(feature = "_recorder")]
+        let recorder = self.recorder.clone().map(|recorder| {
+            std::sync::Arc::new(recorder) as std::sync::Arc<dyn metrics::Recorder + Send + Sync>
+        });
+        #[cfg(not(feature = "_recorder"))]
+        let recorder = None;
+        // sqlx's events are recorded only when they become a span or a metric.
+        let database = self
+            .database
+            .clone()
+            .filter(|_| capturing || recorder.is_some())
+            .map(|spans| crate::pipeline::Databases { spans, recorder });
+        let filters = crate::subscriber::Filters::parse(
+            &self.log_filter,
+            &self.trace_filter,
+            database.is_some(),
+        )?;
         let collector = crate::pipeline::Collector::new(
             self.log_lines.then(|| crate::pipeline::Lines {
                 style,

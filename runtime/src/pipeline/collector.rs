@@ -310,59 +310,10 @@ impl Collector {
                     });
                 }
                 if *traced
-                    && let Some(database) = &self.database
+                    && self.database.is_some()
                     && let Some(kind) = DatabaseEvent::of(metadata.target())
                 {
-                    let fields = values
-                        .iter()
-                        .map(|(key, value)| (*key, database_field(records, value)));
-                    #[cfg(feature = "_capture")]
-                    let parent = span
-                        .and_then(|span| self.spans.get(&span))
-                        .and_then(|live| live.record.as_ref())
-                        .zip(self.capture.as_ref());
-                    #[cfg(feature = "_capture")]
-                    let end = crate::clock::system_time_of(since_epoch);
-                    let made = match kind {
-                        DatabaseEvent::Statement => {
-                            let Some(statement) = Statement::from_fields(fields) else {
-                                return;
-                            };
-                            if let Some(recorder) = &database.recorder {
-                                record_duration(recorder.as_ref(), &statement, &database.spans);
-                            }
-                            #[cfg(feature = "_capture")]
-                            let made = parent.map(|(parent, capture)| {
-                                statement.span(&database.spans, parent, end, capture.limits())
-                            });
-                            #[cfg(not(feature = "_capture"))]
-                            let made: Option<()> = None;
-                            made
-                        }
-                        #[cfg(feature = "_capture")]
-                        DatabaseEvent::Acquire => crate::capture::acquire_wait(fields)
-                            .zip(parent)
-                            .map(|(waited, (parent, capture))| {
-                                crate::capture::acquire_span(
-                                    &database.spans,
-                                    parent,
-                                    end,
-                                    waited,
-                                    capture.limits(),
-                                )
-                            }),
-                        #[cfg(not(feature = "_capture"))]
-                        DatabaseEvent::Acquire => {
-                            let _ = fields;
-                            None
-                        }
-                    };
-                    #[cfg(feature = "_capture")]
-                    if let Some(made) = made {
-                        self.ended.push(std::sync::Arc::new(made));
-                    }
-                    #[cfg(not(feature = "_capture"))]
-                    let _ = made;
+                    self.database_event(kind, records, values, *span, since_epoch);
                     return;
                 }
                 #[cfg(feature = "_capture")]
@@ -396,6 +347,60 @@ impl Collector {
                 }
             }
         }
+    }
+
+    /// One of sqlx's events, which happened in `span` at `since_epoch`: a statement's duration
+    /// in the metric, and, when `span` is captured, the statement's or the wait's span.
+    fn database_event(
+        &mut self,
+        kind: DatabaseEvent,
+        records: &Records,
+        values: &[(&'static str, Value)],
+        span: Option<SpanId>,
+        since_epoch: std::time::Duration,
+    ) {
+        let Some(database) = &self.database else {
+            return;
+        };
+        let fields = || {
+            values
+                .iter()
+                .map(|(key, value)| (*key, database_field(records, value)))
+        };
+        let statement = match kind {
+            DatabaseEvent::Statement => Statement::from_fields(fields()),
+            DatabaseEvent::Acquire => None,
+        };
+        if let (Some(statement), Some(recorder)) = (&statement, &database.recorder) {
+            record_duration(recorder.as_ref(), statement, &database.spans);
+        }
+        #[cfg(feature = "_capture")]
+        {
+            let Some((parent, capture)) = span
+                .and_then(|span| self.spans.get(&span))
+                .and_then(|live| live.record.as_ref())
+                .zip(self.capture.as_ref())
+            else {
+                return;
+            };
+            let end = crate::clock::system_time_of(since_epoch);
+            let limits = capture.limits();
+            let made = match (kind, statement) {
+                (DatabaseEvent::Statement, statement) => {
+                    statement.map(|statement| statement.span(&database.spans, parent, end, limits))
+                }
+                (DatabaseEvent::Acquire, _) => {
+                    crate::capture::acquire_wait(fields()).map(|waited| {
+                        crate::capture::acquire_span(&database.spans, parent, end, waited, limits)
+                    })
+                }
+            };
+            if let Some(made) = made {
+                self.ended.push(std::sync::Arc::new(made));
+            }
+        }
+        #[cfg(not(feature = "_capture"))]
+        let _ = (span, since_epoch);
     }
 
     /// Ends the live span `span`; `false` when there is none.
