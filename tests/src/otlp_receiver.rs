@@ -153,6 +153,31 @@ struct Received {
     requests: Vec<ReceivedRequest>,
     /// Spans each trace export is answered as rejecting (a partial success), and why.
     rejecting: Option<(i64, String)>,
+    /// Exports still to refuse (of one signal, or of any), and how.
+    refusing: Option<(Option<&'static str>, usize, Refusal)>,
+    /// Exports refused so far.
+    refused: usize,
+}
+
+/// How the receiver refuses an export (its items are not kept), as a collector that restarts,
+/// sheds load or rejects a request does.
+#[derive(Clone, Debug)]
+pub enum Refusal {
+    /// OTLP/HTTP: this status, with `Retry-After: <seconds>` when given.
+    HttpStatus {
+        /// The status code.
+        status: u16,
+        /// The `Retry-After` seconds.
+        retry_after: Option<u64>,
+    },
+    /// OTLP/gRPC: this `grpc-status` (in a trailers-only answer), with a `google.rpc.RetryInfo`
+    /// in `grpc-status-details-bin` when a delay is given.
+    GrpcStatus {
+        /// The gRPC status code (8 is `RESOURCE_EXHAUSTED`).
+        code: u32,
+        /// The `RetryInfo`'s delay.
+        retry_delay: Option<Duration>,
+    },
 }
 
 /// How the receiver does TLS.
@@ -252,6 +277,22 @@ impl OtlpReceiver {
     /// refused, for `message` (as a collector does with spans over its size limit).
     pub fn reject_partially(&self, rejected: i64, message: &str) {
         self.received.lock().unwrap().rejecting = Some((rejected, message.to_owned()));
+    }
+
+    /// From now on, refuses the next `exports` export requests (of any signal) with `refusal`.
+    pub fn refuse_next(&self, exports: usize, refusal: Refusal) {
+        self.received.lock().unwrap().refusing = Some((None, exports, refusal));
+    }
+
+    /// From now on, refuses the next `exports` export requests of `signal` (`traces`, `logs`,
+    /// `metrics`) with `refusal`.
+    pub fn refuse_next_of(&self, signal: &'static str, exports: usize, refusal: Refusal) {
+        self.received.lock().unwrap().refusing = Some((Some(signal), exports, refusal));
+    }
+
+    /// How many export requests were refused so far.
+    pub fn refused(&self) -> usize {
+        self.received.lock().unwrap().refused
     }
 
     /// Its base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT` takes it (`https://` with TLS).
@@ -434,6 +475,16 @@ async fn answer(
         message
     };
     let mut state = received.lock().unwrap();
+    if let Some((_, left, refusal)) = state
+        .refusing
+        .as_mut()
+        .filter(|(only, left, _)| *left > 0 && only.is_none_or(|only| only == signal))
+    {
+        *left -= 1;
+        let refusal = refusal.clone();
+        state.refused += 1;
+        return Ok(refused(&refusal));
+    }
     let items = match signal {
         "traces" => {
             let Ok(request) = ExportTraceServiceRequest::decode(message.as_slice()) else {
@@ -510,6 +561,71 @@ async fn answer(
             .unwrap()
     };
     Ok(response)
+}
+
+/// The answer of a refused export.
+fn refused(refusal: &Refusal) -> Response<Answer> {
+    match refusal {
+        Refusal::HttpStatus {
+            status,
+            retry_after,
+        } => {
+            let mut response = Response::builder().status(*status);
+            if let Some(seconds) = retry_after {
+                response = response.header(header::RETRY_AFTER, seconds.to_string());
+            }
+            response
+                .body(Answer {
+                    data: Some(Bytes::from_static(b"refused")),
+                    trailers: None,
+                })
+                .unwrap()
+        }
+        Refusal::GrpcStatus { code, retry_delay } => {
+            let mut response = Response::builder()
+                .header(header::CONTENT_TYPE, "application/grpc")
+                .header("grpc-status", code.to_string())
+                .header("grpc-message", "refused");
+            if let Some(delay) = retry_delay {
+                response = response.header("grpc-status-details-bin", retry_info(*code, *delay));
+            }
+            response
+                .body(Answer {
+                    data: None,
+                    trailers: None,
+                })
+                .unwrap()
+        }
+    }
+}
+
+/// `google.rpc.Status` with one `google.rpc.RetryInfo` detail, base64 without padding as gRPC
+/// sends binary metadata; encoded with prost's helpers (three small messages).
+fn retry_info(code: u32, delay: Duration) -> String {
+    use base64::Engine as _;
+    use prost::encoding::{WireType, encode_key, encode_varint};
+    fn field(tag: u32, bytes: &[u8], out: &mut Vec<u8>) {
+        encode_key(tag, WireType::LengthDelimited, out);
+        encode_varint(bytes.len() as u64, out);
+        out.extend_from_slice(bytes);
+    }
+    fn varint(tag: u32, value: u64, out: &mut Vec<u8>) {
+        encode_key(tag, WireType::Varint, out);
+        encode_varint(value, out);
+    }
+    let mut duration = Vec::new();
+    varint(1, delay.as_secs(), &mut duration);
+    varint(2, u64::from(delay.subsec_nanos()), &mut duration);
+    let mut retry_info = Vec::new();
+    field(1, &duration, &mut retry_info);
+    let mut any = Vec::new();
+    field(1, b"type.googleapis.com/google.rpc.RetryInfo", &mut any);
+    field(2, &retry_info, &mut any);
+    let mut status = Vec::new();
+    varint(1, u64::from(code), &mut status);
+    field(2, b"refused", &mut status);
+    field(3, &any, &mut status);
+    base64::engine::general_purpose::STANDARD_NO_PAD.encode(status)
 }
 
 /// The spans of a request, each with its resource's `service.name`.

@@ -47,6 +47,7 @@ fn a_collector_that_answers_an_error_status_is_named_with_it() {
         "{warning}"
     );
     assert_eq!(warning["spans"], 2);
+    assert_eq!(warning["retrying"], false, "a 404 is never retried");
 }
 
 #[test]
@@ -58,6 +59,10 @@ fn a_collector_that_never_answers_is_a_timeout() {
     assert!(
         warning["error"].as_str().unwrap().contains("300 ms"),
         "{warning}"
+    );
+    assert_eq!(
+        warning["retrying"], true,
+        "a silent collector is tried again"
     );
     drop(hole);
 }

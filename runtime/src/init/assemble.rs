@@ -223,13 +223,17 @@ fn signal_setup(
             env.logs_exporters,
             QueueConfig {
                 max_queue_bytes: builder.export_queue.max_queue_bytes,
+                retry_for: builder.export_queue.retry_for,
                 ..QueueConfig::LOGS
             },
         ),
         Signal::Metrics => (
             builder.otlp_metrics,
             env.metrics_exporters,
-            QueueConfig::METRICS,
+            QueueConfig {
+                retry_for: builder.export_queue.retry_for,
+                ..QueueConfig::METRICS
+            },
         ),
     };
     if !builder.otlp || !allowed || listed.is_some_and(|outputs| !outputs.otlp) {

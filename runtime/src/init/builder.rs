@@ -432,6 +432,33 @@ impl Builder {
         self
     }
 
+    /// How long a batch the collector could not take is sent again, at most, for every signal:
+    /// after an answer OTLP calls retryable (HTTP 429, 502, 503, 504; gRPC `UNAVAILABLE`,
+    /// `RESOURCE_EXHAUSTED` with a `RetryInfo`, …), a connection that failed or an export that
+    /// timed out, the batch waits the collector's delay (`Retry-After`, `RetryInfo`) or an
+    /// exponential backoff with jitter (1 s doubling to 30 s) and is sent again, until this time
+    /// after its first attempt has passed; then it is lost and counted. Answers that refuse a
+    /// request for good (400, 401, 403, 404, …) lose it at once. While a batch is retried, new
+    /// telemetry waits in the queue, within its memory bound. Defaults to 60 s (the OpenTelemetry
+    /// Go SDK's); `Duration::ZERO` turns retries off.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let telemetry = tripod::init()
+    ///     .environment(|_| None)
+    ///     .otlp_endpoint("http://127.0.0.1:4318")
+    ///     .export_retry_time(Duration::from_secs(300))
+    ///     .build()?;
+    /// # drop(telemetry);
+    /// # Ok::<(), tripod::InitError>(())
+    /// ```
+    #[cfg(feature = "otlp")]
+    pub fn export_retry_time(mut self, retry_for: Duration) -> Self {
+        self.export_queue.retry_for = retry_for;
+        self
+    }
+
     /// How long finished spans wait to be batched. Defaults to 5 s.
     #[cfg(feature = "otlp")]
     pub fn export_interval(mut self, interval: Duration) -> Self {

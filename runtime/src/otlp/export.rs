@@ -5,15 +5,20 @@
 //! The thread runs a small Tokio runtime of its own (hyper's client needs one), so the
 //! application needs none. Every export is bounded by a timeout, and so are flush and shutdown:
 //! a collector that is down or never answers costs lost telemetry, never a blocked or failed
-//! application. After a failed export the thread waits (1 s, doubling up to 30 s) before the
-//! next, so such a collector costs no busy loop either. An answer that rejects part of a batch
-//! (OTLP's partial success) is counted and reported.
+//! application. A batch the collector refuses with a retryable answer (or cannot take: it is
+//! unreachable, or silent) is sent again after the collector's delay or the backoff's, for up to
+//! the retry time ([`retry`](super::retry)); one it refuses for good is lost at once. Either way
+//! the next batch waits for the backoff, so a collector that is down costs no busy loop. An
+//! answer that rejects part of a batch (OTLP's partial success) is counted and reported.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use hyper::body::Bytes;
 
 use super::queue::{Item, Queue};
 use super::report::Reporter;
+use super::retry::{Backoff, Retry};
 use super::transport::Transport;
 
 /// How one signal's batches become request bodies.
@@ -42,97 +47,92 @@ pub(crate) fn start<E: Encode>(
     std::thread::Builder::new()
         .name(format!("tripod-otlp-{}", reporter.signal().name()))
         .spawn(move || {
-            export_loop(&queue, encode, &runtime, &transport, &reporter);
+            let delivery = Delivery {
+                queue: &queue,
+                runtime: &runtime,
+                transport: &transport,
+                reporter: &reporter,
+                backoff: Backoff::default(),
+                not_before: None,
+            };
+            export_loop(delivery, encode);
             queue.mark(u64::MAX, true);
         })
         .map_err(|error| format!("cannot start the export thread: {error}"))?;
     Ok(())
 }
 
-fn export_loop<E: Encode>(
-    queue: &Queue<E::Item>,
-    mut encode: E,
-    runtime: &tokio::runtime::Runtime,
-    transport: &Transport,
-    reporter: &Reporter,
-) {
-    let mut backoff = Backoff::default();
+fn export_loop<E: Encode>(mut delivery: Delivery<'_, E::Item>, mut encode: E) {
+    let queue = delivery.queue;
     let mut due = Instant::now() + queue.config.schedule_delay;
     loop {
-        if queue.wait(due, backoff.until).due {
+        if queue.wait(due, delivery.not_before).due {
             encode.due(queue);
             due = Instant::now() + queue.config.schedule_delay;
         }
         let (batch, flushed, stop) = queue.take_batch();
         if !batch.is_empty() {
             // Encoded here, off the application's threads, and only for what was queued.
-            let body = encode.encode(&batch);
+            let body = delivery.transport.prepare(encode.encode(&batch));
             let count = batch.iter().map(Item::count).sum();
             drop(batch);
-            // Failures are the collector's: the batch is lost (and counted), the application
-            // goes on, and the next attempt waits, so a collector that is down costs no busy loop.
-            let exported = runtime.block_on(transport.send(body));
-            backoff.after(exported.is_ok());
-            match exported {
-                Ok(answer) => {
-                    reporter.succeeded();
-                    if let Some(partial) = super::partial::PartialSuccess::of(&answer) {
-                        reporter.rejected(&partial);
-                    }
-                }
-                Err(error) => reporter.failed(&error, count, backoff.delay.unwrap_or_default()),
-            }
+            delivery.deliver(body, count);
             queue.sent();
         }
         queue.mark(flushed, false);
-        reporter.dropped(queue.dropped());
+        delivery.reporter.dropped(queue.dropped());
         if stop {
             return;
         }
     }
 }
 
-/// How long the export thread waits after failed exports: from one second, doubling up to 30.
-#[derive(Default)]
-struct Backoff {
-    delay: Option<Duration>,
-    until: Option<Instant>,
+/// Sending batches until the collector has them, with the backoff that spans batches.
+struct Delivery<'a, T> {
+    queue: &'a Queue<T>,
+    runtime: &'a tokio::runtime::Runtime,
+    transport: &'a Transport,
+    reporter: &'a Reporter,
+    backoff: Backoff,
+    /// After a lost batch, the next is not sent before this (a flush or the shutdown may).
+    not_before: Option<Instant>,
 }
 
-impl Backoff {
-    const FIRST: Duration = Duration::from_secs(1);
-    const LONGEST: Duration = Duration::from_secs(30);
-
-    fn after(&mut self, exported: bool) {
-        if exported {
-            *self = Backoff::default();
-            return;
+impl<T: Item> Delivery<'_, T> {
+    /// Sends `body` (`count` spans, log records or data points) until the collector takes it,
+    /// refuses it for good, or its retry time runs out; then it is lost and counted. Once the
+    /// queue shuts down, a batch waiting for its retry is tried once more at once, and no batch
+    /// waits again.
+    fn deliver(&mut self, body: Bytes, count: usize) {
+        let give_up_at = Instant::now() + self.queue.config.retry_for;
+        loop {
+            let error = match self.runtime.block_on(self.transport.send(body.clone())) {
+                Ok(answer) => {
+                    self.backoff.reset();
+                    self.not_before = None;
+                    self.reporter.succeeded();
+                    if let Some(partial) = super::partial::PartialSuccess::of(&answer) {
+                        self.reporter.rejected(&partial);
+                    }
+                    return;
+                }
+                Err(error) => error,
+            };
+            let wait = match error.retry() {
+                Retry::Never => None,
+                Retry::After(delay) => Some(delay.unwrap_or_else(|| self.backoff.next())),
+            };
+            let retry_at = wait
+                .map(|wait| Instant::now() + wait)
+                .filter(|at| *at <= give_up_at && !self.queue.shutting_down());
+            let (Some(wait), Some(retry_at)) = (wait, retry_at) else {
+                self.reporter.failed(&error, count);
+                self.not_before = Some(Instant::now() + self.backoff.next());
+                return;
+            };
+            self.reporter.retrying(&error, count, wait);
+            // A shutdown ends the wait: one attempt more, now.
+            self.queue.pause(retry_at);
         }
-        let delay = self
-            .delay
-            .map_or(Self::FIRST, |delay| (delay * 2).min(Self::LONGEST));
-        self.delay = Some(delay);
-        self.until = Some(Instant::now() + delay);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn failed_exports_back_off_from_one_second_to_thirty_and_a_success_resets() {
-        let mut backoff = Backoff::default();
-        let delays: Vec<Duration> = (0..7)
-            .map(|_| {
-                backoff.after(false);
-                backoff.delay.expect("backing off")
-            })
-            .collect();
-        let secs: Vec<u64> = delays.iter().map(Duration::as_secs).collect();
-        assert_eq!(secs, [1, 2, 4, 8, 16, 30, 30]);
-        assert!(backoff.until.is_some_and(|until| until > Instant::now()));
-        backoff.after(true);
-        assert!(backoff.delay.is_none() && backoff.until.is_none());
     }
 }

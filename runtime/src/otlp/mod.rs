@@ -4,8 +4,8 @@
 //!
 //! Spans wait as the capture's records ([`spans`]); log records are encoded as the collector
 //! lays out their lines and wait as chunks ([`logs`]); metrics are read from the recorder every
-//! export interval ([`metrics`]). The queue ([`queue`]), the export loop ([`export`]), the
-//! transport and the failure reports are one code path for the three.
+//! export interval ([`metrics`]). The queue ([`queue`]), the export loop ([`export`]) with its
+//! retries ([`retry`]), the transport and the failure reports are one code path for the three.
 
 mod config;
 mod encode;
@@ -19,6 +19,7 @@ mod proto;
 mod queue;
 mod report;
 mod resource;
+mod retry;
 mod signal;
 mod spans;
 mod tls;

@@ -1,6 +1,8 @@
 //! An export queue: what waits to be sent, bounded in items and in bytes, never blocking whoever
 //! pushes (the collector, an application's thread): past either bound an item is dropped and
 //! counted. The export thread takes batches from it; flush and shutdown wait for it, bounded.
+//! A batch taken and not yet sent (while it is retried, say) still counts against the memory
+//! bound: retries never grow the memory held.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -29,7 +31,12 @@ pub(crate) struct QueueConfig {
     pub(crate) schedule_delay: Duration,
     /// How long one export may take.
     pub(crate) export_timeout: Duration,
+    /// How long a batch is retried after its first failed attempt, at most (zero: never).
+    pub(crate) retry_for: Duration,
 }
+
+/// How long a refused batch is retried by default: a minute, as the OpenTelemetry Go SDK does.
+const RETRY_FOR: Duration = Duration::from_secs(60);
 
 impl QueueConfig {
     /// The OpenTelemetry batch span processor's batch, interval and timeout, bounded by
@@ -41,6 +48,7 @@ impl QueueConfig {
         max_batch_size: 512,
         schedule_delay: Duration::from_secs(5),
         export_timeout: Duration::from_secs(10),
+        retry_for: RETRY_FOR,
     };
 
     /// The OpenTelemetry batch log record processor's interval and timeout, bounded by memory
@@ -54,6 +62,7 @@ impl QueueConfig {
         max_batch_size: 2048,
         schedule_delay: Duration::from_secs(1),
         export_timeout: Duration::from_secs(10),
+        retry_for: RETRY_FOR,
     };
 
     /// The periodic metric reader's: one request every 60 s.
@@ -63,6 +72,7 @@ impl QueueConfig {
         max_batch_size: 1,
         schedule_delay: Duration::from_secs(60),
         export_timeout: Duration::from_secs(30),
+        retry_for: RETRY_FOR,
     };
 }
 
@@ -74,9 +84,11 @@ impl Default for QueueConfig {
 
 struct State<T> {
     items: VecDeque<T>,
-    /// The things and bytes the items hold.
+    /// The things the items hold, and the bytes they and the batch being sent hold.
     count: usize,
     bytes: usize,
+    /// The bytes of the batch being sent.
+    sending_bytes: usize,
     /// Flushes asked for, and done: the thread drains the queue, then catches up.
     flush_requested: u64,
     flush_done: u64,
@@ -108,6 +120,7 @@ impl<T: Item> Queue<T> {
                 items: VecDeque::new(),
                 count: 0,
                 bytes: 0,
+                sending_bytes: 0,
                 flush_requested: 0,
                 flush_done: 0,
                 shutdown: false,
@@ -230,6 +243,17 @@ impl<T: Item> Queue<T> {
     /// Waits for the export thread until `done` holds; `false` at the deadline.
     fn wait_until(
         &self,
+        state: MutexGuard<'_, State<T>>,
+        deadline: Instant,
+        done: impl Fn(&State<T>) -> bool,
+    ) -> bool {
+        self.wait_on(&self.wake_waiters, state, deadline, done)
+    }
+
+    /// Waits on `condvar` until `done` holds; `false` at the deadline.
+    fn wait_on(
+        &self,
+        condvar: &Condvar,
         mut state: MutexGuard<'_, State<T>>,
         deadline: Instant,
         done: impl Fn(&State<T>) -> bool,
@@ -239,8 +263,7 @@ impl<T: Item> Queue<T> {
             if now >= deadline {
                 return false;
             }
-            state = self
-                .wake_waiters
+            state = condvar
                 .wait_timeout(state, deadline - now)
                 .map_or_else(|e| e.into_inner().0, |r| r.0);
         }
@@ -277,12 +300,26 @@ impl<T: Item> Queue<T> {
         }
     }
 
+    /// Waits until `until`; `false` when the queue shuts down first (the export thread stops
+    /// retrying). Neither a flush nor a filled batch ends the wait: a collector that asked for
+    /// time gets it.
+    pub(crate) fn pause(&self, until: Instant) -> bool {
+        !self.wait_on(&self.wake_exporter, self.lock(), until, |state| {
+            state.shutdown
+        })
+    }
+
+    /// Whether the queue is shutting down.
+    pub(crate) fn shutting_down(&self) -> bool {
+        self.lock().shutdown
+    }
+
     /// Takes a batch (up to the batch size); the flush ticket it completes, and whether the
-    /// queue is shut down and drained.
+    /// queue is shut down and drained. Its bytes stay counted until it is [`sent`](Self::sent).
     pub(crate) fn take_batch(&self) -> (Vec<T>, u64, bool) {
         let mut state = self.lock();
         let mut batch = Vec::new();
-        let mut count = 0;
+        let (mut count, mut bytes) = (0, 0);
         while let Some(item) = state.items.front() {
             let size = item.count();
             if !batch.is_empty() && count + size > self.config.max_batch_size {
@@ -291,10 +328,11 @@ impl<T: Item> Queue<T> {
             count += size;
             let item = state.items.pop_front().expect("an item is there");
             state.count -= size;
-            state.bytes -= item.bytes();
+            bytes += item.bytes();
             batch.push(item);
         }
         self.in_flight.store(count, Ordering::Release);
+        state.sending_bytes = bytes;
         let drained = state.items.is_empty();
         let ticket = if drained {
             state.flush_requested
@@ -304,8 +342,10 @@ impl<T: Item> Queue<T> {
         (batch, ticket, state.shutdown && drained)
     }
 
-    /// The batch taken last is sent, or lost.
+    /// The batch taken last is sent, or lost: its memory is free.
     pub(crate) fn sent(&self) {
+        let mut state = self.lock();
+        state.bytes -= std::mem::take(&mut state.sending_bytes);
         self.in_flight.store(0, Ordering::Release);
     }
 
@@ -365,6 +405,36 @@ mod tests {
         assert_eq!((batch.len(), ticket, stop), (2, 0, false));
         let (batch, ticket, stop) = queue.take_batch();
         assert_eq!((batch.len(), ticket, stop), (1, 1, false));
+    }
+
+    #[test]
+    fn a_batch_being_sent_still_counts_against_the_memory_bound_until_it_is_sent() {
+        let queue = Queue::new(QueueConfig {
+            max_queue_bytes: 100,
+            max_batch_size: 1,
+            ..QueueConfig::SPANS
+        });
+        queue.push([Thing(1, 60)]);
+        let (batch, _, _) = queue.take_batch();
+        assert_eq!(batch.len(), 1);
+        queue.push([Thing(1, 60)]);
+        assert_eq!(
+            queue.dropped(),
+            1,
+            "the batch being retried holds 60 of the 100 bytes"
+        );
+        queue.sent();
+        queue.push([Thing(1, 60)]);
+        assert_eq!(queue.dropped(), 1, "sent: its memory is free");
+    }
+
+    #[test]
+    fn a_pause_ends_at_its_time_or_at_the_shutdown_but_not_at_a_flush() {
+        let queue: Queue<Thing> = Queue::new(QueueConfig::SPANS);
+        queue.lock().flush_requested += 1;
+        assert!(queue.pause(Instant::now() + Duration::from_millis(20)));
+        queue.ask_shutdown();
+        assert!(!queue.pause(Instant::now() + Duration::from_secs(30)));
     }
 
     #[test]

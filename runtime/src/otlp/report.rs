@@ -1,8 +1,9 @@
 //! Making export failures visible, per signal: every lost span, log record or data point is
-//! counted (`tripod_spans_export_failed_total{reason}` and its like), a failure is logged as one
-//! WARN line naming the signal, the endpoint and the cause at most once per backoff period (a
-//! dead collector cannot flood the logs), and the first export that works again after failures
-//! is logged at INFO. Items a collector accepted the request of but rejected (partial success)
+//! counted (`tripod_spans_export_failed_total{reason}` and its like) when it is given up on, a
+//! failed attempt (one to be retried, or one that loses its batch) is logged as one WARN line
+//! naming the signal, the endpoint and the cause: the first failure after a success, then at most
+//! one every 30 s (a dead collector cannot flood the logs), and the first export that works again
+//! after failures is logged at INFO, with what was lost meanwhile. Items a collector accepted the request of but rejected (partial success)
 //! are counted under `reason="rejected"` and its message logged at most every 30 s.
 //!
 //! Lines go through the application's subscriber (the one `tripod::init()` built), never to
@@ -29,7 +30,7 @@ pub(crate) struct Reporter {
 struct State {
     /// When the last WARN line was written.
     warned_at: Option<Instant>,
-    /// Failed exports and spans lost since the last success.
+    /// Failed attempts and spans lost since the last success.
     failures: u64,
     lost: u64,
     /// When the last partial success was logged.
@@ -38,6 +39,9 @@ struct State {
 
 /// How often a collector's partial successes are logged, at most.
 const REJECTIONS_EVERY: Duration = Duration::from_secs(30);
+
+/// How often failures are logged while they go on, at most.
+const FAILURES_EVERY: Duration = Duration::from_secs(30);
 
 impl Reporter {
     pub(crate) fn new(signal: Signal, endpoint: String) -> Reporter {
@@ -64,36 +68,50 @@ impl Reporter {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// An export of `lost` spans (log records, data points) failed; the next attempt waits
-    /// `retry_in`.
-    pub(crate) fn failed(&self, error: &ExportError, lost: usize, retry_in: Duration) {
+    /// An attempt to export `count` spans (log records, data points) failed; it is tried again
+    /// in `retry_in`. Nothing is lost yet.
+    pub(crate) fn retrying(&self, error: &ExportError, count: usize, retry_in: Duration) {
+        self.attempt_failed(error, count, Some(retry_in));
+    }
+
+    /// An export of `lost` spans (log records, data points) failed for good: they are counted.
+    pub(crate) fn failed(&self, error: &ExportError, lost: usize) {
         metrics::counter!(self.signal.failed_counter(), "reason" => error.reason())
             .increment(lost as u64);
+        self.state().lost += lost as u64;
+        self.attempt_failed(error, lost, None);
+    }
+
+    /// One WARN line for a failed attempt, when one is due: `retrying` says whether the batch
+    /// is tried again (and in how many milliseconds) or was lost.
+    fn attempt_failed(&self, error: &ExportError, count: usize, retry_in: Option<Duration>) {
         let mut state = self.state();
         state.failures += 1;
-        state.lost += lost as u64;
-        let due = state
-            .warned_at
-            .is_none_or(|warned| warned.elapsed() >= retry_in);
+        let due = state.failures == 1
+            || state
+                .warned_at
+                .is_none_or(|warned| warned.elapsed() >= FAILURES_EVERY);
         if !due {
             return;
         }
         state.warned_at = Some(Instant::now());
         drop(state);
         let (signal, endpoint) = (self.signal.name(), &self.endpoint);
-        let (reason, retry_in_s) = (error.reason(), retry_in.as_secs());
+        let reason = error.reason();
+        let retrying = retry_in.is_some();
+        let retry_in_ms = retry_in.map_or(0, |wait| wait.as_millis() as u64);
         self.log(|| match self.signal {
             Signal::Traces => tracing::warn!(
                 target: "tripod::export", signal, endpoint = %endpoint, reason, error = %error,
-                spans = lost, retry_in_s, "tripod.export.failed"
+                spans = count, retrying, retry_in_ms, "tripod.export.failed"
             ),
             Signal::Logs => tracing::warn!(
                 target: "tripod::export", signal, endpoint = %endpoint, reason, error = %error,
-                log_records = lost, retry_in_s, "tripod.export.failed"
+                log_records = count, retrying, retry_in_ms, "tripod.export.failed"
             ),
             Signal::Metrics => tracing::warn!(
                 target: "tripod::export", signal, endpoint = %endpoint, reason, error = %error,
-                data_points = lost, retry_in_s, "tripod.export.failed"
+                data_points = count, retrying, retry_in_ms, "tripod.export.failed"
             ),
         });
     }
@@ -148,7 +166,11 @@ impl Reporter {
             return;
         }
         let (failures, lost) = (state.failures, state.lost);
-        *state = State::default();
+        let rejection_warned_at = state.rejection_warned_at;
+        *state = State {
+            rejection_warned_at,
+            ..State::default()
+        };
         drop(state);
         let (signal, endpoint) = (self.signal.name(), &self.endpoint);
         self.log(|| match self.signal {

@@ -2,10 +2,11 @@
 //! OTLP/HTTP (a protobuf `POST` to the signal's URL, `/v1/traces` and so on) or OTLP/gRPC (the
 //! signal's `Export` method over HTTP/2, a length-prefixed message, the outcome in the
 //! `grpc-status` trailer), with the configured headers and, when asked, gzip. One code path for
-//! the three signals: only the URL and the gRPC method differ.
+//! the three signals: only the URL and the gRPC method differ. A request body is compressed and
+//! framed once, then sent as often as the export loop retries it.
 
 use std::io::Write as _;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use http::{Request, Uri, header};
 use http_body_util::{BodyExt as _, Full, Limited};
@@ -17,7 +18,9 @@ use hyper_util::rt::TokioExecutor;
 
 use super::Protocol;
 use super::config::{Compression, ExportConfig, Headers};
+use super::retry::{self, Retry};
 use super::signal::Signal;
+
 /// The most of a collector's answer that is read (its partial-success details, an error text).
 const MAX_ANSWER: usize = 64 * 1024;
 
@@ -37,6 +40,8 @@ pub(crate) enum ExportError {
         status: u16,
         /// The start of its answer.
         body: String,
+        /// The delay its `Retry-After` asked for.
+        retry_after: Option<Duration>,
     },
     /// The collector answered a gRPC error status.
     #[error("gRPC status {code}{}", if message.is_empty() { String::new() } else { format!(": {message}") })]
@@ -45,6 +50,8 @@ pub(crate) enum ExportError {
         code: u32,
         /// The `grpc-message`.
         message: String,
+        /// The delay its `RetryInfo` asked for.
+        retry_delay: Option<Duration>,
     },
     /// No answer within the export timeout.
     #[error("no answer within {} ms", .0.as_millis())]
@@ -60,6 +67,27 @@ impl ExportError {
             ExportError::Status { .. } => "http_status",
             ExportError::Grpc { .. } => "grpc_status",
             ExportError::Timeout(_) => "timeout",
+        }
+    }
+
+    /// Whether the same request is worth sending again, and when: OTLP's rules
+    /// ([`retry`](super::retry)). A collector that cannot be reached or does not answer may be
+    /// restarting; a TLS failure is the configuration's, and stays.
+    pub(crate) fn retry(&self) -> Retry {
+        match self {
+            ExportError::Connection(_) | ExportError::Timeout(_) => Retry::After(None),
+            ExportError::Tls(_) => Retry::Never,
+            ExportError::Status {
+                status,
+                retry_after,
+                ..
+            } if retry::http_status_is_retryable(*status) => Retry::After(*retry_after),
+            ExportError::Grpc {
+                code, retry_delay, ..
+            } if retry::grpc_code_is_retryable(*code, retry_delay.is_some()) => {
+                Retry::After(*retry_delay)
+            }
+            ExportError::Status { .. } | ExportError::Grpc { .. } => Retry::Never,
         }
     }
 }
@@ -118,18 +146,35 @@ impl Transport {
         })
     }
 
-    /// Sends one encoded export request; the collector's answer (the encoded export response,
+    /// An encoded export request as it goes on the wire: gzipped when configured, framed for
+    /// gRPC. Made once per batch; every attempt sends it (a clone of `Bytes` shares it).
+    pub(crate) fn prepare(&self, body: Vec<u8>) -> Bytes {
+        let gzip = self.compression == Compression::Gzip;
+        let body = if gzip { gzipped(&body) } else { body };
+        match self.protocol {
+            Protocol::HttpProtobuf => Bytes::from(body),
+            Protocol::Grpc => {
+                // The compressed flag, then the message's length, big-endian.
+                let mut framed = Vec::with_capacity(body.len() + 5);
+                framed.push(u8::from(gzip));
+                framed.extend_from_slice(&(body.len() as u32).to_be_bytes());
+                framed.extend_from_slice(&body);
+                Bytes::from(framed)
+            }
+        }
+    }
+
+    /// Sends one prepared export request; the collector's answer (the encoded export response,
     /// which may report a partial success).
-    pub(crate) async fn send(&self, body: Vec<u8>) -> Result<Vec<u8>, ExportError> {
+    pub(crate) async fn send(&self, body: Bytes) -> Result<Vec<u8>, ExportError> {
         match tokio::time::timeout(self.timeout, self.exchange(body)).await {
             Ok(result) => result,
             Err(_) => Err(ExportError::Timeout(self.timeout)),
         }
     }
 
-    async fn exchange(&self, body: Vec<u8>) -> Result<Vec<u8>, ExportError> {
+    async fn exchange(&self, body: Bytes) -> Result<Vec<u8>, ExportError> {
         let gzip = self.compression == Compression::Gzip;
-        let body = if gzip { gzipped(&body) } else { body };
         let mut request = match self.protocol {
             Protocol::HttpProtobuf => {
                 let mut request = Request::post(self.uri.clone())
@@ -137,21 +182,16 @@ impl Transport {
                 if gzip {
                     request = request.header(header::CONTENT_ENCODING, "gzip");
                 }
-                request.body(Full::new(Bytes::from(body)))
+                request.body(Full::new(body))
             }
             Protocol::Grpc => {
-                // The compressed flag, then the message's length, big-endian.
-                let mut framed = Vec::with_capacity(body.len() + 5);
-                framed.push(u8::from(gzip));
-                framed.extend_from_slice(&(body.len() as u32).to_be_bytes());
-                framed.extend_from_slice(&body);
                 let mut request = Request::post(self.uri.clone())
                     .header(header::CONTENT_TYPE, "application/grpc")
                     .header(header::TE, "trailers");
                 if gzip {
                     request = request.header("grpc-encoding", "gzip");
                 }
-                request.body(Full::new(Bytes::from(framed)))
+                request.body(Full::new(body))
             }
         }
         .map_err(|error| ExportError::Connection(error.to_string()))?;
@@ -170,20 +210,29 @@ impl Transport {
         };
         if !parts.status.is_success() {
             let body = String::from_utf8_lossy(&answer);
+            let retry_after = parts
+                .headers
+                .get(header::RETRY_AFTER)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| retry::retry_after(value, SystemTime::now()));
             return Err(ExportError::Status {
                 status: parts.status.as_u16(),
                 body: body.chars().take(200).collect(),
+                retry_after,
             });
         }
         if self.protocol == Protocol::HttpProtobuf {
             return Ok(answer);
         }
         // gRPC: the status is a trailer, or a header in a trailers-only answer.
-        let status = |name: &str| {
+        let field = |name: &str| {
             trailers
                 .as_ref()
                 .and_then(|trailers| trailers.get(name))
                 .or_else(|| parts.headers.get(name))
+        };
+        let status = |name: &str| {
+            field(name)
                 .and_then(|value| value.to_str().ok())
                 .map(str::to_owned)
         };
@@ -194,10 +243,13 @@ impl Transport {
             Some(code) => Err(ExportError::Grpc {
                 code,
                 message: status("grpc-message").unwrap_or_default(),
+                retry_delay: field("grpc-status-details-bin")
+                    .and_then(|details| retry::retry_info(details.as_bytes())),
             }),
             None => Err(ExportError::Grpc {
                 code: 2,
                 message: "the answer had no grpc-status".into(),
+                retry_delay: None,
             }),
         }
     }
