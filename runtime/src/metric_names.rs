@@ -36,10 +36,6 @@ pub const HTTP_REQUESTS_IN_FLIGHT: &str = "http_requests_in_flight";
 /// Histogram of the durations of the database statements sqlx reports, by `db_system_name`,
 /// `db_operation_name` and `db_collection_name` (OpenTelemetry's `db.client.operation.duration`).
 pub const DB_CLIENT_OPERATION_DURATION: &str = "db_client_operation_duration_seconds";
-/// The buckets of [`DB_CLIENT_OPERATION_DURATION`], OpenTelemetry's database conventions' own
-/// (in seconds), unless `Builder::metric_buckets` gives it others.
-pub const DB_CLIENT_OPERATION_BUCKETS: [f64; 9] =
-    [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0];
 /// The `endpoint` label of requests that matched no route: one value, so scanners probing random
 /// paths cannot explode the series count.
 pub const UNMATCHED_ENDPOINT: &str = "unmatched";

@@ -25,7 +25,7 @@ use prometheus_client::metrics::exemplar::HistogramWithExemplars;
 static METADATA: metrics::Metadata<'static> =
     metrics::Metadata::new("bench", metrics::Level::INFO, None);
 
-const BUCKETS: [f64; 14] = tripod::DEFAULT_BUCKETS;
+const BUCKETS: [f64; tripod::DEFAULT_BUCKETS.len()] = tripod::DEFAULT_BUCKETS;
 
 fn key(name: &'static str) -> Key {
     Key::from_parts(

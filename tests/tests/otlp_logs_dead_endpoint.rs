@@ -1,5 +1,5 @@
 //! A logs endpoint that is down costs OTLP log records, every one of them counted (dropped when
-//! the queue is full, or lost to the failed exports), and never a line: stdout (here the log
+//! the queue is full, or lost to the failed exports once their retries give up), and never a line: stdout (here the log
 //! writer) gets every line, and the traces, sent elsewhere, are unharmed.
 
 use std::collections::HashMap;
@@ -28,6 +28,8 @@ fn a_dead_logs_endpoint_costs_counted_records_and_never_a_line() {
         .log_writer(log.clone())
         // Less than the records take, so some are dropped as well as lost to the export.
         .export_queue_bytes(256 * 1024)
+        // Retried for a second, not a minute: then the records are lost, and counted.
+        .export_retry_time(Duration::from_secs(1))
         .install()
         .unwrap();
     const CALLS: usize = 3000;

@@ -213,7 +213,8 @@ fn each_statement_of_a_session_is_one_client_span_under_the_call_that_ran_it() {
         Some("1")
     );
 
-    // The statements' durations, by operation and table, in the conventions' buckets.
+    // The statements' durations, by operation and table, in buckets that resolve a query on a
+    // warm SQLite page (tens of microseconds).
     let metrics = request(at, "GET", "/metrics", None, &[]).body;
     for operation in ["INSERT", "SELECT", "UPDATE", "DELETE"] {
         let series = format!(
@@ -222,7 +223,7 @@ fn each_statement_of_a_session_is_one_client_span_under_the_call_that_ran_it() {
         assert!(metrics.contains(&series), "{series} in:\n{metrics}");
     }
     assert!(metrics.contains(
-        r#"db_client_operation_duration_seconds_bucket{db_system_name="sqlite",db_operation_name="INSERT",db_collection_name="todos",le="0.001"}"#
+        r#"db_client_operation_duration_seconds_bucket{db_system_name="sqlite",db_operation_name="INSERT",db_collection_name="todos",le="0.00005"}"#
     ));
 
     let logs = app.stop();

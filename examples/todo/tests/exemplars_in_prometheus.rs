@@ -9,7 +9,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{App, TempDb, request};
+use common::{App, TempDb, predict};
 use serde_json::Value;
 use tripod_tests::backends::{Oteltap, Prometheus, eventually};
 
@@ -22,14 +22,7 @@ fn prometheus_stores_exemplars_that_lead_to_the_exported_spans() {
 
     let deadline = Instant::now() + Duration::from_secs(4);
     while Instant::now() < deadline {
-        let answer = request(
-            app.address,
-            "POST",
-            "/api/predict",
-            Some(r#"{"text":"friendly staff, lovely food"}"#),
-            &[],
-        );
-        assert_eq!(answer.status, 200, "{}", answer.body);
+        predict(app.address, "friendly staff, lovely food");
         std::thread::sleep(Duration::from_millis(100));
     }
 

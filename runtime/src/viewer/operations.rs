@@ -1,12 +1,16 @@
 //! Each operation's and each HTTP route's rate, error rate and latency over the last minutes,
 //! computed from the same histograms `/metrics` serves: the recorder is read every few seconds,
-//! and rates and quantiles come from the differences between readings, as Prometheus's `rate()`
-//! and `histogram_quantile()` compute them. Each p99 links to an exemplar trace from the slowest
+//! and rates come from the differences between readings, as Prometheus's `rate()` computes
+//! them. p50 and p99 are exact where the trace store holds the window's spans of the operation
+//! (the durations the waterfall shows, sorted: the figure says how many it rests on), and
+//! interpolated inside the histogram's buckets, as `histogram_quantile()` does, where it holds
+//! none (calls not sampled, or evicted). Each p99 links to an exemplar trace from the slowest
 //! buckets: the latest sampled call whose duration was at least the p99.
 
+use std::collections::HashMap;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
 
@@ -44,6 +48,11 @@ pub(crate) struct OperationStats {
     pub(crate) error_rate: f64,
     pub(crate) p50_ms: Option<f64>,
     pub(crate) p99_ms: Option<f64>,
+    /// What p50 and p99 were computed from: `spans` (exactly, from the spans the trace store
+    /// holds for the window) or `histogram` (interpolated inside its buckets).
+    pub(crate) percentiles_from: &'static str,
+    /// How many calls p50 and p99 rest on.
+    pub(crate) percentile_calls: usize,
     /// p99 per reading interval over the window, oldest first (for the chart).
     pub(crate) p99_history_ms: Vec<Option<f64>>,
     pub(crate) calls: f64,
@@ -89,8 +98,10 @@ impl Operations {
         }
     }
 
-    /// The table: a fresh reading against the oldest within the window.
-    pub(crate) fn stats(&self) -> Vec<OperationStats> {
+    /// The table: a fresh reading against the oldest within the window; percentiles from the
+    /// durations of `spans` (the trace store's spans of the window, by whether they are server
+    /// spans and by name) where it has a row's.
+    pub(crate) fn stats(&self, spans: &HashMap<(bool, String), Vec<f64>>) -> Vec<OperationStats> {
         self.read();
         let readings = self
             .readings
@@ -126,6 +137,28 @@ impl Operations {
                 } else {
                     delta
                 };
+                let exact = spans
+                    .get(&(kind == "route", name.to_owned()))
+                    .filter(|durations| !durations.is_empty())
+                    .map(|durations| {
+                        let mut sorted = durations.clone();
+                        sorted.sort_by(f64::total_cmp);
+                        sorted
+                    });
+                let (p50, p99, percentiles_from, percentile_calls) = match &exact {
+                    Some(sorted) => (
+                        nearest_rank(sorted, 0.5),
+                        nearest_rank(sorted, 0.99),
+                        "spans",
+                        sorted.len(),
+                    ),
+                    None => (
+                        quantile(&delta, 0.5),
+                        quantile(&delta, 0.99),
+                        "histogram",
+                        delta.count as usize,
+                    ),
+                };
                 OperationStats {
                     name: name.to_owned(),
                     kind: if kind == "route" {
@@ -143,8 +176,10 @@ impl Operations {
                     } else {
                         0.0
                     },
-                    p50_ms: quantile(&delta, 0.5).map(|s| s * 1e3),
-                    p99_ms: quantile(&delta, 0.99).map(|s| s * 1e3),
+                    p50_ms: p50.map(|s| s * 1e3),
+                    p99_ms: p99.map(|s| s * 1e3),
+                    percentiles_from,
+                    percentile_calls,
                     p99_exemplar: slow_exemplar(now, quantile(&delta, 0.99)),
                     p99_history_ms: history,
                     calls: delta.count,
@@ -189,6 +224,18 @@ fn slow_exemplar(counts: &Counts, p99: Option<f64>) -> Option<ExemplarLink> {
             trace_id: exemplar.trace_id.to_string(),
             duration_ms: exemplar.value * 1e3,
         })
+}
+
+/// The start of the window the operations page covers, as a wall-clock time.
+pub(crate) fn window_start() -> SystemTime {
+    SystemTime::now() - WINDOW
+}
+
+/// The `q` quantile of `sorted` durations by the nearest rank: the smallest duration that at
+/// least `q` of them do not exceed (a duration some call really took).
+fn nearest_rank(sorted: &[f64], q: f64) -> Option<f64> {
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted.get(rank.clamp(1, sorted.len().max(1)) - 1).copied()
 }
 
 /// `histogram_quantile`: linear interpolation inside the bucket the rank falls in.
@@ -359,6 +406,33 @@ mod tests {
         let p50 = quantile(counts, 0.5).unwrap();
         assert!((p50 - (0.005 + 0.005 * 2.5 / 15.0)).abs() < 1e-12, "{p50}");
         assert_eq!(quantile(&Counts::default(), 0.5), None);
+    }
+
+    #[test]
+    fn percentiles_are_exact_from_the_windows_spans_and_interpolated_without_them() {
+        let operations = Operations::new(recorded());
+        let durations: Vec<f64> = (1..=200).map(|micros| f64::from(micros) * 1e-6).collect();
+        let spans = HashMap::from([((false, "ml.inference".to_owned()), durations)]);
+        let stats = operations.stats(&spans);
+        let inference = stats.iter().find(|row| row.name == "ml.inference").unwrap();
+        assert_eq!(inference.percentiles_from, "spans");
+        assert_eq!(inference.percentile_calls, 200);
+        assert!(
+            (inference.p50_ms.unwrap() - 0.1).abs() < 1e-12,
+            "100 µs: {inference:?}"
+        );
+        assert!(
+            (inference.p99_ms.unwrap() - 0.198).abs() < 1e-12,
+            "198 µs: {inference:?}"
+        );
+        let route = stats.iter().find(|row| row.kind == "route").unwrap();
+        assert_eq!(
+            route.percentiles_from, "histogram",
+            "no spans of it: {route:?}"
+        );
+        assert_eq!(route.percentile_calls, 4);
+        assert_eq!(nearest_rank(&[], 0.5), None);
+        assert_eq!(nearest_rank(&[0.5], 0.99), Some(0.5));
     }
 
     #[test]

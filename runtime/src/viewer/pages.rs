@@ -294,8 +294,10 @@ pub(crate) fn trace_not_found(trace_id: &str) -> String {
 pub(crate) fn operations(stats: &[OperationStats]) -> String {
     let mut body = String::from(
         "<h1>Operations</h1><p class=\"meta\">Over the last 5 minutes, from the histograms \
-         <code>/metrics</code> serves; a p99 links to the trace of a call at least that slow (an \
-         exemplar of the slowest buckets).</p>",
+         <code>/metrics</code> serves; p50 and p99 exactly from the recent traces' spans where \
+         they are held, else interpolated in the histogram's buckets (each says which, and from \
+         how many calls); a p99 links to the trace of a call at least that slow (an exemplar of \
+         the slowest buckets).</p>",
     );
     if stats.is_empty() {
         body.push_str("<p class=\"empty\">No calls yet.</p>");
@@ -303,14 +305,18 @@ pub(crate) fn operations(stats: &[OperationStats]) -> String {
     }
     body.push_str(
         "<table class=\"operations\"><thead><tr><th>Name</th><th>Calls/s</th><th>Errors</th>\
-         <th>p50</th><th>p99</th><th>p99 over time</th></tr></thead><tbody>",
+         <th>p50</th><th>p99</th><th>from</th><th>p99 over time</th></tr></thead><tbody>",
     );
-    let ms = |value: Option<f64>| value.map_or_else(|| "–".to_owned(), |ms| format!("{ms:.1} ms"));
+    // As the waterfall writes durations, so both pages agree on how long a call took.
+    let ms = |value: Option<f64>| {
+        value.map_or_else(|| "–".to_owned(), |ms| duration((ms * 1e6).round() as u64))
+    };
     for stat in stats {
         let _ = write!(
             body,
             "<tr class=\"{kind}\" data-name=\"{name}\"><td>{name} <small>{kind}</small></td><td class=\"num\">{rate:.2}</td>\
-             <td class=\"num{error_class}\">{errors:.1}%</td><td class=\"num\">{p50}</td><td class=\"num\">{p99}</td><td>{chart}</td></tr>",
+             <td class=\"num{error_class}\">{errors:.1}%</td><td class=\"num\">{p50}</td><td class=\"num\">{p99}</td>\
+             <td class=\"from\">{calls} {from}</td><td>{chart}</td></tr>",
             kind = stat.kind,
             name = esc(&stat.name),
             rate = stat.rate_per_second,
@@ -326,6 +332,12 @@ pub(crate) fn operations(stats: &[OperationStats]) -> String {
                     p99 = ms(stat.p99_ms),
                 ),
                 None => ms(stat.p99_ms),
+            },
+            calls = stat.percentile_calls,
+            from = if stat.percentiles_from == "spans" {
+                "spans"
+            } else {
+                "calls, by bucket"
             },
             chart = sparkline(&stat.p99_history_ms),
         );

@@ -109,7 +109,10 @@ async fn trace(
 }
 
 async fn operations(State(viewer): State<Viewer>, headers: HeaderMap) -> Response {
-    let stats = viewer.operations.stats();
+    let spans = viewer
+        .store
+        .recent_durations(super::operations::window_start());
+    let stats = viewer.operations.stats(&spans);
     if wants_json(&headers) {
         return Json(stats).into_response();
     }

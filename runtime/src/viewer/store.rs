@@ -10,7 +10,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
@@ -354,6 +354,31 @@ impl TraceStore {
         names
     }
 
+    /// The durations, in seconds, of the spans held that ended at `since` or later, by whether
+    /// they are server spans (a route's) and by name: what the operations page takes exact
+    /// percentiles from.
+    pub(crate) fn recent_durations(&self, since: SystemTime) -> HashMap<(bool, String), Vec<f64>> {
+        self.ingest();
+        let state = lock(&self.state);
+        let mut durations: HashMap<(bool, String), Vec<f64>> = HashMap::new();
+        for record in state.traces.values().flat_map(|trace| &trace.records) {
+            if record.end < since {
+                continue;
+            }
+            let seconds = record
+                .end
+                .duration_since(record.start)
+                .unwrap_or_default()
+                .as_secs_f64();
+            let key = (
+                matches!(record.kind, SpanKind::Server),
+                record.text(&record.name).to_owned(),
+            );
+            durations.entry(key).or_default().push(seconds);
+        }
+        durations
+    }
+
     /// Spans dropped because the pending list was full.
     pub(crate) fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
@@ -507,6 +532,34 @@ mod tests {
         assert_eq!(by_id[0].operation, "GET /a");
         assert_eq!(store.trace(&format!("{A:032x}")).unwrap().spans.len(), 2);
         assert_eq!(store.operations(), ["GET /a", "GET /b"]);
+    }
+
+    #[test]
+    fn recent_durations_are_the_held_spans_that_ended_in_the_window_by_kind_and_name() {
+        let store = TraceStore::new("svc".into(), StoreLimits::default());
+        let timed = |trace: u128, name: &'static str, micros: u64| {
+            let mut record = Arc::into_inner(span(trace, trace as u64, None, name, false)).unwrap();
+            record.start = record.end - Duration::from_micros(micros);
+            Arc::new(record)
+        };
+        let since = SystemTime::now();
+        for (trace, micros) in [(1, 40), (2, 50), (3, 45)] {
+            store.span_closed(timed(trace, "ml.inference", micros));
+        }
+        let mut server = Arc::into_inner(timed(4, "POST /api/predict", 900)).unwrap();
+        server.kind = SpanKind::Server;
+        store.span_closed(Arc::new(server));
+        let durations = store.recent_durations(since);
+        let mut inference = durations[&(false, "ml.inference".to_owned())].clone();
+        inference.sort_by(f64::total_cmp);
+        assert_eq!(inference, [40e-6, 45e-6, 50e-6]);
+        assert_eq!(durations[&(true, "POST /api/predict".to_owned())], [900e-6]);
+        assert!(
+            store
+                .recent_durations(SystemTime::now() + Duration::from_secs(1))
+                .is_empty(),
+            "none ended after the window's start"
+        );
     }
 
     #[test]

@@ -97,6 +97,14 @@ impl Response {
     }
 }
 
+/// Asks the model about `text` (`POST /api/predict`), expecting a 200.
+pub fn predict(address: SocketAddr, text: &str) -> Response {
+    let body = serde_json::json!({ "text": text }).to_string();
+    let answer = request(address, "POST", "/api/predict", Some(&body), &[]);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer
+}
+
 /// Sends one request over a fresh connection.
 pub fn request(
     address: SocketAddr,
