@@ -5,7 +5,8 @@
 //!   holds it): metrics-exporter-prometheus's recorder (no exemplars), `prometheus-client`'s
 //!   `HistogramWithExemplars::observe` with an exemplar the caller passes (the ids are given,
 //!   not looked up: its cost is a floor), and tripod's recorder outside any span and inside a
-//!   sampled span (the exemplar taken from the current span);
+//!   sampled span (the exemplar taken from the current span), and counting in exponential buckets
+//!   too (`.otlp_exponential_histograms(true)`, for OTLP's base-2 exponential histograms);
 //! - `histogram_record_two_threads/*`: the same while a second thread records into the same
 //!   histogram (the same bucket) as fast as it can;
 //! - `call_metrics/*`: the metric work of one observed call, as `Call` does it: in-flight gauge up,
@@ -43,6 +44,18 @@ fn tripod() -> tripod::Telemetry {
         .environment(|name| (name == "OTEL_TRACES_SAMPLER").then(|| "always_on".to_owned()))
         .log_writer(std::io::sink())
         .otlp(false)
+        .build()
+        .expect("tripod builds")
+}
+
+/// The same, its histograms counting in exponential buckets too (metrics go over OTLP, to an
+/// endpoint nothing listens on: the export is never due during the run).
+fn tripod_exponential() -> tripod::Telemetry {
+    tripod::init()
+        .environment(|name| (name == "OTEL_TRACES_SAMPLER").then(|| "always_on".to_owned()))
+        .log_writer(std::io::sink())
+        .otlp_endpoint("http://127.0.0.1:9")
+        .otlp_exponential_histograms(true)
         .build()
         .expect("tripod builds")
 }
@@ -117,6 +130,14 @@ fn recorder(c: &mut Criterion) {
     });
     group.bench_function("tripod_outside_any_span", |b| {
         b.iter(|| tripod_histogram.record(black_box(0.004)))
+    });
+    let exponential = tripod_exponential();
+    let exponential_histogram = exponential
+        .recorder()
+        .unwrap()
+        .register_histogram(&key("operation_duration_seconds"), &METADATA);
+    group.bench_function("tripod_outside_any_span_with_exponential_buckets", |b| {
+        b.iter(|| exponential_histogram.record(black_box(0.004)))
     });
     tracing::dispatcher::with_default(telemetry.dispatch(), || {
         let span = tracing::info_span!("ml.inference");

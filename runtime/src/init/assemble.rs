@@ -104,11 +104,12 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
         let wanted = builder.prometheus;
         #[cfg(not(feature = "prometheus"))]
         let wanted = false;
-        let wanted = wanted || wants_otlp_metrics(&builder, &env);
-        if wanted {
-            let buckets =
+        let otlp_metrics = wants_otlp_metrics(&builder, &env);
+        if wanted || otlp_metrics {
+            let mut buckets =
                 crate::recorder::Buckets::new(&builder.default_buckets, &builder.metric_buckets)
                     .map_err(InitError::InvalidBuckets)?;
+            buckets.exponential = otlp_metrics && exponential_histograms(&builder, &env);
             Some(crate::MetricsRecorder::new(buckets, builder.series_limit))
         } else {
             None
@@ -199,6 +200,19 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
 #[cfg(feature = "otlp")]
 fn wants_otlp_metrics(builder: &Builder, env: &env::FromEnvironment) -> bool {
     signal_setup(builder, env, crate::otlp::Signal::Metrics).is_some()
+}
+
+/// Whether histograms go over OTLP as exponential ones.
+#[cfg(feature = "otlp")]
+fn exponential_histograms(builder: &Builder, env: &env::FromEnvironment) -> bool {
+    env.otlp
+        .exponential_histograms
+        .unwrap_or(builder.exponential_histograms)
+}
+
+#[cfg(all(feature = "_recorder", not(feature = "otlp")))]
+fn exponential_histograms(_builder: &Builder, _env: &env::FromEnvironment) -> bool {
+    false
 }
 
 #[cfg(all(feature = "_recorder", not(feature = "otlp")))]

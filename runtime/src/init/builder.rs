@@ -54,6 +54,8 @@ pub struct Builder {
     pub(super) metric_export_interval: Duration,
     #[cfg(feature = "otlp")]
     pub(super) metrics_temporality: crate::otlp::Temporality,
+    #[cfg(feature = "otlp")]
+    pub(super) exponential_histograms: bool,
     #[cfg(feature = "viewer")]
     pub(super) trace_viewer: bool,
 }
@@ -122,6 +124,8 @@ impl Builder {
             metric_export_interval: crate::otlp::QueueConfig::METRICS.schedule_delay,
             #[cfg(feature = "otlp")]
             metrics_temporality: crate::otlp::Temporality::Cumulative,
+            #[cfg(feature = "otlp")]
+            exponential_histograms: false,
             #[cfg(feature = "viewer")]
             trace_viewer: false,
         }
@@ -384,6 +388,30 @@ impl Builder {
         } else {
             crate::otlp::Temporality::Cumulative
         };
+        self
+    }
+
+    /// Whether histograms go over OTLP as base-2 exponential histograms rather than with their
+    /// explicit buckets: each bucket the same ratio wide, at the finest scale (up to 5: 32 buckets
+    /// per doubling, each 2.2 % wide) at which a point's values fit in 160 buckets, as
+    /// OpenTelemetry's SDKs choose it; so a backend's quantiles are within a bucket's width of
+    /// the truth at any magnitude. Histograms then count in both kinds of buckets (`/metrics`
+    /// keeps the explicit ones). `OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION`
+    /// (`explicit_bucket_histogram`, `base2_exponential_bucket_histogram`) overrides it. Defaults
+    /// to `false`.
+    ///
+    /// ```
+    /// let telemetry = tripod::init()
+    ///     .environment(|_| None)
+    ///     .otlp_endpoint("http://127.0.0.1:4318")
+    ///     .otlp_exponential_histograms(true)
+    ///     .build()?;
+    /// # drop(telemetry);
+    /// # Ok::<(), tripod::InitError>(())
+    /// ```
+    #[cfg(feature = "otlp")]
+    pub fn otlp_exponential_histograms(mut self, enabled: bool) -> Self {
+        self.exponential_histograms = enabled;
         self
     }
 

@@ -32,6 +32,9 @@ pub(crate) struct OtlpEnv {
     pub(crate) metric_timeout: Option<Duration>,
     /// `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`.
     pub(crate) temporality: Option<Temporality>,
+    /// `OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION`: whether histograms go as
+    /// base-2 exponential ones.
+    pub(crate) exponential_histograms: Option<bool>,
 }
 
 impl OtlpEnv {
@@ -106,6 +109,17 @@ pub(crate) fn read(var: &dyn Fn(&str) -> Option<String>, warnings: &mut Vec<Stri
             other => warnings.push(format!(
                 "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE={other:?} is none of \
                  \"cumulative\", \"delta\" and \"lowmemory\"; using cumulative"
+            )),
+        }
+    }
+    if let Some(value) = var("OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION") {
+        match value.to_ascii_lowercase().as_str() {
+            "explicit_bucket_histogram" => env.exponential_histograms = Some(false),
+            "base2_exponential_bucket_histogram" => env.exponential_histograms = Some(true),
+            other => warnings.push(format!(
+                "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION={other:?} is neither \
+                 \"explicit_bucket_histogram\" nor \"base2_exponential_bucket_histogram\"; \
+                 using explicit buckets"
             )),
         }
     }
@@ -291,7 +305,12 @@ mod tests {
                 "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
                 "LowMemory",
             ),
+            (
+                "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION",
+                "base2_exponential_bucket_histogram",
+            ),
         ]);
+        assert_eq!(env.exponential_histograms, Some(true));
         assert!(warnings.is_empty(), "{warnings:?}");
         let (traces, logs, metrics) = (
             env.signal(Signal::Traces),

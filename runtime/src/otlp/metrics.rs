@@ -1,6 +1,9 @@
 //! Metrics over OTLP: every export interval the recorder is read and its series encoded as one
 //! `ExportMetricsServiceRequest`: counters as monotonic sums, gauges as gauges, histograms as
-//! explicit-bucket histograms with their bounds, count, sum, min, max and exemplars.
+//! explicit-bucket histograms with their bounds, count, sum, min, max and exemplars; or, when
+//! `OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION=base2_exponential_bucket_histogram`
+//! asks, base-2 exponential histograms (at most 160 buckets a sign, at the finest scale that
+//! fits, up to 5) with the same count, sum, min, max and exemplars.
 //!
 //! Names and attributes are the ones `/metrics` shows (`operation_duration_seconds`,
 //! `http_requests_total`, labels as attributes), and units are those a Prometheus-compatible
@@ -24,7 +27,9 @@ use super::export::Encode;
 use super::proto::{Any, ProtoWriter, field};
 use super::queue::{Item, Queue};
 use super::resource::Preamble;
-use crate::recorder::{Exemplar, Family, HistogramValue, Kind, MetricsRecorder, Value};
+use crate::recorder::{
+    Exemplar, ExponentialValue, Family, HistogramValue, Kind, MAX_BUCKETS, MetricsRecorder, Value,
+};
 
 /// Which change a data point reports.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -68,6 +73,7 @@ enum Previous {
         buckets: Vec<u64>,
         count: u64,
         sum: f64,
+        exponential: Option<ExponentialValue>,
     },
 }
 
@@ -159,6 +165,7 @@ impl MetricBatches {
                         buckets,
                         count,
                         sum,
+                        exponential,
                     }) = self.previous.get(&key)
                     {
                         for (now, before) in change.buckets.iter_mut().zip(buckets) {
@@ -166,6 +173,9 @@ impl MetricBatches {
                         }
                         change.count = change.count.saturating_sub(*count);
                         change.sum -= sum;
+                        if let (Some(now), Some(before)) = (&mut change.exponential, exponential) {
+                            *now = now.less(before);
+                        }
                     }
                     self.previous.insert(
                         key,
@@ -173,6 +183,7 @@ impl MetricBatches {
                             buckets: histogram.buckets.clone(),
                             count: histogram.count,
                             sum: histogram.sum,
+                            exponential: histogram.exponential.clone(),
                         },
                     );
                     if change.count == 0 {
@@ -192,9 +203,11 @@ impl MetricBatches {
                         writer.string(field::METRIC_DESCRIPTION, help);
                     }
                     writer.string(field::METRIC_UNIT, family.unit.map_or("", unit));
+                    let exponential = matches!(&series.value, Value::Histogram(histogram) if histogram.exponential.is_some());
                     let data = writer.open(match family.kind {
                         Kind::Counter => field::METRIC_SUM,
                         Kind::Gauge => field::METRIC_GAUGE,
+                        Kind::Histogram if exponential => field::METRIC_EXPONENTIAL_HISTOGRAM,
                         Kind::Histogram => field::METRIC_HISTOGRAM,
                     });
                     (open, data)
@@ -250,6 +263,45 @@ impl Point {
                 attributes(writer, field::NUMBER_ATTRIBUTES, key);
                 writer.fixed64_always(field::NUMBER_TIME, now);
                 writer.double(field::NUMBER_AS_DOUBLE, value);
+            }
+            Point::Histogram(HistogramValue {
+                exponential: Some(exponential),
+                count,
+                sum,
+                min,
+                max,
+                exemplars,
+                ..
+            }) => {
+                let fitted = exponential.fitted(MAX_BUCKETS);
+                attributes(writer, field::EXPONENTIAL_ATTRIBUTES, key);
+                writer.fixed64_always(field::EXPONENTIAL_START_TIME, start);
+                writer.fixed64_always(field::EXPONENTIAL_TIME, now);
+                writer.fixed64_always(field::EXPONENTIAL_COUNT, count);
+                writer.double(field::EXPONENTIAL_SUM, sum);
+                writer.sint32(field::EXPONENTIAL_SCALE, fitted.scale);
+                writer.fixed64_always(field::EXPONENTIAL_ZERO_COUNT, fitted.zero_count);
+                for (in_field, buckets) in [
+                    (field::EXPONENTIAL_POSITIVE, &fitted.positive),
+                    (field::EXPONENTIAL_NEGATIVE, &fitted.negative),
+                ] {
+                    if buckets.counts.is_empty() {
+                        continue;
+                    }
+                    let message = writer.open(in_field);
+                    writer.sint32(field::BUCKETS_OFFSET, buckets.offset);
+                    writer.packed_varint(field::BUCKETS_COUNTS, &buckets.counts);
+                    writer.close(message);
+                }
+                for exemplar in exemplars.iter().flatten() {
+                    write_exemplar(writer, field::EXPONENTIAL_EXEMPLARS, exemplar);
+                }
+                if let Some(min) = min {
+                    writer.double(field::EXPONENTIAL_MIN, min);
+                }
+                if let Some(max) = max {
+                    writer.double(field::EXPONENTIAL_MAX, max);
+                }
             }
             Point::Histogram(histogram) => {
                 attributes(writer, field::HISTOGRAM_ATTRIBUTES, key);
@@ -422,6 +474,59 @@ mod tests {
         assert_eq!(point.sum, Some(5.55));
         assert_eq!((point.min, point.max), (Some(0.05), Some(5.0)));
         assert!(point.start_time_unix_nano <= point.time_unix_nano);
+    }
+
+    #[test]
+    fn exponential_histograms_carry_the_counts_in_buckets_that_hold_each_value_cumulative_or_delta()
+    {
+        let mut buckets = Buckets::new(&[0.1, 1.0], &[]).unwrap();
+        buckets.exponential = true;
+        let recorder = MetricsRecorder::new(buckets, 100);
+        let metadata = metrics::Metadata::new("test", metrics::Level::INFO, None);
+        let histogram =
+            recorder.register_histogram(&Key::from_name("operation_duration_seconds"), &metadata);
+        let preamble = Arc::new(Preamble::new(None, &[]));
+        let samples = [40e-6, 45e-6, 50e-6, 0.002, 1.5];
+        for sample in samples {
+            histogram.record(sample);
+        }
+        let mut cumulative =
+            MetricBatches::new(recorder.clone(), preamble.clone(), Temporality::Cumulative);
+        let mut delta = MetricBatches::new(recorder, preamble, Temporality::Delta);
+        let point = |metrics: &[Metric]| {
+            let Some(Data::ExponentialHistogram(histogram)) =
+                &metric(metrics, "operation_duration_seconds").data
+            else {
+                panic!("{metrics:#?}")
+            };
+            histogram.data_points[0].clone()
+        };
+        let first = point(&decoded(&cumulative.read()));
+        let _ = delta.read();
+        assert_eq!(first.count, 5);
+        assert!((first.sum.unwrap() - samples.iter().sum::<f64>()).abs() < 1e-12);
+        assert_eq!((first.min, first.max), (Some(40e-6), Some(1.5)));
+        assert_eq!(first.zero_count, 0);
+        // 40 µs … 1.5 s spans 15 doublings: 8 buckets a doubling fit in 160, 16 would not.
+        assert_eq!(first.scale, 3);
+        let positive = first.positive.clone().unwrap();
+        assert!(positive.bucket_counts.len() <= 160);
+        assert_eq!(positive.bucket_counts.iter().sum::<u64>(), 5);
+        let base = 2f64.powf(2f64.powi(-first.scale));
+        for sample in samples {
+            // The bucket whose bounds hold the sample counted it.
+            let index = (sample.log2() * 2f64.powi(first.scale)).ceil() as i32 - 1;
+            let k = (index - positive.offset) as usize;
+            assert!(base.powi(index) < sample && sample <= base.powi(index + 1));
+            assert!(positive.bucket_counts[k] >= 1, "{sample} in bucket {index}");
+        }
+
+        histogram.record(0.002);
+        let second = point(&decoded(&delta.read()));
+        assert_eq!(second.count, 1, "delta: the change");
+        let positive = second.positive.unwrap();
+        assert_eq!(positive.bucket_counts, [1], "one bucket, the finest scale");
+        assert_eq!(second.scale, 5, "one bucket: the recording scale");
     }
 
     #[test]

@@ -85,6 +85,7 @@ pub(crate) mod field {
     pub(crate) const METRIC_GAUGE: u32 = 5;
     pub(crate) const METRIC_SUM: u32 = 7;
     pub(crate) const METRIC_HISTOGRAM: u32 = 9;
+    pub(crate) const METRIC_EXPONENTIAL_HISTOGRAM: u32 = 10;
     /// `Gauge`, `Sum`, `Histogram`, `ExponentialHistogram`.
     pub(crate) const DATA_POINTS: u32 = 1;
     pub(crate) const AGGREGATION_TEMPORALITY: u32 = 2;
@@ -107,6 +108,22 @@ pub(crate) mod field {
     pub(crate) const HISTOGRAM_ATTRIBUTES: u32 = 9;
     pub(crate) const HISTOGRAM_MIN: u32 = 11;
     pub(crate) const HISTOGRAM_MAX: u32 = 12;
+    /// `ExponentialHistogramDataPoint`.
+    pub(crate) const EXPONENTIAL_ATTRIBUTES: u32 = 1;
+    pub(crate) const EXPONENTIAL_START_TIME: u32 = 2;
+    pub(crate) const EXPONENTIAL_TIME: u32 = 3;
+    pub(crate) const EXPONENTIAL_COUNT: u32 = 4;
+    pub(crate) const EXPONENTIAL_SUM: u32 = 5;
+    pub(crate) const EXPONENTIAL_SCALE: u32 = 6;
+    pub(crate) const EXPONENTIAL_ZERO_COUNT: u32 = 7;
+    pub(crate) const EXPONENTIAL_POSITIVE: u32 = 8;
+    pub(crate) const EXPONENTIAL_NEGATIVE: u32 = 9;
+    pub(crate) const EXPONENTIAL_EXEMPLARS: u32 = 11;
+    pub(crate) const EXPONENTIAL_MIN: u32 = 12;
+    pub(crate) const EXPONENTIAL_MAX: u32 = 13;
+    /// `ExponentialHistogramDataPoint.Buckets`.
+    pub(crate) const BUCKETS_OFFSET: u32 = 1;
+    pub(crate) const BUCKETS_COUNTS: u32 = 2;
     /// `Exemplar`.
     pub(crate) const EXEMPLAR_TIME: u32 = 2;
     pub(crate) const EXEMPLAR_AS_DOUBLE: u32 = 3;
@@ -201,6 +218,24 @@ impl ProtoWriter {
         if value != 0 {
             encode_key(field, WireType::Varint, &mut self.buf);
             encode_varint(value, &mut self.buf);
+        }
+    }
+
+    /// A `sint32` field (zigzag), skipped when zero.
+    pub(crate) fn sint32(&mut self, field: u32, value: i32) {
+        self.varint(field, u64::from(((value << 1) ^ (value >> 31)) as u32));
+    }
+
+    /// A packed repeated `uint64` field.
+    pub(crate) fn packed_varint(&mut self, field: u32, values: &[u64]) {
+        let length: usize = values
+            .iter()
+            .map(|value| prost::encoding::encoded_len_varint(*value))
+            .sum();
+        encode_key(field, WireType::LengthDelimited, &mut self.buf);
+        encode_varint(length as u64, &mut self.buf);
+        for value in values {
+            encode_varint(*value, &mut self.buf);
         }
     }
 

@@ -1,11 +1,13 @@
 //! An explicit-bucket histogram of atomics: a record finds its bucket by binary search and costs
 //! one `fetch_add` and one compare-and-swap (the sum), plus the min/max checks; each bucket keeps
-//! its latest exemplar.
+//! its latest exemplar. When asked for, it counts in base-2 exponential buckets as well
+//! ([`exponential`](super::exponential)), for an export that wants those.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use super::exemplar::{Exemplar, LazySlots};
+use super::exponential::{Exponential, ExponentialValue};
 
 /// One histogram series.
 pub(crate) struct Histogram {
@@ -18,6 +20,7 @@ pub(crate) struct Histogram {
     min: AtomicF64,
     max: AtomicF64,
     exemplars: LazySlots,
+    exponential: Option<Exponential>,
 }
 
 /// Samples per bucket (not cumulative: `bounds.len() + 1` of them) and their sum.
@@ -65,11 +68,15 @@ pub(crate) struct HistogramValue {
     pub(crate) max: Option<f64>,
     /// Each bucket's latest exemplar.
     pub(crate) exemplars: Vec<Option<Exemplar>>,
+    /// The exponential buckets' counts (at their recording scale), when they are kept.
+    pub(crate) exponential: Option<ExponentialValue>,
 }
 
 impl Histogram {
-    pub(crate) fn new(bounds: Arc<[f64]>) -> Histogram {
+    /// A histogram of `bounds`, counting in exponential buckets too when `exponential`.
+    pub(crate) fn new(bounds: Arc<[f64]>, exponential: bool) -> Histogram {
         Histogram {
+            exponential: exponential.then(Exponential::new),
             cells: Cells::new(bounds.len() + 1),
             more: OnceLock::new(),
             bounds,
@@ -138,6 +145,7 @@ impl Histogram {
             exemplars: (0..buckets.len())
                 .map(|index| self.exemplars.read(index))
                 .collect(),
+            exponential: self.exponential.as_ref().map(Exponential::value),
             buckets,
         }
     }
@@ -161,6 +169,9 @@ impl metrics::HistogramFn for Histogram {
         self.min.lower_to(value);
         self.max.raise_to(value);
         self.exemplars.offer(bucket, self.bounds.len() + 1, value);
+        if let Some(exponential) = &self.exponential {
+            exponential.record(value);
+        }
     }
 }
 
@@ -236,7 +247,7 @@ mod tests {
 
     #[test]
     fn a_value_on_a_bound_counts_in_that_bucket_and_nan_in_the_last() {
-        let histogram = Histogram::new(Arc::from([0.1, 1.0]));
+        let histogram = Histogram::new(Arc::from([0.1, 1.0]), false);
         for value in [0.05, 0.1, 0.5, 1.0, 7.0, f64::NAN] {
             histogram.record(value);
         }
@@ -249,14 +260,14 @@ mod tests {
 
     #[test]
     fn an_empty_histogram_has_no_min_or_max() {
-        let value = Histogram::new(Arc::from([1.0])).value();
+        let value = Histogram::new(Arc::from([1.0]), false).value();
         assert_eq!((value.count, value.min, value.max), (0, None, None));
         assert_eq!(value.sum, 0.0);
     }
 
     #[test]
     fn two_threads_lose_no_sample() {
-        let histogram = Arc::new(Histogram::new(Arc::from([0.5])));
+        let histogram = Arc::new(Histogram::new(Arc::from([0.5]), false));
         let threads: Vec<_> = (0..2)
             .map(|_| {
                 let histogram = histogram.clone();

@@ -11,6 +11,7 @@
 
 mod counter;
 mod exemplar;
+mod exponential;
 mod histogram;
 mod registry;
 mod snapshot;
@@ -22,6 +23,8 @@ use metrics::{Key, KeyName, Metadata, SharedString, Unit};
 // Each reader takes the parts it needs: which are used depends on the features built.
 #[allow(unused_imports)]
 pub(crate) use exemplar::Exemplar;
+#[allow(unused_imports)]
+pub(crate) use exponential::{ExponentialValue, MAX_BUCKETS};
 #[allow(unused_imports)]
 pub(crate) use histogram::HistogramValue;
 pub(crate) use registry::Buckets;

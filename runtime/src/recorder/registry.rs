@@ -21,11 +21,13 @@ use crate::metric_names::METRIC_OVERFLOW;
 /// The label of a metric's overflow series.
 pub(crate) const OVERFLOW_LABEL: (&str, &str) = ("otel_metric_overflow", "true");
 
-/// Histogram bucket bounds: each metric's own, else the default.
+/// Histogram bucket bounds: each metric's own, else the default; and whether histograms count
+/// in exponential buckets too.
 #[derive(Clone, Debug)]
 pub(crate) struct Buckets {
     pub(crate) default: Arc<[f64]>,
     pub(crate) per_metric: Vec<(String, Arc<[f64]>)>,
+    pub(crate) exponential: bool,
 }
 
 impl Buckets {
@@ -57,6 +59,7 @@ impl Buckets {
                         .map_err(|error| format!("buckets for {metric}: {error}"))
                 })
                 .collect::<Result<_, _>>()?,
+            exponential: false,
         })
     }
 
@@ -87,7 +90,10 @@ impl Storage<Key> for Make {
     }
 
     fn histogram(&self, key: &Key) -> Arc<Histogram> {
-        Arc::new(Histogram::new(self.buckets.of(key.name())))
+        Arc::new(Histogram::new(
+            self.buckets.of(key.name()),
+            self.buckets.exponential,
+        ))
     }
 }
 

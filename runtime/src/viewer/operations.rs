@@ -357,6 +357,7 @@ mod tests {
             Buckets {
                 default: std::sync::Arc::from([0.005, 0.01]),
                 per_metric: Vec::new(),
+                exponential: false,
             },
             100,
         );
