@@ -254,6 +254,12 @@ pub struct Prometheus {
 impl Prometheus {
     /// Starts it scraping `target`; waits until it is ready.
     pub fn scraping(target: SocketAddr) -> Prometheus {
+        Prometheus::scraping_with(target, &[])
+    }
+
+    /// Starts it scraping `target` with `features` enabled besides exemplar storage
+    /// (`native-histograms`); waits until it is ready.
+    pub fn scraping_with(target: SocketAddr, features: &[&str]) -> Prometheus {
         let data = TempDir::new("prometheus");
         let config = data.0.join("prometheus.yml");
         std::fs::write(
@@ -271,7 +277,15 @@ impl Prometheus {
                 data.0.join("tsdb").display()
             ))
             .arg(format!("--web.listen-address={address}"))
-            .arg("--enable-feature=exemplar-storage")
+            .arg(format!(
+                "--enable-feature={}",
+                ["exemplar-storage"]
+                    .iter()
+                    .chain(features)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

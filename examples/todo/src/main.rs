@@ -7,7 +7,8 @@
 //! gracefully: in-flight requests finish, the database closes, telemetry is flushed.
 //! `TODO_TELEMETRY=off` installs no telemetry at all (the baseline of the load benchmark);
 //! `TODO_VIEWER=off` leaves out the trace viewer; `TODO_DB_SPANS=off` leaves out the database
-//! spans (a span per SQL statement).
+//! spans (a span per SQL statement); `TODO_NATIVE_HISTOGRAMS=on` offers Prometheus native
+//! histograms on `/metrics` (to a Prometheus started with `--enable-feature=native-histograms`).
 //! `TODO_MODEL_URL=http://host:port` sends predictions to another instance of this service
 //! instead of the classifier in process; the request's trace continues there.
 
@@ -32,6 +33,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .database_system("sqlite")
                 .database_spans(std::env::var("TODO_DB_SPANS").as_deref() != Ok("off"))
                 .trace_viewer(std::env::var("TODO_VIEWER").as_deref() != Ok("off"))
+                .prometheus_native_histograms(
+                    std::env::var("TODO_NATIVE_HISTOGRAMS").as_deref() == Ok("on"),
+                )
                 .install()?,
         ),
     };

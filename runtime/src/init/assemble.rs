@@ -101,15 +101,16 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
     #[cfg(feature = "_recorder")]
     let recorder = {
         #[cfg(feature = "prometheus")]
-        let wanted = builder.prometheus;
+        let (wanted, native) = (builder.prometheus, builder.native_histograms);
         #[cfg(not(feature = "prometheus"))]
-        let wanted = false;
+        let (wanted, native) = (false, false);
         let otlp_metrics = wants_otlp_metrics(&builder, &env);
         if wanted || otlp_metrics {
             let mut buckets =
                 crate::recorder::Buckets::new(&builder.default_buckets, &builder.metric_buckets)
                     .map_err(InitError::InvalidBuckets)?;
-            buckets.exponential = otlp_metrics && exponential_histograms(&builder, &env);
+            buckets.exponential =
+                (otlp_metrics && exponential_histograms(&builder, &env)) || (wanted && native);
             Some(crate::MetricsRecorder::new(buckets, builder.series_limit))
         } else {
             None

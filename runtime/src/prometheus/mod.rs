@@ -1,11 +1,13 @@
-//! Prometheus: the two text expositions of the recorder's series (the classic 0.0.4 text and
-//! OpenMetrics 1.0.0 with exemplars), which one a scraper gets (`Accept`), and a standalone
-//! `/metrics` listener for applications that serve no HTTP of their own.
+//! Prometheus: the expositions of the recorder's series (the classic 0.0.4 text, OpenMetrics
+//! 1.0.0 with exemplars, and the protobuf format with native histograms), which one a scraper
+//! gets (`Accept`), and a standalone `/metrics` listener for applications that serve no HTTP of
+//! their own.
 
 mod classic;
 mod listener;
 mod negotiate;
 mod openmetrics;
+mod protobuf;
 mod text;
 
 pub(crate) use listener::listen;
@@ -47,6 +49,7 @@ impl PrometheusHandle {
         match format {
             Format::Text => classic::render(&snapshot),
             Format::OpenMetrics => openmetrics::render(&snapshot),
+            Format::Protobuf => protobuf::render(&snapshot),
         }
     }
 

@@ -1,6 +1,9 @@
-//! Which exposition a scraper gets, from its `Accept` header: OpenMetrics when it asks for
-//! `application/openmetrics-text` at least as much as for plain text (Prometheus asks for it
-//! first), the classic text otherwise, and when there is no header.
+//! Which exposition a scraper gets, from its `Accept` header: the protobuf format when it asks
+//! for `application/vnd.google.protobuf` (of `io.prometheus.client.MetricFamily`, delimited)
+//! more than for either text (Prometheus with native histograms on asks for it first);
+//! OpenMetrics when it asks for `application/openmetrics-text` at least as much as for plain
+//! text (Prometheus asks for it first otherwise); the classic text otherwise, and when there is
+//! no header.
 
 /// An exposition format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -9,6 +12,9 @@ pub enum Format {
     Text,
     /// OpenMetrics 1.0.0 text, with exemplars.
     OpenMetrics,
+    /// Prometheus's protobuf format (length-delimited `io.prometheus.client.MetricFamily`), with
+    /// exemplars and, where histograms keep exponential buckets, native histograms.
+    Protobuf,
 }
 
 impl Format {
@@ -21,6 +27,8 @@ impl Format {
     /// assert_eq!(MetricsFormat::from_accept(Some(prometheus)), MetricsFormat::OpenMetrics);
     /// assert_eq!(MetricsFormat::from_accept(Some("text/plain")), MetricsFormat::Text);
     /// assert_eq!(MetricsFormat::from_accept(None), MetricsFormat::Text);
+    /// let native = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,text/plain;version=0.0.4;q=0.5";
+    /// assert_eq!(MetricsFormat::from_accept(Some(native)), MetricsFormat::Protobuf);
     /// ```
     pub fn from_accept(accept: Option<&str>) -> Format {
         let Some(accept) = accept else {
@@ -28,13 +36,22 @@ impl Format {
         };
         let mut openmetrics = 0.0_f64;
         let mut text = 0.0_f64;
+        let mut protobuf = 0.0_f64;
         for range in accept.split(',') {
             let mut parts = range.split(';').map(str::trim);
             let media = parts.next().unwrap_or_default().to_ascii_lowercase();
             let mut quality = 1.0;
             let mut version = None;
+            let mut proto = None;
+            let mut encoding = None;
             for parameter in parts {
                 match parameter.split_once('=') {
+                    Some((name, value)) if name.trim().eq_ignore_ascii_case("proto") => {
+                        proto = Some(value.trim().to_owned());
+                    }
+                    Some((name, value)) if name.trim().eq_ignore_ascii_case("encoding") => {
+                        encoding = Some(value.trim().to_ascii_lowercase());
+                    }
                     Some((name, value)) if name.trim().eq_ignore_ascii_case("q") => {
                         quality = value.trim().parse().unwrap_or(0.0);
                     }
@@ -53,11 +70,19 @@ impl Format {
                 {
                     openmetrics = openmetrics.max(quality);
                 }
+                "application/vnd.google.protobuf"
+                    if proto.as_deref() == Some("io.prometheus.client.MetricFamily")
+                        && encoding.as_deref() == Some("delimited") =>
+                {
+                    protobuf = protobuf.max(quality);
+                }
                 "text/plain" | "text/*" | "*/*" => text = text.max(quality),
                 _ => {}
             }
         }
-        if openmetrics > 0.0 && openmetrics >= text {
+        if protobuf > 0.0 && protobuf > openmetrics && protobuf > text {
+            Format::Protobuf
+        } else if openmetrics > 0.0 && openmetrics >= text {
             Format::OpenMetrics
         } else {
             Format::Text
@@ -69,6 +94,7 @@ impl Format {
         match self {
             Format::Text => super::classic::CONTENT_TYPE,
             Format::OpenMetrics => super::openmetrics::CONTENT_TYPE,
+            Format::Protobuf => super::protobuf::CONTENT_TYPE,
         }
     }
 }

@@ -163,13 +163,19 @@ fn labels(out: &mut Vec<u8>, key: &Key) {
 
 /// One `name="value"` pair.
 fn label_pair(out: &mut Vec<u8>, name: &str, value: &str) {
+    label_name(out, name);
+    out.extend_from_slice(b"=\"");
+    escape(out, value, true);
+    out.push(b'"');
+}
+
+/// `name` as a Prometheus label name: characters outside `[a-zA-Z0-9_]` (and a leading digit)
+/// become `_`.
+pub(crate) fn label_name(out: &mut Vec<u8>, name: &str) {
     for (i, c) in name.chars().enumerate() {
         let valid = c.is_ascii_alphabetic() || c == '_' || (i > 0 && c.is_ascii_digit());
         out.push(if valid { c as u8 } else { b'_' });
     }
-    out.extend_from_slice(b"=\"");
-    escape(out, value, true);
-    out.push(b'"');
 }
 
 /// Escapes `\`, newlines and, when `quotes`, `"`.

@@ -24,7 +24,7 @@ use metrics::{Key, KeyName, Metadata, SharedString, Unit};
 #[allow(unused_imports)]
 pub(crate) use exemplar::Exemplar;
 #[allow(unused_imports)]
-pub(crate) use exponential::{ExponentialValue, MAX_BUCKETS};
+pub(crate) use exponential::{Buckets as ExponentialBuckets, ExponentialValue, MAX_BUCKETS};
 #[allow(unused_imports)]
 pub(crate) use histogram::HistogramValue;
 pub(crate) use registry::Buckets;
