@@ -105,6 +105,7 @@ fn refused_exports_are_retried_after_retry_after_and_a_bad_request_is_dropped_at
         .iter()
         .map(|warning| warning["signal"].as_str().unwrap())
         .collect();
+    signals.sort_unstable();
     signals.dedup();
     assert_eq!(
         signals.len(),
