@@ -7,10 +7,12 @@
 //! exporter discards its batches unencoded (the cheapest collector there is), so its process
 //! figure flatters it.
 //!
-//! tripod runs three ways: traces only over OTLP with the log lines (`tripod`, the others'
-//! comparison), the same without the lines (`tripod_no_lines`: what the JSON line costs), and
-//! all three signals over OTLP beside the lines (`tripod_all`: what duplicating every line as an
-//! OTLP log record costs, and the metric export). The metrics of every case go to one global
+//! tripod runs four ways: traces only over OTLP with the log lines (`tripod`, the others'
+//! comparison), the same with the lines written to `/dev/null` as a process's redirected stdout
+//! would take them (`tripod_dev_null`: the write system calls in the figure), the same without
+//! the lines (`tripod_no_lines`: what the JSON line costs), and all three signals over OTLP
+//! beside the lines (`tripod_all`: what duplicating every line as an OTLP log record costs, and
+//! the metric export). The metrics of every case go to one global
 //! recorder (see `main`), so the metric export of `tripod_all` reads tripod's recorder with only
 //! tripod's own series: its cost is per export interval, not per call (`recorder` and
 //! `prometheus_render` measure reading a full recorder).
@@ -27,7 +29,7 @@ use tracing_subscriber::layer::SubscriberExt as _;
 
 mod common;
 
-use common::cpu::{CALLS, CHUNK, CountingWriter, Sink, WARM_UP, paced};
+use common::cpu::{CALLS, CHUNK, CountingWriter, DevNullWriter, Sink, WARM_UP, paced};
 use common::hand_stack::hand_written_stack;
 use common::{hand_written, observed};
 
@@ -38,10 +40,14 @@ struct Outputs {
     otlp_logs_and_metrics: bool,
 }
 
-fn tripod(sink: &Sink, lines: &CountingWriter, outputs: Outputs) -> tripod::Builder {
+fn tripod(
+    sink: &Sink,
+    writer: impl std::io::Write + Send + 'static,
+    outputs: Outputs,
+) -> tripod::Builder {
     tripod::init()
         .environment(|_| None)
-        .log_writer(lines.clone())
+        .log_writer(writer)
         .log_lines(outputs.lines)
         .otlp_endpoint(format!("http://{}", sink.address))
         .export_interval(Duration::from_millis(100))
@@ -153,13 +159,16 @@ fn main() {
         };
         if run("tripod_layer") {
             let lines = CountingWriter::default();
-            let (layer, telemetry) = tripod(&sink, &lines, both).into_layer().expect("builds");
+            let (layer, telemetry) = tripod(&sink, lines.clone(), both)
+                .into_layer()
+                .expect("builds");
             let registry = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
             let layered = measure_tripod(&sink, &lines, &registry, telemetry);
             report(round, "tripod_layer", &layered, hand);
         }
         let own = [
             ("tripod", both),
+            ("tripod_dev_null", both),
             (
                 "tripod_no_lines",
                 Outputs {
@@ -178,7 +187,12 @@ fn main() {
         for (name, outputs) in own {
             if run(name) {
                 let lines = CountingWriter::default();
-                let telemetry = tripod(&sink, &lines, outputs).build().expect("builds");
+                let builder = if name == "tripod_dev_null" {
+                    tripod(&sink, DevNullWriter::new(lines.clone()), outputs)
+                } else {
+                    tripod(&sink, lines.clone(), outputs)
+                };
+                let telemetry = builder.build().expect("builds");
                 let dispatch = telemetry.dispatch().clone();
                 let case = measure_tripod(&sink, &lines, &dispatch, telemetry);
                 report(round, name, &case, hand);

@@ -119,3 +119,30 @@ impl CountingWriter {
         self.0.load(Ordering::Relaxed)
     }
 }
+
+/// Counts lines as [`CountingWriter`] does and writes them to `/dev/null`, as a process's
+/// stdout redirected there: the write system calls are in the figure.
+pub struct DevNullWriter {
+    pub lines: CountingWriter,
+    file: std::fs::File,
+}
+
+impl DevNullWriter {
+    pub fn new(lines: CountingWriter) -> DevNullWriter {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/null")
+            .expect("/dev/null opens");
+        DevNullWriter { lines, file }
+    }
+}
+
+impl std::io::Write for DevNullWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        std::io::Write::write_all(&mut self.lines, buf)?;
+        std::io::Write::write(&mut self.file, buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::Write::flush(&mut self.file)
+    }
+}
