@@ -118,14 +118,13 @@ impl<T: Item> Delivery<'_, T> {
                 }
                 Err(error) => error,
             };
-            let wait = match error.retry() {
+            let retry = match error.retry() {
                 Retry::Never => None,
                 Retry::After(delay) => Some(delay.unwrap_or_else(|| self.backoff.next())),
-            };
-            let retry_at = wait
-                .map(|wait| Instant::now() + wait)
-                .filter(|at| *at <= give_up_at && !self.queue.shutting_down());
-            let (Some(wait), Some(retry_at)) = (wait, retry_at) else {
+            }
+            .map(|wait| (wait, Instant::now() + wait))
+            .filter(|(_, at)| *at <= give_up_at && !self.queue.shutting_down());
+            let Some((wait, retry_at)) = retry else {
                 self.reporter.failed(&error, count);
                 self.not_before = Some(Instant::now() + self.backoff.next());
                 return;

@@ -1,10 +1,11 @@
 //! Making export failures visible, per signal: every lost span, log record or data point is
 //! counted (`tripod_spans_export_failed_total{reason}` and its like) when it is given up on, a
 //! failed attempt (one to be retried, or one that loses its batch) is logged as one WARN line
-//! naming the signal, the endpoint and the cause: the first failure after a success, then at most
-//! one every 30 s (a dead collector cannot flood the logs), and the first export that works again
-//! after failures is logged at INFO, with what was lost meanwhile. Items a collector accepted the request of but rejected (partial success)
-//! are counted under `reason="rejected"` and its message logged at most every 30 s.
+//! naming the signal, the endpoint and the cause: the first failure after a success, then at
+//! most one every 30 s (a dead collector cannot flood the logs), and the first export that works
+//! again after failures is logged at INFO, with what was lost meanwhile. Items a collector
+//! accepted the request of but rejected (partial success) are counted under `reason="rejected"`
+//! and its message logged at most every 30 s.
 //!
 //! Lines go through the application's subscriber (the one `tripod::init()` built), never to
 //! the exporter itself; header values never appear in them.

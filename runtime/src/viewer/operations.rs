@@ -7,8 +7,7 @@
 //! none (calls not sampled, or evicted). Each p99 links to an exemplar trace from the slowest
 //! buckets: the latest sampled call whose duration was at least the p99.
 
-use std::collections::HashMap;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -180,7 +179,8 @@ impl Operations {
                     p99_ms: p99.map(|s| s * 1e3),
                     percentiles_from,
                     percentile_calls,
-                    p99_exemplar: slow_exemplar(now, quantile(&delta, 0.99)),
+                    // A trace at least as slow as the p99 shown.
+                    p99_exemplar: slow_exemplar(now, p99),
                     p99_history_ms: history,
                     calls: delta.count,
                 }
