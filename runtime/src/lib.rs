@@ -78,6 +78,7 @@ mod prometheus;
 mod recorder;
 #[cfg(feature = "json")]
 mod subscriber;
+mod tick;
 #[cfg(feature = "_init")]
 pub mod trace;
 #[cfg(feature = "viewer")]

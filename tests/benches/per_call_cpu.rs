@@ -1,6 +1,6 @@
 //! CPU per observed call under the full stack, every span exported to a live receiver
 //! (`otlp-sink`, its own process, decoding and counting what it gets) and every log line written
-//! (to a writer that counts them): tripod's own subscriber (`build()`), tripod's layers over
+//! (to a writer that counts them): tripod's own subscriber (`install()`), tripod's layers over
 //! tracing-subscriber's registry (`into_layer()`, the design before it), and the hand-written
 //! stack (tracing-subscriber's `fmt().json()`, `tracing-opentelemetry` with the SDK's batch span
 //! processor, metrics-exporter-prometheus), side by side in one run. The hand-written stack's
@@ -12,10 +12,14 @@
 //! would take them (`tripod_dev_null`: the write system calls in the figure), the same without
 //! the lines (`tripod_no_lines`: what the JSON line costs), and all three signals over OTLP
 //! beside the lines (`tripod_all`: what duplicating every line as an OTLP log record costs, and
-//! the metric export). The metrics of every case go to one global
-//! recorder (see `main`), so the metric export of `tripod_all` reads tripod's recorder with only
-//! tripod's own series: its cost is per export interval, not per call (`recorder` and
+//! the metric export, whose cost is per export interval, not per call: `recorder` and
 //! `prometheus_render` measure reading a full recorder).
+//!
+//! Each case runs in a process of its own (this bench, run again with `PER_CALL_CPU_CASE` set),
+//! so each has the global recorder an application of its kind has: tripod's for tripod's cases
+//! (`#[observe]` caches its handles per call site), metrics-exporter-prometheus's for the
+//! hand-written stack (its macros look their series up on every call), and no case's background
+//! threads linger into another's figure.
 //!
 //! Calls are paced (1,000, then 4 ms) so a background that keeps up drops nothing; CPU is the
 //! calling thread's and the whole process's (`/proc`, the counters `getrusage` reads).
@@ -54,8 +58,8 @@ fn tripod(
         .otlp_logs(outputs.otlp_logs_and_metrics)
         .otlp_metrics(outputs.otlp_logs_and_metrics)
         .metric_export_interval(Duration::from_secs(1))
-        // The global recorder below serves all three stacks.
-        .prometheus(false)
+        // The recorder `/metrics` renders, as by default; no listener.
+        .prometheus(true)
 }
 
 struct Case {
@@ -112,15 +116,30 @@ fn report(round: u32, name: &str, case: &Case, baseline: Option<&Case>) {
     );
 }
 
+/// The cases, in the order each round runs them.
+const CASES: [&str; 6] = [
+    "hand_written",
+    "tripod_layer",
+    "tripod",
+    "tripod_dev_null",
+    "tripod_no_lines",
+    "tripod_all",
+];
+
+/// Set for a case's own process: its name and the receiver's address.
+const CASE: &str = "PER_CALL_CPU_CASE";
+
 fn main() {
+    if let Ok(case) = std::env::var(CASE) {
+        let (name, address) = case.split_once(' ').expect("NAME ADDRESS");
+        let case = run_case(name, &Sink::at(address.parse().expect("an address")));
+        println!(
+            "{} {} {} {} {} {}",
+            case.caller, case.process, case.lines, case.spans, case.records, case.dropped
+        );
+        return;
+    }
     let sink = Sink::start();
-    // One Prometheus recorder for every stack, global as in an application: `#[observe]` caches
-    // its handles per call site for the global recorder (with a local one it looks them up on
-    // every call), and the hand-written stack's macros look theirs up per call either way.
-    metrics::set_global_recorder(
-        metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder(),
-    )
-    .expect("the only recorder");
     let only: Vec<String> = std::env::args()
         .skip(1)
         .filter(|arg| !arg.starts_with("--"))
@@ -128,8 +147,52 @@ fn main() {
     let run = |case: &str| only.is_empty() || only.iter().any(|name| name == case);
     println!("per_call_cpu: {CALLS} calls in chunks of {CHUNK}, CPU per call");
     for round in 1..=3 {
-        // The hand-written stack.
-        let hand = run("hand_written").then(|| {
+        let mut hand = None;
+        for name in CASES.into_iter().filter(|name| run(name)) {
+            let output = std::process::Command::new(std::env::current_exe().expect("this bench"))
+                .env(CASE, format!("{name} {}", sink.address))
+                .stderr(std::process::Stdio::inherit())
+                .output()
+                .expect("the case's process runs");
+            assert!(output.status.success(), "{name} failed");
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let figures: Vec<f64> = stdout
+                .lines()
+                .last()
+                .expect("the case's figures")
+                .split(' ')
+                .map(|figure| figure.parse().expect("a number"))
+                .collect();
+            let case = Case {
+                caller: figures[0],
+                process: figures[1],
+                lines: figures[2] as u64,
+                spans: figures[3] as u64,
+                records: figures[4] as u64,
+                dropped: figures[5] as u64,
+            };
+            report(round, name, &case, hand.as_ref());
+            if name == "hand_written" {
+                hand = Some(case);
+            }
+        }
+    }
+}
+
+/// Runs the case `name` in this process, which runs nothing else: its subscriber and recorder
+/// are the process's own, as in an application.
+fn run_case(name: &str, sink: &Sink) -> Case {
+    let both = Outputs {
+        lines: true,
+        otlp_logs_and_metrics: false,
+    };
+    match name {
+        "hand_written" => {
+            // The hand-written stack's macros look their series up on every call.
+            metrics::set_global_recorder(
+                metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder(),
+            )
+            .expect("the only recorder");
             let lines = CountingWriter::default();
             let writer = lines.clone();
             let (stack, provider) = hand_written_stack(move || writer.clone());
@@ -139,64 +202,48 @@ fn main() {
                 })
             });
             let _ = provider.shutdown();
-            let hand = Case {
+            Case {
                 caller,
                 process,
                 lines: lines.lines(),
                 spans: 0,
                 records: 0,
                 dropped: 0,
-            };
-            report(round, "hand_written", &hand, None);
-            hand
-        });
-        let hand = hand.as_ref();
-
-        // tripod's layers over the registry, then tripod's own subscriber, three ways.
-        let both = Outputs {
-            lines: true,
-            otlp_logs_and_metrics: false,
-        };
-        if run("tripod_layer") {
+            }
+        }
+        "tripod_layer" => {
             let lines = CountingWriter::default();
-            let (layer, telemetry) = tripod(&sink, lines.clone(), both)
+            let (layer, telemetry) = tripod(sink, lines.clone(), both)
                 .into_layer()
                 .expect("builds");
+            let recorder = telemetry.recorder().expect("a recorder").clone();
+            metrics::set_global_recorder(recorder).expect("the only recorder");
             let registry = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
-            let layered = measure_tripod(&sink, &lines, &registry, telemetry);
-            report(round, "tripod_layer", &layered, hand);
+            measure_tripod(sink, &lines, &registry, telemetry)
         }
-        let own = [
-            ("tripod", both),
-            ("tripod_dev_null", both),
-            (
-                "tripod_no_lines",
-                Outputs {
+        own => {
+            let outputs = match own {
+                "tripod" | "tripod_dev_null" => both,
+                "tripod_no_lines" => Outputs {
                     lines: false,
                     ..both
                 },
-            ),
-            (
-                "tripod_all",
-                Outputs {
+                "tripod_all" => Outputs {
                     otlp_logs_and_metrics: true,
                     ..both
                 },
-            ),
-        ];
-        for (name, outputs) in own {
-            if run(name) {
-                let lines = CountingWriter::default();
-                let builder = if name == "tripod_dev_null" {
-                    tripod(&sink, DevNullWriter::new(lines.clone()), outputs)
-                } else {
-                    tripod(&sink, lines.clone(), outputs)
-                };
-                let telemetry = builder.build().expect("builds");
-                let dispatch = telemetry.dispatch().clone();
-                let case = measure_tripod(&sink, &lines, &dispatch, telemetry);
-                report(round, name, &case, hand);
-            }
+                other => panic!("no case {other}"),
+            };
+            let lines = CountingWriter::default();
+            let builder = if own == "tripod_dev_null" {
+                tripod(sink, DevNullWriter::new(lines.clone()), outputs)
+            } else {
+                tripod(sink, lines.clone(), outputs)
+            };
+            // As `tripod::init().install()` leaves an application: subscriber and recorder global.
+            let telemetry = builder.install().expect("installs");
+            let dispatch = telemetry.dispatch().clone();
+            measure_tripod(sink, &lines, &dispatch, telemetry)
         }
     }
 }

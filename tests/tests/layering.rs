@@ -8,17 +8,18 @@ use std::path::{Path, PathBuf};
 use tripod_tests::imports::{Edge, Graph, between, cycles};
 
 /// What each top-level module of `runtime/src` may import; `lib` (the crate root) and `init`
-/// may import everything. The leaves (`clock`, `background`, `metric_names`, …) import nothing
+/// may import everything. The leaves (`clock`, `tick`, `background`, `metric_names`, …) import nothing
 /// of ours.
 const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("clock", &[]),
+    ("tick", &[]),
     ("background", &[]),
     ("metric_names", &[]),
     ("http_method", &[]),
     ("error_type", &[]),
     ("trace", &["clock"]),
-    ("__private", &["error_type", "metric_names"]),
-    ("capture", &["trace", "clock"]),
+    ("__private", &["error_type", "metric_names", "tick"]),
+    ("capture", &["trace", "clock", "tick"]),
     ("subscriber", &["capture", "trace"]),
     ("layer", &["capture", "trace", "logs", "otlp", "clock"]),
     (
@@ -29,6 +30,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "logs",
             "otlp",
             "clock",
+            "tick",
             "background",
             "metric_names",
         ],

@@ -9,7 +9,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use metrics::{Gauge, Label, Recorder};
-use quanta::Instant;
 use tracing::Span;
 use tracing::field::display;
 use tracing::level_filters::LevelFilter;
@@ -19,6 +18,7 @@ use super::metric_handles::{self, Handles, OutcomeLabel};
 use super::outcome::{Outcome, Outcomes, Sources};
 use super::recorder::{self, Kind};
 use super::site::{LabelValues, Site};
+use crate::tick::{Lent, Tick};
 
 /// Where a call's metrics go, decided when it starts.
 enum Sink {
@@ -108,6 +108,44 @@ impl Sink {
     }
 }
 
+/// A call's span as `span!` opens it, with the clock reading its call is timed from, lent to
+/// the span's start and its `NAME.start` event until [`Call::start`] takes it.
+pub struct Opened {
+    span: Span,
+    started: Option<Lent>,
+}
+
+impl Opened {
+    /// Reads the clock and lends the reading, for the span about to open.
+    #[inline]
+    pub fn start() -> OpenedAt {
+        OpenedAt(Lent::now())
+    }
+
+    /// No span: nothing listens at the call's level.
+    #[inline]
+    pub fn none() -> Opened {
+        Opened {
+            span: Span::none(),
+            started: None,
+        }
+    }
+}
+
+/// The reading a span is about to open at ([`Opened::start`]).
+pub struct OpenedAt(Lent);
+
+impl OpenedAt {
+    /// The span that opened.
+    #[inline]
+    pub fn with(self, span: Span) -> Opened {
+        Opened {
+            span,
+            started: Some(self.0),
+        }
+    }
+}
+
 /// One call of an observed function, from its start to its one recorded outcome.
 ///
 /// The outcome is recorded by [`run`](Call::run)/[`Observed`] when the body returns or panics,
@@ -116,16 +154,16 @@ impl Sink {
 pub struct Call {
     site: &'static Site,
     span: Span,
-    started: Option<Instant>,
+    started: Option<Tick>,
     sink: Sink,
     done: bool,
 }
 
 impl Call {
-    /// Starts a call: increments the in-flight gauge and reads the clock (the TSC, through
-    /// `quanta`: a third of `std::time::Instant`'s cost here), unless nothing listens.
+    /// Starts a call: increments the in-flight gauge and reads the clock (the TSC, unscaled:
+    /// [`Tick`]), unless nothing listens.
     #[inline(always)]
-    pub fn start(site: &'static Site, span: Span, outcomes: Outcomes) -> Call {
+    pub fn start(site: &'static Site, span: Opened, outcomes: Outcomes) -> Call {
         Call::with_sink(site, span, Sink::open(site, outcomes))
     }
 
@@ -134,7 +172,7 @@ impl Call {
     /// computed labels.
     pub fn start_labelled(
         site: &'static Site,
-        span: Span,
+        span: Opened,
         outcomes: Outcomes,
         values: LabelValues,
     ) -> Call {
@@ -143,12 +181,15 @@ impl Call {
     }
 
     #[inline(always)]
-    fn with_sink(site: &'static Site, span: Span, sink: Sink) -> Call {
+    fn with_sink(site: &'static Site, opened: Opened, sink: Sink) -> Call {
         let timed = !matches!(sink, Sink::Off) || LevelFilter::current() != LevelFilter::OFF;
+        let Opened { span, started } = opened;
+        // The reading the span started at, when it was taken; the lend ends here.
+        let started = timed.then(|| started.map_or_else(Tick::now, |lent| lent.tick()));
         Call {
             site,
             span,
-            started: timed.then(Instant::now),
+            started,
             sink,
             done: false,
         }
@@ -206,22 +247,31 @@ impl Call {
     /// Seconds (for the histogram) and milliseconds (for `duration_ms`). The milliseconds are
     /// whole nanoseconds divided once, so they print without float noise (`1.387536`, not
     /// `1.3875359999999999`).
-    fn elapsed(&self) -> (Option<f64>, Option<f64>) {
-        match self.started {
-            Some(started) => {
-                let elapsed = Instant::now().duration_since(started);
+    ///
+    /// The end's reading is lent to what the caller records while `ended` lives (the outcome's
+    /// event and fields).
+    fn elapsed(&self, ended: &Option<Lent>) -> (Option<f64>, Option<f64>) {
+        match (self.started, ended) {
+            (Some(started), Some(ended)) => {
+                let elapsed = ended.tick().since(started);
                 (
                     Some(elapsed.as_secs_f64()),
                     Some(elapsed.as_nanos() as f64 / 1e6),
                 )
             }
-            None => (None, None),
+            _ => (None, None),
         }
+    }
+
+    /// The end's reading, lent while it lives; none for a call nothing times.
+    fn end(&self) -> Option<Lent> {
+        self.started.map(|_| Lent::now())
     }
 
     /// Records how the call ended (the caller has marked it done).
     fn finish(&self, outcome: Outcome<'_>) {
-        let (seconds, millis) = self.elapsed();
+        let ended = self.end();
+        let (seconds, millis) = self.elapsed(&ended);
         let events = &self.site.events;
         match outcome {
             Outcome::Success { ret } => {
@@ -262,7 +312,8 @@ impl Call {
     }
 
     fn panicked(&self, payload: Option<&(dyn Any + Send)>) {
-        let (seconds, millis) = self.elapsed();
+        let ended = self.end();
+        let (seconds, millis) = self.elapsed(&ended);
         self.sink
             .close(self.site, OutcomeLabel::Panic, seconds, Some("panic"));
         let message = payload.and_then(|payload| {
@@ -312,7 +363,8 @@ impl Call {
     }
 
     fn cancelled(&self) {
-        let (seconds, millis) = self.elapsed();
+        let ended = self.end();
+        let (seconds, millis) = self.elapsed(&ended);
         self.sink
             .close(self.site, OutcomeLabel::Cancelled, seconds, None);
         let events = &self.site.events;

@@ -85,7 +85,8 @@ macro_rules! __tripod_fallible {
 
 /// A call's span and its `NAME.start` event, both with the attribute's fields, which are
 /// evaluated once (bound by reference, so no argument moves) and only when something listens
-/// at the attribute's level.
+/// at the attribute's level; both take the clock reading the call is timed from
+/// ([`Opened`](crate::__private::Opened)).
 ///
 /// `code.file.path` and `code.line.number` are the span's metadata (`file()`, `line()`, here the
 /// function's name), which the OpenTelemetry layer exports under those names: recording them as
@@ -98,6 +99,7 @@ macro_rules! __tripod_span {
         bind: [$($var:ident = $value:expr),*], fields: [$($fields:tt)*], ret: [$($ret:tt)?]
     ) => {
         if $crate::__private::level_enabled(&$crate::__private::Level::$level) {
+            let at = $crate::__private::Opened::start();
             match ($(&($value),)*) {
                 ($($var,)*) => {
                     let span = $crate::__private::tracing::span!(
@@ -118,11 +120,11 @@ macro_rules! __tripod_span {
                         $($fields)*
                         message = ::core::concat!($name, ".start"),
                     );
-                    span
+                    at.with(span)
                 }
             }
         } else {
-            $crate::__private::Span::none()
+            $crate::__private::Opened::none()
         }
     };
 }

@@ -16,7 +16,7 @@ pub mod probe;
 pub(crate) mod recorder;
 mod site;
 
-pub use call::{Call, Observed};
+pub use call::{Call, Observed, Opened, OpenedAt};
 pub use names::fn_path;
 pub use outcome::{ErrorView, Outcome, Outcomes};
 pub use site::{DebugLabel, EndEvents, LabelValues, Site, label_values};
@@ -43,7 +43,7 @@ pub fn once<R, F: FnOnce() -> R>(body: F) -> F {
 /// Calibrates the clock calls are timed with (about a millisecond, once per process), so the
 /// first observed call does not pay for it. `tripod::init()` calls it.
 pub fn warm_up_clock() {
-    let _ = quanta::Instant::now();
+    crate::tick::warm_up();
 }
 
 /// The parent of a call's `NAME.start` event: the call's span, or, when that span is disabled,

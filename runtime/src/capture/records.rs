@@ -1,6 +1,6 @@
 //! What the application's threads record, in a buffer of their own: a compact record per span
 //! start, field update, link, event and span end — static metadata by reference, the time as a
-//! TSC reading, field values copied (numbers as they are, strings copied, only `Debug` values
+//! raw TSC reading ([`Tick`]), field values copied (numbers as they are, strings copied, only `Debug` values
 //! formatted on the spot), spans by their ids. No line is laid out and no span record built on
 //! the application's thread: that is the collector's (`pipeline::Collector`).
 
@@ -10,13 +10,14 @@ use std::ops::Range;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Metadata};
 
+use crate::tick::Tick;
 use crate::trace::{SpanId, SpanIds, TraceState};
 
 /// What happened.
 pub(crate) enum Entry {
     /// A span started.
     Start {
-        at: quanta::Instant,
+        at: Tick,
         metadata: &'static Metadata<'static>,
         ids: SpanIds,
         trace_state: TraceState,
@@ -26,20 +27,20 @@ pub(crate) enum Entry {
     },
     /// `Span::record` gave a span fields.
     Record {
-        at: quanta::Instant,
+        at: Tick,
         span: SpanId,
         fields: Range<u32>,
     },
     /// A span follows from another (`Span::follows_from`).
     Link {
-        at: quanta::Instant,
+        at: Tick,
         span: SpanId,
         to: SpanIds,
         trace_state: TraceState,
     },
     /// An event.
     Event {
-        at: quanta::Instant,
+        at: Tick,
         metadata: &'static Metadata<'static>,
         /// The span it happened in.
         span: Option<SpanId>,
@@ -50,12 +51,12 @@ pub(crate) enum Entry {
         fields: Range<u32>,
     },
     /// A span ended (its last handle dropped).
-    End { at: quanta::Instant, span: SpanId },
+    End { at: Tick, span: SpanId },
 }
 
 impl Entry {
     /// When it happened: the collector merges threads' records by time.
-    pub(crate) fn at(&self) -> quanta::Instant {
+    pub(crate) fn at(&self) -> Tick {
         match self {
             Entry::Start { at, .. }
             | Entry::Record { at, .. }
@@ -99,7 +100,7 @@ impl Records {
         captured: bool,
         record: impl FnOnce(&mut dyn Visit),
     ) {
-        let at = quanta::Instant::now();
+        let at = Tick::lent_or_now();
         let fields = self.copy(false, record).1;
         self.entries.push(Entry::Start {
             at,
@@ -113,14 +114,14 @@ impl Records {
 
     /// Records fields given to `Span::record`.
     pub(crate) fn record(&mut self, span: SpanId, record: impl FnOnce(&mut dyn Visit)) {
-        let at = quanta::Instant::now();
+        let at = Tick::lent_or_now();
         let fields = self.copy(false, record).1;
         self.entries.push(Entry::Record { at, span, fields });
     }
 
     pub(crate) fn link(&mut self, span: SpanId, to: SpanIds, trace_state: TraceState) {
         self.entries.push(Entry::Link {
-            at: quanta::Instant::now(),
+            at: Tick::lent_or_now(),
             span,
             to,
             trace_state,
@@ -135,7 +136,7 @@ impl Records {
         logged: bool,
         traced: bool,
     ) {
-        let at = quanta::Instant::now();
+        let at = Tick::lent_or_now();
         let (message, fields) = self.copy(true, |visitor| event.record(visitor));
         self.entries.push(Entry::Event {
             at,
@@ -150,7 +151,7 @@ impl Records {
 
     pub(crate) fn end(&mut self, span: SpanId) {
         self.entries.push(Entry::End {
-            at: quanta::Instant::now(),
+            at: Tick::now(),
             span,
         });
     }

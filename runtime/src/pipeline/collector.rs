@@ -15,6 +15,7 @@ use crate::capture::{
 };
 use crate::clock::WallClock;
 use crate::logs::{LineEvent, LineValue, Scratch, SharedOutput, SpanFields, Style, write_line};
+use crate::tick::Tick;
 use crate::trace::{SpanId, SpanIds};
 
 /// Formatted lines handed to the output at a time.
@@ -66,7 +67,7 @@ pub(crate) struct Collector {
     clock: WallClock,
     spans: HashMap<SpanId, Live, BuildHasherDefault<IdHasher>>,
     /// Span ends seen before their span's start in this batch.
-    early_ends: Vec<(SpanId, quanta::Instant)>,
+    early_ends: Vec<(SpanId, Tick)>,
     /// Fields of ended spans, emptied, for the next spans.
     free_fields: Vec<SpanFields>,
     /// Spans ended in this collection, handed to the sinks at its end.
@@ -128,7 +129,7 @@ impl Collector {
         if let Some(records) = &mut self.records {
             records.observed_at(self.clock.at(quanta::Instant::now()));
         }
-        let mut next: BinaryHeap<Reverse<(quanta::Instant, usize, usize)>> = taken
+        let mut next: BinaryHeap<Reverse<(Tick, usize, usize)>> = taken
             .iter()
             .enumerate()
             .filter_map(|(thread, records)| {
@@ -191,7 +192,7 @@ impl Collector {
                 #[cfg(feature = "_capture")]
                 let record = match &self.capture {
                     Some(capture) if *captured => {
-                        let start = crate::clock::system_time_of(self.clock.at(*at));
+                        let start = crate::clock::system_time_of(self.clock.at(at.instant()));
                         let mut record = capture.begin(*ids, trace_state, metadata, start);
                         for (key, value) in values {
                             use crate::capture::FieldSink as _;
@@ -261,7 +262,7 @@ impl Collector {
                 message,
                 fields,
             } => {
-                let since_epoch = self.clock.at(*at);
+                let since_epoch = self.clock.at(at.instant());
                 let values = records.values(fields);
                 let innermost = span.and_then(|span| self.spans.get(&span));
                 let spans = || {
@@ -404,7 +405,7 @@ impl Collector {
     }
 
     /// Ends the live span `span`; `false` when there is none.
-    fn end(&mut self, span: SpanId, at: quanta::Instant) -> bool {
+    fn end(&mut self, span: SpanId, at: Tick) -> bool {
         let Some(mut live) = self.spans.remove(&span) else {
             return false;
         };
@@ -414,7 +415,7 @@ impl Collector {
         }
         #[cfg(feature = "_capture")]
         if let Some(mut record) = live.record {
-            record.end_at(crate::clock::system_time_of(self.clock.at(at)));
+            record.end_at(crate::clock::system_time_of(self.clock.at(at.instant())));
             self.ended.push(std::sync::Arc::new(record));
             if self.ended.len() >= HAND_SPANS
                 && let Some(capture) = &self.capture

@@ -26,7 +26,7 @@ use tracing_core::span::Current;
 
 pub(crate) use filter::Filters;
 use spans::{Span, Spans};
-use stack::SpanStack;
+use stack::{Known, SpanStack};
 
 use crate::capture::ThreadBuffers;
 use crate::trace::{Sampler, SpanContext, SpanIds};
@@ -69,6 +69,34 @@ impl TripodSubscriber {
             .and_then(|stack| stack.try_borrow().ok()?.current().cloned())
     }
 
+    /// What events, exemplars and `current_span` ask of the span `id`: from what this thread
+    /// knows ([`SpanStack::known`]), else from the store.
+    fn known(&self, id: &Id) -> Option<Known> {
+        if let Some(known) = self
+            .stacks
+            .get()
+            .and_then(|stack| stack.try_borrow().ok()?.known(id))
+        {
+            return Some(known);
+        }
+        self.spans.get(id).map(|span| span.known())
+    }
+
+    /// The current span and what is known of it.
+    fn current_known(&self) -> Option<(Id, Known)> {
+        let (id, known) = self.stacks.get().and_then(|stack| {
+            let stack = stack.try_borrow().ok()?;
+            stack.current_known().map(|(id, known)| (id.clone(), known))
+        })?;
+        match known {
+            Some(known) => Some((id, known)),
+            None => {
+                let known = self.spans.get(&id)?.known();
+                Some((id, known))
+            }
+        }
+    }
+
     /// The trace context of the span `id`.
     pub(crate) fn context(&self, id: &Id) -> Option<SpanContext> {
         let span = self.spans.get(id)?;
@@ -98,8 +126,7 @@ fn context_in(dispatch: &tracing::Dispatch, id: &Id) -> Option<SpanContext> {
 /// The ids of the span current on this thread, when `dispatch` is tripod's subscriber.
 fn current_in(dispatch: &tracing::Dispatch) -> Option<SpanIds> {
     let subscriber = dispatch.downcast_ref::<TripodSubscriber>()?;
-    let id = subscriber.current_id()?;
-    subscriber.spans.get(&id).map(|span| span.ids)
+    subscriber.current_known().map(|(_, known)| known.ids)
 }
 
 impl Subscriber for TripodSubscriber {
@@ -137,17 +164,28 @@ impl Subscriber for TripodSubscriber {
                 attrs.record(visitor)
             })
         });
-        self.spans.insert(Span::new(
+        let id = self.spans.insert(Span::new(
             metadata,
             parent.map(|(id, _)| id),
             ids,
             trace_state,
             captured,
-        ))
+        ));
+        if let Ok(mut stack) = self.stacks.get_or_default().try_borrow_mut() {
+            stack.created(
+                &id,
+                Known {
+                    metadata,
+                    ids,
+                    captured,
+                },
+            );
+        }
+        id
     }
 
     fn record(&self, id: &Id, values: &Record<'_>) {
-        let Some(span_id) = self.spans.get(id).map(|span| span.ids.span_id) else {
+        let Some(span_id) = self.known(id).map(|known| known.ids.span_id) else {
             return;
         };
         self.buffers
@@ -171,12 +209,13 @@ impl Subscriber for TripodSubscriber {
 
     fn event(&self, event: &Event<'_>) {
         let metadata = event.metadata();
-        let (span, captured) = self
-            .parent_of(event.is_contextual(), event.parent())
-            .and_then(|id| {
-                let span = self.spans.get(&id)?;
-                Some((Some(span.ids.span_id), span.captured))
-            })
+        let known = if event.is_contextual() {
+            self.current_known().map(|(_, known)| known)
+        } else {
+            event.parent().and_then(|id| self.known(id))
+        };
+        let (span, captured) = known
+            .map(|known| (Some(known.ids.span_id), known.captured))
             .unwrap_or((None, false));
         // sqlx's statement and pool events are recorded whether or not their span is captured:
         // they give a metric as well as a span.
@@ -197,10 +236,14 @@ impl Subscriber for TripodSubscriber {
     // the span's handle while it is entered, so it cannot close meanwhile; and should it close
     // through the raw `Dispatch` API, its id no longer resolves (the slab's keys carry a
     // generation), so a stale entry on the stack is never mistaken for a newer span. That
-    // spares each enter and exit a slab lookup and a reference count.
+    // spares each enter and exit a reference count, and entering the span this thread just
+    // created (or has entered already) a lookup: the stack keeps what is known of it.
     fn enter(&self, id: &Id) {
         if let Ok(mut stack) = self.stacks.get_or_default().try_borrow_mut() {
-            stack.push(id);
+            let known = stack
+                .known(id)
+                .or_else(|| self.spans.get(id).map(|span| span.known()));
+            stack.push(id, known);
         }
     }
 
@@ -218,16 +261,21 @@ impl Subscriber for TripodSubscriber {
     }
 
     fn try_close(&self, id: Id) -> bool {
-        self.spans
-            .release(&id, |span| self.buffers.end(span.ids.span_id))
+        let closed = self
+            .spans
+            .release(&id, |span| self.buffers.end(span.ids.span_id));
+        if closed
+            && let Some(stack) = self.stacks.get()
+            && let Ok(mut stack) = stack.try_borrow_mut()
+        {
+            stack.closed(&id);
+        }
+        closed
     }
 
     fn current_span(&self) -> Current {
-        match self
-            .current_id()
-            .and_then(|id| Some((self.spans.get(&id)?.metadata, id)))
-        {
-            Some((metadata, id)) => Current::new(id, metadata),
+        match self.current_known() {
+            Some((id, known)) => Current::new(id, known.metadata),
             None => Current::none(),
         }
     }

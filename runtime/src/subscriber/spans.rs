@@ -25,6 +25,15 @@ pub(crate) struct Span {
 }
 
 impl Span {
+    /// What a thread keeps of it while it is entered.
+    pub(crate) fn known(&self) -> super::Known {
+        super::Known {
+            metadata: self.metadata,
+            ids: self.ids,
+            captured: self.captured,
+        }
+    }
+
     /// One more holder.
     pub(crate) fn hold(&self) {
         self.refs.fetch_add(1, Ordering::Relaxed);

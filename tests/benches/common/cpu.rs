@@ -57,7 +57,8 @@ pub fn paced(mut call: impl FnMut(u64)) -> (f64, f64) {
 /// process of its own.
 pub struct Sink {
     pub address: SocketAddr,
-    process: Child,
+    /// The receiver's process, when this one started it.
+    process: Option<Child>,
 }
 
 impl Sink {
@@ -72,7 +73,18 @@ impl Sink {
             std::net::TcpStream::connect(address).ok()
         })
         .expect("otlp-sink listens");
-        Sink { address, process }
+        Sink {
+            address,
+            process: Some(process),
+        }
+    }
+
+    /// The receiver another process started, at `address`.
+    pub fn at(address: SocketAddr) -> Sink {
+        Sink {
+            address,
+            process: None,
+        }
     }
 
     /// Spans received so far.
@@ -94,8 +106,10 @@ impl Sink {
 
 impl Drop for Sink {
     fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
+        if let Some(process) = &mut self.process {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
     }
 }
 
