@@ -244,34 +244,26 @@ impl Call {
         }
     }
 
-    /// Seconds (for the histogram) and milliseconds (for `duration_ms`). The milliseconds are
-    /// whole nanoseconds divided once, so they print without float noise (`1.387536`, not
-    /// `1.3875359999999999`).
-    ///
-    /// The end's reading is lent to what the caller records while `ended` lives (the outcome's
-    /// event and fields).
-    fn elapsed(&self, ended: &Option<Lent>) -> (Option<f64>, Option<f64>) {
-        match (self.started, ended) {
-            (Some(started), Some(ended)) => {
-                let elapsed = ended.tick().since(started);
-                (
-                    Some(elapsed.as_secs_f64()),
-                    Some(elapsed.as_nanos() as f64 / 1e6),
-                )
-            }
-            _ => (None, None),
-        }
-    }
-
-    /// The end's reading, lent while it lives; none for a call nothing times.
-    fn end(&self) -> Option<Lent> {
-        self.started.map(|_| Lent::now())
+    /// Reads the end: the reading, lent to what the caller records while it lives (the outcome's
+    /// event and fields), then seconds (for the histogram) and milliseconds (for `duration_ms`);
+    /// nothing for a call nothing times. The milliseconds are whole nanoseconds divided once, so
+    /// they print without float noise (`1.387536`, not `1.3875359999999999`).
+    fn end(&self) -> (Option<Lent>, Option<f64>, Option<f64>) {
+        let Some(started) = self.started else {
+            return (None, None, None);
+        };
+        let ended = Lent::now();
+        let elapsed = ended.tick().since(started);
+        (
+            Some(ended),
+            Some(elapsed.as_secs_f64()),
+            Some(elapsed.as_nanos() as f64 / 1e6),
+        )
     }
 
     /// Records how the call ended (the caller has marked it done).
     fn finish(&self, outcome: Outcome<'_>) {
-        let ended = self.end();
-        let (seconds, millis) = self.elapsed(&ended);
+        let (_ended, seconds, millis) = self.end();
         let events = &self.site.events;
         match outcome {
             Outcome::Success { ret } => {
@@ -312,8 +304,7 @@ impl Call {
     }
 
     fn panicked(&self, payload: Option<&(dyn Any + Send)>) {
-        let ended = self.end();
-        let (seconds, millis) = self.elapsed(&ended);
+        let (_ended, seconds, millis) = self.end();
         self.sink
             .close(self.site, OutcomeLabel::Panic, seconds, Some("panic"));
         let message = payload.and_then(|payload| {
@@ -363,8 +354,7 @@ impl Call {
     }
 
     fn cancelled(&self) {
-        let ended = self.end();
-        let (seconds, millis) = self.elapsed(&ended);
+        let (_ended, seconds, millis) = self.end();
         self.sink
             .close(self.site, OutcomeLabel::Cancelled, seconds, None);
         let events = &self.site.events;

@@ -1,7 +1,7 @@
 //! What the application's threads record, in a buffer of their own: a compact record per span
 //! start, field update, link, event and span end — static metadata by reference, the time as a
-//! raw TSC reading ([`Tick`]), field values copied (numbers as they are, strings copied, only `Debug` values
-//! formatted on the spot), spans by their ids. No line is laid out and no span record built on
+//! raw TSC reading ([`Tick`]), field values copied (numbers as they are, strings copied, only
+//! `Debug` values formatted on the spot), spans by their ids. No line is laid out and no span record built on
 //! the application's thread: that is the collector's (`pipeline::Collector`).
 
 use std::fmt::{self, Write as _};
