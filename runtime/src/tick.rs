@@ -3,9 +3,9 @@
 //! an instant is wanted, on whichever thread wants it.
 //!
 //! `quanta::Instant::now()` checks a thread-local clock override, then scales the reading; the
-//! caller reads the counter and nothing else. An observed call reads it three times (its start,
-//! its end, its span's close), where each of its six records and timings used to read it: a
-//! reading is [`Lent`] to the records made around it (measured in `per_call_cpu`, see
+//! caller reads the counter and nothing else. An observed call reads it twice (its start and its
+//! end), where each of its six records and timings used to read it: a reading is [`Lent`] to the
+//! records made around it (measured in `per_call_cpu`, see
 //! BENCHMARKS.md).
 
 use std::cell::Cell;
@@ -66,7 +66,8 @@ impl Tick {
 
 /// One reading, lent to the records this thread makes while it lives: an observed call's span
 /// start and `NAME.start` event take the reading the call is timed from, its `NAME.success` (or
-/// failure) event and the fields it records the reading it is timed to. One clock reading
+/// failure) event, the fields it records and its span's close the reading it is timed to. One
+/// clock reading
 /// serves what happens within the same few hundred nanoseconds, and the span, the event's
 /// `duration_ms` and the histogram measure the same interval. Dropping it (also when
 /// unwinding) lends again what was lent before, for a call started inside another's setup.

@@ -214,11 +214,13 @@ impl Call {
             return body();
         }
         // The outcome is recorded inside the span too, so its metrics' exemplars point at it.
-        let _entered = self.span.enter();
+        let entered = self.span.enter();
         match panic::catch_unwind(AssertUnwindSafe(body)) {
             Ok(value) => {
                 self.done = true;
-                self.finish(classify(&value));
+                let ended = self.finish(classify(&value));
+                drop(entered);
+                self.close_span(ended);
                 value
             }
             Err(payload) => {
@@ -261,9 +263,18 @@ impl Call {
         )
     }
 
-    /// Records how the call ended (the caller has marked it done).
-    fn finish(&self, outcome: Outcome<'_>) {
-        let (_ended, seconds, millis) = self.end();
+    /// Closes the call's span (unless other handles hold it) while the end's reading is still
+    /// lent: the span ends when the call does, not when an async caller drops the finished
+    /// future, so the span and the histogram measure one interval.
+    fn close_span(&mut self, ended: Option<Lent>) {
+        drop(std::mem::replace(&mut self.span, Span::none()));
+        drop(ended);
+    }
+
+    /// Records how the call ended (the caller has marked it done); returns the end's reading,
+    /// still lent, for the span's close.
+    fn finish(&self, outcome: Outcome<'_>) -> Option<Lent> {
+        let (ended, seconds, millis) = self.end();
         let events = &self.site.events;
         match outcome {
             Outcome::Success { ret } => {
@@ -301,6 +312,7 @@ impl Call {
                 );
             }
         }
+        ended
     }
 
     fn panicked(&self, payload: Option<&(dyn Any + Send)>) {
@@ -421,7 +433,7 @@ where
             return polled;
         }
         let call = this.call;
-        let _entered = call.span.enter();
+        let entered = call.span.enter();
         let future = this.future;
         match panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Ready(output)) => {
@@ -430,7 +442,9 @@ where
                     .take()
                     .expect("an observed future polled after it completed");
                 call.done = true;
-                call.finish(classify(&output));
+                let ended = call.finish(classify(&output));
+                drop(entered);
+                call.close_span(ended);
                 Poll::Ready(output)
             }
             Ok(Poll::Pending) => Poll::Pending,

@@ -151,7 +151,7 @@ impl Records {
 
     pub(crate) fn end(&mut self, span: SpanId) {
         self.entries.push(Entry::End {
-            at: Tick::now(),
+            at: Tick::lent_or_now(),
             span,
         });
     }
