@@ -9,8 +9,9 @@
 # (/proc/PID/task/*/stat of the `tokio-rt-worker` threads) and each thread's, and the spans the receiver got per
 # request (a pipeline that drops spans would look cheap). Cases: telemetry off (the baseline), full
 # telemetry (JSON lines to a file, Prometheus, OTLP to the receiver; a span per SQL statement), the
-# same without database spans, the same with the trace viewer, the collector down, and one trace in
-# ten sampled.
+# same without database spans, the same with traces alone over OTLP (logs as lines only, metrics on
+# /metrics only: what OTLP carried before logs and metrics went over it too), the same with the
+# trace viewer, the collector down, and one trace in ten sampled.
 # At full speed the app's CPU per request depends on what shares the load generator's core (a busier
 # receiver there means fewer requests per wake-up of the app); with RATE=N set, the load is a fixed N
 # requests a second instead (hey, 16 workers of N/16 each), a rate both cases sustain, where they
@@ -23,7 +24,7 @@ cd "$(dirname "$0")/../../.."
 DURATION="${1:-10}"
 RATE="${RATE:-}"
 shift || true
-CASES="${*:-telemetry_off telemetry_on no_db_spans with_viewer collector_down sampled_1_in_10}"
+CASES="${*:-telemetry_off telemetry_on no_db_spans traces_only with_viewer collector_down sampled_1_in_10}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/tripod-target}"
 cargo build --release -q -p todo-app -p tripod-tests --bin todo-app --bin otlp-sink
 APP="$CARGO_TARGET_DIR/release/todo-app"
@@ -112,6 +113,8 @@ run_case() { # name, extra env...
 run_case telemetry_off TODO_TELEMETRY=off
 run_case telemetry_on TODO_VIEWER=off OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399
 run_case no_db_spans TODO_VIEWER=off TODO_DB_SPANS=off OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399
+run_case traces_only TODO_VIEWER=off OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399 \
+    OTEL_LOGS_EXPORTER=console OTEL_METRICS_EXPORTER=prometheus
 run_case with_viewer OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399
 run_case collector_down TODO_VIEWER=off OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:9
 run_case sampled_1_in_10 TODO_VIEWER=off OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399 \

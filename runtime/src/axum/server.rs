@@ -77,7 +77,9 @@ pub async fn observe_http(
 
     if let Some(context) = crate::trace::context_of(&span) {
         let headers = response.headers_mut();
-        if let Ok(value) = axum::http::HeaderValue::from_str(&context.trace_id.to_string()) {
+        let mut trace_id = Vec::with_capacity(32);
+        context.trace_id.write_hex(&mut trace_id);
+        if let Ok(value) = axum::http::HeaderValue::from_bytes(&trace_id) {
             headers.insert("x-trace-id", value);
         }
         crate::trace::inject_context(&context, headers);

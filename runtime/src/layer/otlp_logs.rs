@@ -106,9 +106,15 @@ where
             .filter_map(|extensions| extensions.get::<SpanState>())
             .collect();
         #[cfg(feature = "json")]
-        let span_fields = states.iter().flat_map(|state| state.fields.entries());
+        let attributes = {
+            let mut attributes = crate::otlp::LogAttributes::default();
+            for (key, json) in states.iter().flat_map(|state| state.fields.entries()) {
+                attributes.push_json(key, json);
+            }
+            attributes
+        };
         #[cfg(not(feature = "json"))]
-        let span_fields = std::iter::empty();
+        let attributes = crate::otlp::LogAttributes::default();
         let metadata = event.metadata();
         // Laid out as it happens: observed when it happened.
         let now = crate::clock::since_epoch();
@@ -129,7 +135,7 @@ where
                 };
                 (*key, value)
             }),
-            span_fields,
+            span_fields: attributes.entries(),
             ids: states.first().map(|state| state.ids),
         });
     }

@@ -6,8 +6,12 @@
 //! (collected), `severity_number` from the level (trace 1, debug 5, info 9, warning 13, error 17)
 //! and `severity_text` as the line spells it, the event's name as `event_name` and body, its
 //! fields and its spans' fields (innermost first, a key already given not repeated) as typed
-//! attributes, and the span's `trace_id`, `span_id` and sampled flag.
+//! attributes, and the span's `trace_id`, `span_id` and sampled flag. A span's fields are
+//! encoded once, as attributes ([`LogAttributes`]), and copied into the record of every event
+//! inside it.
 
+use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,8 +44,8 @@ pub(crate) struct LogEvent<'a, F, S> {
     pub(crate) message: &'a str,
     /// Its own fields.
     pub(crate) fields: F,
-    /// The fields of the spans it happened in, innermost first, as `"key":value` JSON (what a
-    /// line copies in).
+    /// The fields of the spans it happened in, innermost first, each an encoded attribute
+    /// ([`LogAttributes::entries`]).
     pub(crate) span_fields: S,
     /// The innermost span's ids.
     pub(crate) ids: Option<SpanIds>,
@@ -122,37 +126,15 @@ impl LogEncoder {
         self.written.clear();
         for (key, value) in event.fields {
             self.written.push(key);
-            let text;
-            let value = match value {
-                LogValue::I64(int) => Any::Int(int),
-                LogValue::U64(int) => match i64::try_from(int) {
-                    Ok(int) => Any::Int(int),
-                    Err(_) => {
-                        text = int.to_string();
-                        Any::Str(&text)
-                    }
-                },
-                LogValue::F64(double) => Any::Double(double),
-                LogValue::Bool(flag) => Any::Bool(flag),
-                LogValue::Str(text) => Any::Str(text),
-            };
-            writer.key_value(field::LOG_ATTRIBUTES, key, value);
+            let mut text = String::new();
+            writer.key_value(field::LOG_ATTRIBUTES, key, any_of(value, &mut text));
         }
-        for (key, json) in event.span_fields {
+        for (key, attribute) in event.span_fields {
             if self.written.contains(&key) {
                 continue;
             }
             self.written.push(key);
-            let text;
-            let value = match json_value(json) {
-                Some(JsonValue::Text(escaped)) => {
-                    text = unescape(escaped);
-                    Any::Str(&text)
-                }
-                Some(JsonValue::Other(value)) => value,
-                None => continue,
-            };
-            writer.key_value(field::LOG_ATTRIBUTES, key, value);
+            writer.raw(attribute);
         }
         if let Some(ids) = event.ids {
             writer.fixed32(field::LOG_FLAGS, u32::from(ids.sampled));
@@ -185,6 +167,92 @@ impl LogEncoder {
             records: std::mem::take(&mut self.records),
         };
         self.queue.push([chunk]);
+    }
+}
+
+/// A span's fields as the log records of its events carry them: each encoded once, when
+/// recorded, as a `LogRecord` attribute (a `KeyValue` in field 6), and copied into the record of
+/// every event inside the span. (Laying them out again from the line's JSON for each record took
+/// a third of the collector's OTLP log encoding.) Fields named `otel.*` (directives for the trace
+/// exporter) are left out, as from lines.
+#[derive(Default)]
+pub(crate) struct LogAttributes {
+    encoded: ProtoWriter,
+    entries: Vec<(&'static str, Range<usize>)>,
+}
+
+// Set by tripod's collector and the composable layer, which need `json`.
+#[cfg_attr(not(feature = "json"), allow(dead_code))]
+impl LogAttributes {
+    /// Empties the attributes, keeping their memory.
+    pub(crate) fn clear(&mut self) {
+        self.encoded.clear();
+        self.entries.clear();
+    }
+
+    /// Sets the attribute `key` (set again, it replaces its earlier value). A float that is not
+    /// finite is left out, as a line's `null` is.
+    pub(crate) fn set(&mut self, key: &'static str, value: LogValue<'_>) {
+        if key.starts_with("otel.") || matches!(value, LogValue::F64(double) if !double.is_finite())
+        {
+            return;
+        }
+        let start = self.encoded.written();
+        let mut text = String::new();
+        self.encoded
+            .key_value(field::LOG_ATTRIBUTES, key, any_of(value, &mut text));
+        let range = start..self.encoded.written();
+        match self
+            .entries
+            .iter_mut()
+            .find(|(existing, _)| *existing == key)
+        {
+            Some(entry) => entry.1 = range,
+            None => self.entries.push((key, range)),
+        }
+    }
+
+    /// Appends the attribute `key` from a line's `"key":value` JSON entry (the composable
+    /// layer's span fields), even when `key` is there already: the first given wins in a record.
+    pub(crate) fn push_json(&mut self, key: &'static str, json: &[u8]) {
+        let text;
+        let value = match json_value(json) {
+            Some(JsonValue::Text(escaped)) => {
+                text = unescape(escaped);
+                Any::Str(&text)
+            }
+            Some(JsonValue::Other(value)) => value,
+            None => return,
+        };
+        let start = self.encoded.written();
+        self.encoded.key_value(field::LOG_ATTRIBUTES, key, value);
+        self.entries.push((key, start..self.encoded.written()));
+    }
+
+    /// Each attribute's key and its encoding, in the order set.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&'static str, &[u8])> {
+        let encoded = self.encoded.as_bytes();
+        self.entries
+            .iter()
+            .map(move |(key, range)| (*key, &encoded[range.clone()]))
+    }
+}
+
+/// A field value as an `AnyValue`; a `u64` past `i64::MAX` as its digits, in `text`.
+fn any_of<'a>(value: LogValue<'a>, text: &'a mut String) -> Any<'a> {
+    match value {
+        LogValue::I64(int) => Any::Int(int),
+        LogValue::U64(int) => match i64::try_from(int) {
+            Ok(int) => Any::Int(int),
+            Err(_) => {
+                *text = int.to_string();
+                let text: &'a String = text;
+                Any::Str(text)
+            }
+        },
+        LogValue::F64(double) => Any::Double(double),
+        LogValue::Bool(flag) => Any::Bool(flag),
+        LogValue::Str(text) => Any::Str(text),
     }
 }
 
@@ -226,10 +294,10 @@ fn json_value(entry: &[u8]) -> Option<JsonValue<'_>> {
     }))
 }
 
-/// A JSON string's contents, unescaped.
-fn unescape(escaped: &str) -> String {
+/// A JSON string's contents, unescaped (borrowed when nothing was escaped).
+fn unescape(escaped: &str) -> Cow<'_, str> {
     if !escaped.contains('\\') {
-        return escaped.to_owned();
+        return Cow::Borrowed(escaped);
     }
     let mut text = String::with_capacity(escaped.len());
     let mut chars = escaped.chars();
@@ -253,7 +321,7 @@ fn unescape(escaped: &str) -> String {
             None => {}
         }
     }
-    text
+    Cow::Owned(text)
 }
 
 /// The logs signal's batches: chunks of records, wrapped in the process's resource.
@@ -308,6 +376,10 @@ mod tests {
             br#""duration_ms":7"#,
         ];
         let keys = ["user.id", "title", "ratio", "duration_ms"];
+        let mut attributes = LogAttributes::default();
+        for (key, json) in keys.into_iter().zip(span_fields) {
+            attributes.push_json(key, json);
+        }
         encoder.record(LogEvent {
             level: &Level::WARN,
             time: Duration::from_secs(1_700_000_000),
@@ -320,7 +392,7 @@ mod tests {
                 ("zero", LogValue::I64(0)),
             ]
             .into_iter(),
-            span_fields: keys.into_iter().zip(span_fields),
+            span_fields: attributes.entries(),
             ids: Some(ids),
         });
         encoder.record(LogEvent {
@@ -379,5 +451,61 @@ mod tests {
         let untraced = &resource_logs.scope_logs[1].log_records[0];
         assert!(untraced.trace_id.is_empty() && untraced.flags == 0);
         assert_eq!(untraced.severity_number, 9);
+    }
+
+    #[test]
+    fn a_span_field_encodes_alike_from_its_value_and_from_its_lines_json() {
+        let mut set = LogAttributes::default();
+        set.set("user.id", LogValue::I64(42));
+        set.set("title", LogValue::Str("a \"quoted\"\ntitle"));
+        set.set("ratio", LogValue::F64(0.5));
+        set.set("done", LogValue::Bool(true));
+        set.set("big", LogValue::U64(u64::MAX));
+        let mut from_json = LogAttributes::default();
+        from_json.push_json("user.id", br#""user.id":42"#);
+        from_json.push_json("title", br#""title":"a \"quoted\"\ntitle""#);
+        from_json.push_json("ratio", br#""ratio":0.5"#);
+        from_json.push_json("done", br#""done":true"#);
+        from_json.push_json("big", br#""big":18446744073709551615"#);
+        let entries = |attributes: &LogAttributes| -> Vec<(&'static str, Vec<u8>)> {
+            attributes
+                .entries()
+                .map(|(key, encoded)| (key, encoded.to_vec()))
+                .collect()
+        };
+        assert_eq!(entries(&set), entries(&from_json));
+    }
+
+    #[test]
+    fn a_span_field_set_again_replaces_its_value_and_otel_directives_and_non_finite_floats_are_left_out()
+     {
+        let mut attributes = LogAttributes::default();
+        attributes.set("http.route", LogValue::Str("/api/todos"));
+        attributes.set("otel.name", LogValue::Str("GET /api/todos"));
+        attributes.set("ratio", LogValue::F64(f64::NAN));
+        attributes.set("http.response.status_code", LogValue::I64(200));
+        attributes.set("http.route", LogValue::Str("/api/predict"));
+        let mut expected = ProtoWriter::default();
+        expected.key_value(
+            field::LOG_ATTRIBUTES,
+            "http.route",
+            Any::Str("/api/predict"),
+        );
+        let route = expected.written();
+        expected.key_value(
+            field::LOG_ATTRIBUTES,
+            "http.response.status_code",
+            Any::Int(200),
+        );
+        let entries: Vec<_> = attributes.entries().collect();
+        assert_eq!(
+            entries,
+            [
+                ("http.route", &expected.as_bytes()[..route]),
+                ("http.response.status_code", &expected.as_bytes()[route..]),
+            ]
+        );
+        attributes.clear();
+        assert_eq!(attributes.entries().count(), 0);
     }
 }

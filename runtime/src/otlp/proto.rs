@@ -273,9 +273,18 @@ impl ProtoWriter {
     }
 
     /// How many bytes are written.
-    #[cfg(test)]
     pub(crate) fn written(&self) -> usize {
         self.buf.len()
+    }
+
+    /// The bytes written so far.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Forgets the bytes written, keeping their memory.
+    pub(crate) fn clear(&mut self) {
+        self.buf.clear();
     }
 
     /// Takes the bytes written, leaving the writer empty (its capacity kept).

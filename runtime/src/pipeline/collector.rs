@@ -48,6 +48,10 @@ struct Live {
     ids: SpanIds,
     /// Its fields, for the lines of its events and of its descendants'.
     fields: SpanFields,
+    /// Its fields, for the log records of its events and of its descendants' (set only when
+    /// log records go over OTLP).
+    #[cfg(feature = "otlp")]
+    attributes: crate::otlp::LogAttributes,
     /// Its record, when it is captured.
     #[cfg(feature = "_capture")]
     record: Option<crate::capture::SpanRecord>,
@@ -70,6 +74,8 @@ pub(crate) struct Collector {
     early_ends: Vec<(SpanId, Tick)>,
     /// Fields of ended spans, emptied, for the next spans.
     free_fields: Vec<SpanFields>,
+    #[cfg(feature = "otlp")]
+    free_attributes: Vec<crate::otlp::LogAttributes>,
     /// Spans ended in this collection, handed to the sinks at its end.
     #[cfg(feature = "_capture")]
     ended: Vec<std::sync::Arc<crate::capture::SpanRecord>>,
@@ -114,6 +120,8 @@ impl Collector {
             spans: HashMap::default(),
             early_ends: Vec::new(),
             free_fields: Vec::new(),
+            #[cfg(feature = "otlp")]
+            free_attributes: Vec::new(),
             #[cfg(feature = "_capture")]
             ended: Vec::new(),
             buf: Vec::with_capacity(WRITE_CHUNK * 2),
@@ -189,6 +197,14 @@ impl Collector {
                 for (key, value) in values {
                     span_fields.set(key, |buf| line_value(records, value).write(buf));
                 }
+                #[cfg(feature = "otlp")]
+                let mut attributes = self.free_attributes.pop().unwrap_or_default();
+                #[cfg(feature = "otlp")]
+                if self.records.is_some() {
+                    for (key, value) in values {
+                        attributes.set(key, log_value(records, value));
+                    }
+                }
                 #[cfg(feature = "_capture")]
                 let record = match &self.capture {
                     Some(capture) if *captured => {
@@ -209,6 +225,8 @@ impl Collector {
                     Live {
                         ids: *ids,
                         fields: span_fields,
+                        #[cfg(feature = "otlp")]
+                        attributes,
                         #[cfg(feature = "_capture")]
                         record,
                     },
@@ -229,6 +247,10 @@ impl Collector {
                 for (key, value) in records.values(fields) {
                     live.fields
                         .set(key, |buf| line_value(records, value).write(buf));
+                    #[cfg(feature = "otlp")]
+                    if self.records.is_some() {
+                        live.attributes.set(key, log_value(records, value));
+                    }
                     #[cfg(feature = "_capture")]
                     if let Some(record) = &mut live.record {
                         use crate::capture::FieldSink as _;
@@ -290,23 +312,15 @@ impl Collector {
                 }
                 #[cfg(feature = "otlp")]
                 if *logged && let Some(encoder) = &mut self.records {
-                    use crate::otlp::{LogEvent, LogValue};
-                    encoder.record(LogEvent {
+                    encoder.record(crate::otlp::LogEvent {
                         level: metadata.level(),
                         time: since_epoch,
                         target: metadata.target(),
                         message: records.text(message),
-                        fields: values.iter().map(|(key, value)| {
-                            let value = match value {
-                                Value::I64(value) => LogValue::I64(*value),
-                                Value::U64(value) => LogValue::U64(*value),
-                                Value::F64(value) => LogValue::F64(*value),
-                                Value::Bool(value) => LogValue::Bool(*value),
-                                Value::Text(range) => LogValue::Str(records.text(range)),
-                            };
-                            (*key, value)
-                        }),
-                        span_fields: spans().flat_map(|live| live.fields.entries()),
+                        fields: values
+                            .iter()
+                            .map(|(key, value)| (*key, log_value(records, value))),
+                        span_fields: spans().flat_map(|live| live.attributes.entries()),
                         ids: innermost.map(|live| live.ids),
                     });
                 }
@@ -413,6 +427,11 @@ impl Collector {
             live.fields.clear();
             self.free_fields.push(live.fields);
         }
+        #[cfg(feature = "otlp")]
+        if self.free_attributes.len() < FREE_FIELDS {
+            live.attributes.clear();
+            self.free_attributes.push(live.attributes);
+        }
         #[cfg(feature = "_capture")]
         if let Some(mut record) = live.record {
             record.end_at(crate::clock::system_time_of(self.clock.at(at.instant())));
@@ -459,6 +478,19 @@ fn line_value<'a>(records: &'a Records, value: &Value) -> LineValue<'a> {
         Value::F64(value) => LineValue::F64(*value),
         Value::Bool(value) => LineValue::Bool(*value),
         Value::Text(range) => LineValue::Str(records.text(range)),
+    }
+}
+
+/// A value as a log record's attribute takes it.
+#[cfg(feature = "otlp")]
+fn log_value<'a>(records: &'a Records, value: &Value) -> crate::otlp::LogValue<'a> {
+    use crate::otlp::LogValue;
+    match value {
+        Value::I64(value) => LogValue::I64(*value),
+        Value::U64(value) => LogValue::U64(*value),
+        Value::F64(value) => LogValue::F64(*value),
+        Value::Bool(value) => LogValue::Bool(*value),
+        Value::Text(range) => LogValue::Str(records.text(range)),
     }
 }
 

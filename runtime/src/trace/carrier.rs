@@ -130,7 +130,7 @@ pub fn inject(carrier: &mut impl Carrier) -> bool {
 /// assert_eq!(headers["traceparent"], "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
 /// ```
 pub fn inject_context(context: &SpanContext, carrier: &mut impl Carrier) {
-    carrier.set(TRACEPARENT, context.to_string());
+    carrier.set(TRACEPARENT, context.traceparent());
     carrier.remove(TRACESTATE);
     if !context.trace_state.is_empty() {
         carrier.set(TRACESTATE, context.trace_state.as_str().to_owned());

@@ -30,7 +30,6 @@ impl TraceId {
     }
 
     /// Writes the 32 hex digits into `out`.
-    #[cfg(feature = "json")]
     pub(crate) fn write_hex(self, out: &mut Vec<u8>) {
         out.extend_from_slice(&hex16((self.0 >> 64) as u64));
         out.extend_from_slice(&hex16(self.0 as u64));
@@ -43,7 +42,6 @@ impl SpanId {
     }
 
     /// Writes the 16 hex digits into `out`.
-    #[cfg(feature = "json")]
     pub(crate) fn write_hex(self, out: &mut Vec<u8>) {
         out.extend_from_slice(&hex16(self.0));
     }
