@@ -6,7 +6,7 @@
 //! which yields to the scheduler while the pipeline holds it (for as long as it takes to swap the
 //! buffers). Buffers are taken all at once (every thread's lock held while they are swapped),
 //! so a record made before another on a different thread (a task moving between Tokio workers,
-//! a span ending on another thread than it started) is never taken in a later batch. Past 512 KiB
+//! a span ending on another thread than it started) is never taken in a later batch. Past 64 KiB
 //! a thread asks for a collection; past 4 MiB it asks to collect itself, waiting for a collection
 //! in progress: back-pressure on the thread that logs, never dropped records. A thread that exits
 //! asks for a collection too. Whoever collects (the pipeline) says how, with
@@ -20,10 +20,9 @@ use thread_local::ThreadLocal;
 use super::records::Records;
 use crate::trace::SpanId;
 
-/// A thread's buffered records at which it asks for a collection. (64 KiB woke the collector
-/// ≈ 180 times a second at 8,000 requests a second of the example, each wake a context switch on
-/// the application's core; at 512 KiB the 100 ms timer does most collections.)
-const HAND_OFF: usize = 512 * 1024;
+/// A thread's buffered records at which it asks for a collection. (512 KiB, for fewer wake-ups
+/// of the collector, cost a busy caller 130 ns a call: its buffer no longer stayed in cache.)
+const HAND_OFF: usize = 64 * 1024;
 /// A thread's buffered records at which it collects them itself.
 const LIMIT: usize = 4 * 1024 * 1024;
 /// A thread that recorded at least this much since the last collection gets an emptied buffer
@@ -37,7 +36,7 @@ const LARGEST_SPARE: usize = 1024 * 1024;
 /// What a thread asks of whoever collects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Pressure {
-    /// Collect soon: a thread holds 512 KiB, or exited.
+    /// Collect soon: a thread holds 64 KiB, or exited.
     Soon,
     /// Collect now, on this thread: it holds 4 MiB.
     Now,
@@ -54,7 +53,7 @@ pub(crate) struct ThreadBuffers {
     reentrant: Buffer,
     on_pressure: OnceLock<OnPressure>,
     /// Set once a thread has asked for a collection soon, until the next collection takes the
-    /// buffers: a thread past 512 KiB asks once, not on every record.
+    /// buffers: a thread past 64 KiB asks once, not on every record.
     asked: AtomicBool,
     /// Emptied buffers to swap in for busy threads' full ones.
     spare: Mutex<Vec<Records>>,

@@ -156,7 +156,7 @@ impl Builder {
     }
 
     /// Where log lines go. Events are recorded in per-thread buffers and written out as lines by
-    /// tripod's collector thread every 100 ms (sooner when a thread holds 512 KiB) and when
+    /// tripod's collector thread every 100 ms (sooner when a thread holds 64 KiB) and when
     /// [`Telemetry`](crate::Telemetry) drops or flushes, so a crash can lose the last 100 ms of lines; a writer
     /// slower than the application blocks a thread that logs only once it has 4 MiB unwritten.
     /// Defaults to stdout.

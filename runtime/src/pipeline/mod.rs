@@ -1,5 +1,5 @@
 //! tripod's background pipeline: the collector thread takes every application thread's records
-//! ([`ThreadBuffers`]) every 100 ms, sooner when a thread asks (512 KiB buffered, or it exited),
+//! ([`ThreadBuffers`]) every 100 ms, sooner when a thread asks (64 KiB buffered, or it exited),
 //! and the [`Collector`] turns them into log lines and span records for the sinks. A thread
 //! holding 4 MiB collects on its own thread, waiting for a collection in progress. A crash loses
 //! what was recorded since the last collection: at most the last 100 ms. Dropping the
@@ -34,7 +34,7 @@ pub(crate) struct Pipeline {
 impl Pipeline {
     /// The pipeline collecting `buffers` into `collector`, with its thread started (it stops
     /// when the handle drops). Without a thread (the system refused one), threads collect
-    /// their own records once they hold 512 KiB, and the guard collects the rest.
+    /// their own records once they hold 64 KiB, and the guard collects the rest.
     pub(crate) fn start(
         buffers: Arc<ThreadBuffers>,
         collector: Collector,
