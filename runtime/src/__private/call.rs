@@ -210,7 +210,13 @@ impl Call {
         C: for<'a> FnOnce(&'a R) -> Outcome<'a>,
     {
         if self.inert() {
-            self.done = true;
+            if self.span.is_none() {
+                // Nothing to record and nothing held (no span, `Sink::Off`): not dropped, so
+                // the bare call pays no drop glue (≈ 1 ns of nothing installed's 12).
+                std::mem::forget(self);
+            } else {
+                self.done = true;
+            }
             return body();
         }
         // The outcome is recorded inside the span too, so its metrics' exemplars point at it.
