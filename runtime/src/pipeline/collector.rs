@@ -55,6 +55,12 @@ struct Live {
     /// Its record, when it is captured.
     #[cfg(feature = "_capture")]
     record: Option<crate::capture::SpanRecord>,
+    /// The reading it started at: its record ends at its start plus the time between the two
+    /// readings, so its duration is the one its call's histogram got (converting each reading
+    /// to wall-clock time apart, in two collections, could move the end by the clock's
+    /// recalibration between them: a span a few µs longer than its call's exemplar bucket).
+    #[cfg(feature = "_capture")]
+    started: Tick,
 }
 
 /// The collector's state.
@@ -229,6 +235,8 @@ impl Collector {
                         attributes,
                         #[cfg(feature = "_capture")]
                         record,
+                        #[cfg(feature = "_capture")]
+                        started: *at,
                     },
                 );
                 if let Some(early) = self
@@ -434,7 +442,7 @@ impl Collector {
         }
         #[cfg(feature = "_capture")]
         if let Some(mut record) = live.record {
-            record.end_at(crate::clock::system_time_of(self.clock.at(at.instant())));
+            record.end_at(record.start + at.since(live.started));
             self.ended.push(std::sync::Arc::new(record));
             if self.ended.len() >= HAND_SPANS
                 && let Some(capture) = &self.capture
@@ -575,6 +583,31 @@ mod tests {
             parent_is_remote: false,
             sampled: true,
         }
+    }
+
+    #[test]
+    fn a_span_collected_across_two_collections_lasts_exactly_the_time_between_its_readings() {
+        let (mut collector, _, ended) = collector();
+        let mut starting = Records::default();
+        let started = crate::tick::Lent::now();
+        starting.start(metadata(), ids(1), TraceState::default(), true, |_| {});
+        let start = started.tick();
+        drop(started);
+        collector.collect(&[starting]);
+        std::thread::sleep(Duration::from_millis(3));
+        let mut ending = Records::default();
+        let finished = crate::tick::Lent::now();
+        ending.end(SpanId(1));
+        let end = finished.tick();
+        drop(finished);
+        // The wall clock is read again for the second collection: the record's duration is
+        // still its readings' difference, which its call's histogram got too.
+        collector.collect(&[ending]);
+        let ended = ended.0.lock().unwrap();
+        assert_eq!(ended.len(), 1);
+        let duration = ended[0].end.duration_since(ended[0].start).unwrap();
+        assert_eq!(duration, end.since(start));
+        assert!(duration >= Duration::from_millis(3), "{duration:?}");
     }
 
     #[test]
