@@ -106,15 +106,12 @@ where
             .filter_map(|extensions| extensions.get::<SpanState>())
             .collect();
         #[cfg(feature = "json")]
-        let attributes = {
-            let mut attributes = crate::otlp::LogAttributes::default();
-            for (key, json) in states.iter().flat_map(|state| state.fields.entries()) {
-                attributes.push_json(key, json);
-            }
-            attributes
-        };
+        let span_fields = states
+            .iter()
+            .flat_map(|state| state.fields.entries())
+            .map(|(key, json)| (key, crate::otlp::SpanField::Json(json)));
         #[cfg(not(feature = "json"))]
-        let attributes = crate::otlp::LogAttributes::default();
+        let span_fields = std::iter::empty();
         let metadata = event.metadata();
         // Laid out as it happens: observed when it happened.
         let now = crate::clock::since_epoch();
@@ -135,7 +132,7 @@ where
                 };
                 (*key, value)
             }),
-            span_fields: attributes.entries(),
+            span_fields,
             ids: states.first().map(|state| state.ids),
         });
     }

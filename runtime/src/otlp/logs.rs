@@ -44,11 +44,21 @@ pub(crate) struct LogEvent<'a, F, S> {
     pub(crate) message: &'a str,
     /// Its own fields.
     pub(crate) fields: F,
-    /// The fields of the spans it happened in, innermost first, each an encoded attribute
-    /// ([`LogAttributes::entries`]).
+    /// The fields of the spans it happened in, innermost first.
     pub(crate) span_fields: S,
     /// The innermost span's ids.
     pub(crate) ids: Option<SpanIds>,
+}
+
+/// A span's field as an event's record takes it. (Spans have fields only with `json`.)
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(not(feature = "json"), allow(dead_code))]
+pub(crate) enum SpanField<'a> {
+    /// Encoded already, as a `LogRecord` attribute (tripod's collector: [`LogAttributes`]).
+    Encoded(&'a [u8]),
+    /// The `"key":value` JSON a line copies in (the composable layer's span fields), encoded
+    /// here.
+    Json(&'a [u8]),
 }
 
 /// Encoded `ScopeLogs` messages (field 2 of a `ResourceLogs`), and how many records they hold.
@@ -101,7 +111,7 @@ impl LogEncoder {
     pub(crate) fn record<'a, F, S>(&mut self, event: LogEvent<'a, F, S>)
     where
         F: Iterator<Item = (&'static str, LogValue<'a>)>,
-        S: Iterator<Item = (&'static str, &'a [u8])>,
+        S: Iterator<Item = (&'static str, SpanField<'a>)>,
     {
         if self
             .scope
@@ -129,12 +139,26 @@ impl LogEncoder {
             let mut text = String::new();
             writer.key_value(field::LOG_ATTRIBUTES, key, any_of(value, &mut text));
         }
-        for (key, attribute) in event.span_fields {
+        for (key, span_field) in event.span_fields {
             if self.written.contains(&key) {
                 continue;
             }
             self.written.push(key);
-            writer.raw(attribute);
+            match span_field {
+                SpanField::Encoded(attribute) => writer.raw(attribute),
+                SpanField::Json(json) => {
+                    let text;
+                    let value = match json_value(json) {
+                        Some(JsonValue::Text(escaped)) => {
+                            text = unescape(escaped);
+                            Any::Str(&text)
+                        }
+                        Some(JsonValue::Other(value)) => value,
+                        None => continue,
+                    };
+                    writer.key_value(field::LOG_ATTRIBUTES, key, value);
+                }
+            }
         }
         if let Some(ids) = event.ids {
             writer.fixed32(field::LOG_FLAGS, u32::from(ids.sampled));
@@ -181,7 +205,7 @@ pub(crate) struct LogAttributes {
     entries: Vec<(&'static str, Range<usize>)>,
 }
 
-// Set by tripod's collector and the composable layer, which need `json`.
+// Set by tripod's collector, which needs `json`.
 #[cfg_attr(not(feature = "json"), allow(dead_code))]
 impl LogAttributes {
     /// Empties the attributes, keeping their memory.
@@ -212,29 +236,12 @@ impl LogAttributes {
         }
     }
 
-    /// Appends the attribute `key` from a line's `"key":value` JSON entry (the composable
-    /// layer's span fields), even when `key` is there already: the first given wins in a record.
-    pub(crate) fn push_json(&mut self, key: &'static str, json: &[u8]) {
-        let text;
-        let value = match json_value(json) {
-            Some(JsonValue::Text(escaped)) => {
-                text = unescape(escaped);
-                Any::Str(&text)
-            }
-            Some(JsonValue::Other(value)) => value,
-            None => return,
-        };
-        let start = self.encoded.written();
-        self.encoded.key_value(field::LOG_ATTRIBUTES, key, value);
-        self.entries.push((key, start..self.encoded.written()));
-    }
-
     /// Each attribute's key and its encoding, in the order set.
-    pub(crate) fn entries(&self) -> impl Iterator<Item = (&'static str, &[u8])> {
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&'static str, SpanField<'_>)> {
         let encoded = self.encoded.as_bytes();
         self.entries
             .iter()
-            .map(move |(key, range)| (*key, &encoded[range.clone()]))
+            .map(move |(key, range)| (*key, SpanField::Encoded(&encoded[range.clone()])))
     }
 }
 
@@ -376,10 +383,6 @@ mod tests {
             br#""duration_ms":7"#,
         ];
         let keys = ["user.id", "title", "ratio", "duration_ms"];
-        let mut attributes = LogAttributes::default();
-        for (key, json) in keys.into_iter().zip(span_fields) {
-            attributes.push_json(key, json);
-        }
         encoder.record(LogEvent {
             level: &Level::WARN,
             time: Duration::from_secs(1_700_000_000),
@@ -392,7 +395,7 @@ mod tests {
                 ("zero", LogValue::I64(0)),
             ]
             .into_iter(),
-            span_fields: attributes.entries(),
+            span_fields: keys.into_iter().zip(span_fields.map(SpanField::Json)),
             ids: Some(ids),
         });
         encoder.record(LogEvent {
@@ -453,27 +456,66 @@ mod tests {
         assert_eq!(untraced.severity_number, 9);
     }
 
+    /// The attributes of one record whose span fields are `span_fields`, decoded.
+    fn span_attributes<'a>(
+        span_fields: impl Iterator<Item = (&'static str, SpanField<'a>)>,
+    ) -> Vec<(String, Option<Value>)> {
+        let queue = Arc::new(Queue::new(QueueConfig::LOGS));
+        let mut encoder = LogEncoder::new(queue.clone());
+        encoder.record(LogEvent {
+            level: &Level::INFO,
+            time: Duration::from_secs(1_700_000_000),
+            target: "todo_app::routes",
+            message: "todo.create.start",
+            fields: std::iter::empty(),
+            span_fields,
+            ids: None,
+        });
+        encoder.hand_over();
+        let (chunks, _, _) = queue.take_batch();
+        let preamble = Arc::new(Preamble::new(Some("todo-app"), &[]));
+        let body = LogBatches { preamble }.encode(&chunks);
+        let request = ExportLogsServiceRequest::decode(body.as_slice()).unwrap();
+        request.resource_logs[0].scope_logs[0].log_records[0]
+            .attributes
+            .iter()
+            .map(|kv| (kv.key.clone(), kv.value.clone().and_then(|v| v.value)))
+            .collect()
+    }
+
     #[test]
-    fn a_span_field_encodes_alike_from_its_value_and_from_its_lines_json() {
+    fn a_span_field_reads_alike_encoded_from_its_value_and_from_its_lines_json() {
         let mut set = LogAttributes::default();
         set.set("user.id", LogValue::I64(42));
         set.set("title", LogValue::Str("a \"quoted\"\ntitle"));
         set.set("ratio", LogValue::F64(0.5));
         set.set("done", LogValue::Bool(true));
         set.set("big", LogValue::U64(u64::MAX));
-        let mut from_json = LogAttributes::default();
-        from_json.push_json("user.id", br#""user.id":42"#);
-        from_json.push_json("title", br#""title":"a \"quoted\"\ntitle""#);
-        from_json.push_json("ratio", br#""ratio":0.5"#);
-        from_json.push_json("done", br#""done":true"#);
-        from_json.push_json("big", br#""big":18446744073709551615"#);
-        let entries = |attributes: &LogAttributes| -> Vec<(&'static str, Vec<u8>)> {
-            attributes
-                .entries()
-                .map(|(key, encoded)| (key, encoded.to_vec()))
-                .collect()
-        };
-        assert_eq!(entries(&set), entries(&from_json));
+        let json: [(&'static str, &[u8]); 5] = [
+            ("user.id", br#""user.id":42"#),
+            ("title", br#""title":"a \"quoted\"\ntitle""#),
+            ("ratio", br#""ratio":0.5"#),
+            ("done", br#""done":true"#),
+            ("big", br#""big":18446744073709551615"#),
+        ];
+        let from_json = span_attributes(
+            json.into_iter()
+                .map(|(key, json)| (key, SpanField::Json(json))),
+        );
+        assert_eq!(span_attributes(set.entries()), from_json);
+        assert_eq!(
+            from_json,
+            [
+                ("user.id".into(), Some(Value::IntValue(42))),
+                (
+                    "title".into(),
+                    Some(Value::StringValue("a \"quoted\"\ntitle".into()))
+                ),
+                ("ratio".into(), Some(Value::DoubleValue(0.5))),
+                ("done".into(), Some(Value::BoolValue(true))),
+                ("big".into(), Some(Value::StringValue(u64::MAX.to_string()))),
+            ]
+        );
     }
 
     #[test]
@@ -501,8 +543,14 @@ mod tests {
         assert_eq!(
             entries,
             [
-                ("http.route", &expected.as_bytes()[..route]),
-                ("http.response.status_code", &expected.as_bytes()[route..]),
+                (
+                    "http.route",
+                    SpanField::Encoded(&expected.as_bytes()[..route])
+                ),
+                (
+                    "http.response.status_code",
+                    SpanField::Encoded(&expected.as_bytes()[route..])
+                ),
             ]
         );
         attributes.clear();

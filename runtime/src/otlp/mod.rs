@@ -31,7 +31,9 @@ use std::time::{Duration, Instant};
 pub(crate) use config::{Compression, ExportConfig, Headers};
 pub use endpoint::Protocol;
 pub(crate) use endpoint::{signal_endpoint, validate_url};
-pub(crate) use logs::{LogAttributes, LogChunk, LogEncoder, LogEvent, LogValue};
+#[cfg(feature = "json")]
+pub(crate) use logs::{LogAttributes, SpanField};
+pub(crate) use logs::{LogChunk, LogEncoder, LogEvent, LogValue};
 pub(crate) use metrics::Temporality;
 pub(crate) use queue::{Item, Queue, QueueConfig};
 pub(crate) use signal::Signal;

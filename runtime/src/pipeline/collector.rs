@@ -594,6 +594,7 @@ mod tests {
         let start = started.tick();
         drop(started);
         collector.collect(&[starting]);
+        // Some time between the readings, so converting the end on its own would round apart.
         std::thread::sleep(Duration::from_millis(3));
         let mut ending = Records::default();
         let finished = crate::tick::Lent::now();
@@ -607,7 +608,6 @@ mod tests {
         assert_eq!(ended.len(), 1);
         let duration = ended[0].end.duration_since(ended[0].start).unwrap();
         assert_eq!(duration, end.since(start));
-        assert!(duration >= Duration::from_millis(3), "{duration:?}");
     }
 
     #[test]
