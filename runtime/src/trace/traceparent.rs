@@ -95,7 +95,6 @@ impl FromStr for SpanContext {
     }
 }
 
-/// The `traceparent` header value (the trace state is its own header).
 impl SpanContext {
     /// The `traceparent` header's value, written in one allocation of its 55 bytes (through
     /// `Display` it took two growths of the `String` and the formatting machinery, on every
@@ -111,13 +110,10 @@ impl SpanContext {
     }
 }
 
+/// The `traceparent` header value (the trace state is its own header).
 impl fmt::Display for SpanContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("00-")?;
-        fmt::Display::fmt(&self.trace_id, f)?;
-        f.write_str("-")?;
-        fmt::Display::fmt(&self.span_id, f)?;
-        f.write_str(if self.sampled { "-01" } else { "-00" })
+        f.write_str(&self.traceparent())
     }
 }
 
