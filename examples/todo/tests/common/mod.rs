@@ -16,7 +16,7 @@ use todo_app::db::{self, Todos};
 use todo_app::predictor::Predictor;
 use todo_app::{AppState, app};
 use tower::ServiceExt;
-use tripod_tests::backends::{eventually, free_port};
+use tripod_tests::backends::eventually;
 
 /// A database file removed when dropped.
 pub struct TempDb(pub PathBuf);
@@ -182,12 +182,14 @@ impl App {
         App::start_with(database, otlp, &[])
     }
 
-    /// Starts the binary on a free port with more environment variables.
+    /// Starts the binary on a free port with more environment variables. The app binds port 0
+    /// and its `server.started` line says which port it got: a port picked here and bound later
+    /// could be taken meanwhile by another test's server, which the readiness check would then
+    /// reach instead (a connection reset by a receiver that speaks no HTTP/1.1).
     pub fn start_with(database: &TempDb, otlp: Option<String>, env: &[(&str, &str)]) -> App {
-        let address: SocketAddr = ([127, 0, 0, 1], free_port()).into();
         let mut command = Command::new(env!("CARGO_BIN_EXE_todo-app"));
         command
-            .env("TODO_ADDR", address.to_string())
+            .env("TODO_ADDR", "127.0.0.1:0")
             .env("DATABASE_URL", database.url())
             .env("RUST_LOG", "info")
             .env_remove("TRIPOD_LOG_FORMAT")
@@ -201,8 +203,14 @@ impl App {
         let mut child = command.spawn().expect("the app starts");
         let logs = Arc::new(Mutex::new(Vec::new()));
         let reader = collect_json_lines(child.stdout.take().unwrap(), logs.clone());
-        eventually(Duration::from_secs(30), || TcpStream::connect(address).ok())
-            .expect("the app listens");
+        let address = eventually(Duration::from_secs(30), || {
+            logs.lock()
+                .unwrap()
+                .iter()
+                .find(|line| line["event"] == "server.started")
+                .and_then(|line| line["address"].as_str()?.parse::<SocketAddr>().ok())
+        })
+        .expect("the app logs the address it listens on");
         App {
             child,
             address,
