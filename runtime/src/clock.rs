@@ -1,10 +1,8 @@
-//! Wall-clock time from the TSC: the system time at the thread's last anchoring plus the `quanta`
-//! clock's progress since. Reading it costs a few nanoseconds instead of a `clock_gettime` call
-//! (~25 ns on a VM). Each thread re-anchors to the system clock once a second, so timestamps
-//! follow NTP adjustments (a step moves them within a second) and never drift from other
-//! services' by more than the TSC's few ppm over that second.
+//! Wall-clock time from the TSC: the application's threads read only the `quanta` clock, and the
+//! collector turns those readings into wall-clock time from an anchor to the system clock taken
+//! again once a second, so timestamps follow NTP adjustments (a step moves them within a second)
+//! and never drift from other services' by more than the TSC's few ppm over that second.
 
-use std::cell::Cell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How long a thread's anchor is used before the system clock is read again.
@@ -14,24 +12,6 @@ const REANCHOR_EVERY: Duration = Duration::from_secs(1);
 struct Anchor {
     system: Duration,
     instant: quanta::Instant,
-}
-
-thread_local! {
-    static ANCHOR: Cell<Option<Anchor>> = const { Cell::new(None) };
-}
-
-/// The time since the Unix epoch.
-pub(crate) fn since_epoch() -> Duration {
-    let now = quanta::Instant::now();
-    ANCHOR
-        .try_with(|cell| {
-            let mut anchor = cell.get();
-            let time = read(&mut anchor, now, system_time);
-            cell.set(anchor);
-            time
-        })
-        // A thread being torn down: the system clock itself.
-        .unwrap_or_else(|_| system_time())
 }
 
 /// The time at `now` from `anchor`, anchoring it again to `system()` when it is missing or older
@@ -65,13 +45,11 @@ fn system_time() -> Duration {
 /// Turns `quanta` instants taken on the application's threads into wall-clock time, on the thread
 /// that formats them: an anchor to the system clock, taken again once a second
 /// ([`refresh`](WallClock::refresh)), so the caller reads only the TSC.
-#[cfg(feature = "json")]
 #[derive(Default)]
 pub(crate) struct WallClock {
     anchor: Option<Anchor>,
 }
 
-#[cfg(feature = "json")]
 impl WallClock {
     /// Anchors again when the anchor is missing or older than [`REANCHOR_EVERY`].
     pub(crate) fn refresh(&mut self) {
@@ -94,20 +72,19 @@ impl WallClock {
 }
 
 /// `since_epoch` as a `SystemTime`.
-#[cfg(all(feature = "json", feature = "_capture"))]
 pub(crate) fn system_time_of(since_epoch: Duration) -> SystemTime {
     UNIX_EPOCH + since_epoch
 }
 
-/// The current time as a `SystemTime`.
-#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+/// The current time as a `SystemTime`, for tests that make span records by hand.
+#[cfg(test)]
 pub(crate) fn now() -> SystemTime {
-    UNIX_EPOCH + since_epoch()
+    SystemTime::now()
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, SystemTime};
+    use std::time::Duration;
 
     /// What the TSC and the system clock may drift apart by between two anchorings (a second
     /// at most): NTP slews by at most 500 ppm, so this is ten times more than it can be. The
@@ -115,7 +92,6 @@ mod tests {
     /// test only widens the bracket: none of them depends on how fast the machine is.
     const DRIFT: Duration = Duration::from_millis(5);
 
-    #[cfg(feature = "json")]
     #[test]
     fn instants_taken_before_and_after_the_anchor_read_as_wall_time() {
         let system_before = super::system_time();
@@ -138,17 +114,6 @@ mod tests {
         assert!(
             before + DRIFT >= system_before && after <= system_after + DRIFT,
             "{before:?}..{after:?} outside the system's {system_before:?}..{system_after:?}"
-        );
-    }
-
-    #[test]
-    fn the_fast_clock_reads_the_system_time() {
-        let system_before = SystemTime::now();
-        let fast = super::now();
-        let system_after = SystemTime::now();
-        assert!(
-            fast + DRIFT >= system_before && fast <= system_after + DRIFT,
-            "{fast:?} outside {system_before:?}..{system_after:?}"
         );
     }
 

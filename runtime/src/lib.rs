@@ -44,6 +44,7 @@
 
 #[doc(hidden)]
 pub mod __private;
+mod call_path;
 mod error_type;
 pub mod metric_names;
 
@@ -51,7 +52,7 @@ pub mod metric_names;
 pub mod axum;
 #[cfg(feature = "_init")]
 mod background;
-#[cfg(any(feature = "json", feature = "_capture"))]
+#[cfg(feature = "_init")]
 mod capture;
 #[cfg(feature = "http")]
 pub mod client;
@@ -70,13 +71,13 @@ mod logs;
 pub mod otel;
 #[cfg(feature = "otlp")]
 mod otlp;
-#[cfg(feature = "json")]
+#[cfg(feature = "_init")]
 mod pipeline;
 #[cfg(feature = "prometheus")]
 mod prometheus;
 #[cfg(feature = "_recorder")]
 mod recorder;
-#[cfg(feature = "json")]
+#[cfg(feature = "_init")]
 mod subscriber;
 mod tick;
 #[cfg(feature = "_init")]

@@ -36,7 +36,7 @@ impl Tick {
     }
 
     /// This reading as a `quanta::Instant`, on the time line of `quanta::Instant::now()`.
-    #[cfg_attr(not(feature = "json"), allow(dead_code))]
+    #[cfg_attr(not(feature = "_init"), allow(dead_code))]
     pub(crate) fn instant(self) -> quanta::Instant {
         clock().scaled(self.0)
     }
@@ -47,21 +47,47 @@ pub(crate) fn warm_up() {
     let _ = Tick::now();
 }
 
+/// What is lent: the reading, and whether the next span this thread starts is an observed call's
+/// (marked by [`Lent::for_call`], taken by the span's start: [`take_call_mark`]).
+#[derive(Clone, Copy)]
+struct Lend {
+    tick: Tick,
+    call: bool,
+}
+
 thread_local! {
     /// The reading lent to this thread's records, while a [`Lent`] lives.
-    static LENT: Cell<Option<Tick>> = const { Cell::new(None) };
+    static LENT: Cell<Option<Lend>> = const { Cell::new(None) };
 }
 
 impl Tick {
     /// The reading lent to this thread ([`Lent`]), else a fresh one: what a record's time is.
     #[inline]
-    #[cfg_attr(not(feature = "json"), allow(dead_code))]
+    #[cfg_attr(not(feature = "_init"), allow(dead_code))]
     pub(crate) fn lent_or_now() -> Tick {
         LENT.try_with(Cell::get)
             .ok()
             .flatten()
-            .unwrap_or_else(Tick::now)
+            .map_or_else(Tick::now, |lend| lend.tick)
     }
+}
+
+/// Whether the span starting now is the observed call's that [`Lent::for_call`] lent its reading
+/// to; the mark is taken, so the call's other records (and spans its body starts) are not.
+#[inline]
+#[cfg_attr(not(feature = "_init"), allow(dead_code))]
+pub(crate) fn take_call_mark() -> bool {
+    LENT.try_with(|lent| match lent.get() {
+        Some(lend) if lend.call => {
+            lent.set(Some(Lend {
+                call: false,
+                ..lend
+            }));
+            true
+        }
+        _ => false,
+    })
+    .unwrap_or(false)
 }
 
 /// One reading, lent to the records this thread makes while it lives: an observed call's span
@@ -73,16 +99,28 @@ impl Tick {
 /// unwinding) lends again what was lent before, for a call started inside another's setup.
 pub(crate) struct Lent {
     tick: Tick,
-    before: Option<Tick>,
+    before: Option<Lend>,
 }
 
 impl Lent {
     /// Reads the clock and lends the reading.
     #[inline]
     pub(crate) fn now() -> Lent {
+        Lent::lend(false)
+    }
+
+    /// Reads the clock and lends the reading to an observed call's span, which its start marks
+    /// as the call's ([`take_call_mark`]).
+    #[inline]
+    pub(crate) fn for_call() -> Lent {
+        Lent::lend(true)
+    }
+
+    #[inline]
+    fn lend(call: bool) -> Lent {
         let tick = Tick::now();
         let before = LENT
-            .try_with(|lent| lent.replace(Some(tick)))
+            .try_with(|lent| lent.replace(Some(Lend { tick, call })))
             .ok()
             .flatten();
         Lent { tick, before }

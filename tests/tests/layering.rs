@@ -17,11 +17,15 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("metric_names", &[]),
     ("http_method", &[]),
     ("error_type", &[]),
+    ("call_path", &[]),
     ("trace", &["clock"]),
-    ("__private", &["error_type", "metric_names", "tick"]),
-    ("capture", &["trace", "clock", "tick"]),
-    ("subscriber", &["capture", "trace"]),
-    ("layer", &["capture", "trace", "logs", "otlp", "clock"]),
+    (
+        "__private",
+        &["error_type", "metric_names", "tick", "call_path"],
+    ),
+    ("capture", &["trace", "clock", "tick", "call_path"]),
+    ("subscriber", &["capture", "trace", "tick", "call_path"]),
+    ("layer", &["capture", "trace", "tick", "call_path"]),
     (
         "pipeline",
         &[
@@ -33,6 +37,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "tick",
             "background",
             "metric_names",
+            "call_path",
         ],
     ),
     ("recorder", &["trace", "clock", "metric_names"]),

@@ -18,6 +18,7 @@ use super::metric_handles::{self, Handles, OutcomeLabel};
 use super::outcome::{Outcome, Outcomes, Sources};
 use super::recorder::{self, Kind};
 use super::site::{LabelValues, Site};
+use crate::call_path::{self, CallPath, DerivedStart, Ending};
 use crate::tick::{Lent, Tick};
 
 /// Where a call's metrics go, decided when it starts.
@@ -113,17 +114,19 @@ impl Sink {
 }
 
 /// A call's span as `span!` opens it, with the clock reading its call is timed from, lent to
-/// the span's start and its `NAME.start` event until [`Call::start`] takes it.
+/// the span's start and its `NAME.start` event until [`Call::start`] takes it, and the way its
+/// lines go (which the span's start said: `crate::call_path`).
 pub struct Opened {
     span: Span,
     started: Option<Lent>,
+    path: CallPath,
 }
 
 impl Opened {
-    /// Reads the clock and lends the reading, for the span about to open.
+    /// Reads the clock and lends the reading, for the call's span about to open.
     #[inline]
     pub fn start() -> OpenedAt {
-        OpenedAt(Lent::now())
+        OpenedAt(Lent::for_call())
     }
 
     /// No span: nothing listens at the call's level.
@@ -132,20 +135,43 @@ impl Opened {
         Opened {
             span: Span::none(),
             started: None,
+            path: CallPath::Events,
+        }
+    }
+
+    /// The call's span.
+    #[inline]
+    pub fn span(&self) -> &Span {
+        &self.span
+    }
+
+    /// Whether the `NAME.start` event is dispatched: not under tripod's subscriber, whose
+    /// collector derives the line from the span's start; under tripod's layer for the other
+    /// layers only, while the returned guard lives.
+    #[inline]
+    pub fn start_event(&self) -> Option<StartEvent> {
+        match self.path {
+            CallPath::Derived => None,
+            CallPath::Events => Some(StartEvent(None)),
+            CallPath::Layer => Some(StartEvent(Some(call_path::derived_start()))),
         }
     }
 }
+
+/// While it lives, the start event being dispatched is one tripod's layer derives itself.
+pub struct StartEvent(#[allow(dead_code)] Option<DerivedStart>);
 
 /// The reading a span is about to open at ([`Opened::start`]).
 pub struct OpenedAt(Lent);
 
 impl OpenedAt {
-    /// The span that opened.
+    /// The span that opened (its start said which way the call's lines go).
     #[inline]
     pub fn with(self, span: Span) -> Opened {
         Opened {
             span,
             started: Some(self.0),
+            path: call_path::take_start(),
         }
     }
 }
@@ -160,6 +186,7 @@ pub struct Call {
     span: Span,
     started: Option<Tick>,
     sink: Sink,
+    path: CallPath,
     done: bool,
 }
 
@@ -197,10 +224,15 @@ impl Call {
                 span: Span::none(),
                 started: None,
                 sink,
+                path: CallPath::Events,
                 done: false,
             };
         }
-        let Opened { span, started } = opened;
+        let Opened {
+            span,
+            started,
+            path,
+        } = opened;
         // The reading the span started at, when it was taken; the lend ends here.
         let started = timed.then(|| started.map_or_else(Tick::now, |lent| lent.tick()));
         Call {
@@ -208,6 +240,7 @@ impl Call {
             span,
             started,
             sink,
+            path,
             done: false,
         }
     }
@@ -241,9 +274,9 @@ impl Call {
         match panic::catch_unwind(AssertUnwindSafe(body)) {
             Ok(value) => {
                 self.done = true;
-                let ended = self.finish(classify(&value));
+                let (ended, ending) = self.finish(classify(&value));
                 drop(entered);
-                self.close_span(ended);
+                self.close_span(ended, ending);
                 value
             }
             Err(payload) => {
@@ -288,15 +321,23 @@ impl Call {
 
     /// Closes the call's span (unless other handles hold it) while the end's reading is still
     /// lent: the span ends when the call does, not when an async caller drops the finished
-    /// future, so the span and the histogram measure one interval.
-    fn close_span(&mut self, ended: Option<Lent>) {
-        drop(std::mem::replace(&mut self.span, Span::none()));
+    /// future, so the span and the histogram measure one interval. Under tripod's subscriber the
+    /// close is told how the call ended ([`call_path::closing`]): the collector derives the
+    /// success line from it, and ends the span's record at the call's end even when another
+    /// handle keeps the span open longer.
+    fn close_span(&mut self, ended: Option<Lent>, ending: Ending) {
+        let span = std::mem::replace(&mut self.span, Span::none());
+        if self.path == CallPath::Derived {
+            call_path::closing(ending, || drop(span));
+        } else {
+            drop(span);
+        }
         drop(ended);
     }
 
     /// Records how the call ended (the caller has marked it done); returns the end's reading,
-    /// still lent, for the span's close.
-    fn finish(&self, outcome: Outcome<'_>) -> Option<Lent> {
+    /// still lent, for the span's close, and what the close is told.
+    fn finish(&self, outcome: Outcome<'_>) -> (Option<Lent>, Ending) {
         let (ended, seconds, millis) = self.end();
         let events = &self.site.events;
         match outcome {
@@ -306,7 +347,8 @@ impl Call {
                 if let Some(ret) = ret {
                     self.span.record("return", tracing::field::debug(ret));
                 }
-                if events::enabled(events.success) {
+                // Under tripod's subscriber the collector derives it from the span's end.
+                if self.path != CallPath::Derived && events::enabled(events.success) {
                     events::success(
                         events.success,
                         events.success_message,
@@ -315,6 +357,7 @@ impl Call {
                         ret,
                     );
                 }
+                (ended, Ending::Success)
             }
             Outcome::Failure(error) => {
                 self.sink.close(
@@ -333,9 +376,9 @@ impl Call {
                         db_status_code: error.db_status_code.as_deref(),
                     },
                 );
+                (ended, Ending::Recorded)
             }
         }
-        ended
     }
 
     fn panicked(&self, payload: Option<&(dyn Any + Send)>) {
@@ -384,7 +427,13 @@ impl Call {
         let events = &self.site.events;
         let callsite = events.failure_at(level);
         if events::enabled(callsite) {
-            events::failure(callsite, events.failure_message, &self.span, failure);
+            events::failure(
+                callsite,
+                events.failure_message,
+                &self.span,
+                self.path,
+                failure,
+            );
         }
     }
 
@@ -398,6 +447,7 @@ impl Call {
                 events.cancelled,
                 events.cancelled_message,
                 &self.span,
+                self.path,
                 millis,
             );
         }
@@ -465,9 +515,9 @@ where
                     .take()
                     .expect("an observed future polled after it completed");
                 call.done = true;
-                let ended = call.finish(classify(&output));
+                let (ended, ending) = call.finish(classify(&output));
                 drop(entered);
-                call.close_span(ended);
+                call.close_span(ended, ending);
                 Poll::Ready(output)
             }
             Ok(Poll::Pending) => Poll::Pending,

@@ -13,6 +13,7 @@ use tracing_core::field::ValueSet;
 
 use super::level_enabled;
 use super::outcome::Sources;
+use crate::call_path::CallPath;
 
 /// Whether anyone wants events from `callsite`.
 #[inline]
@@ -28,9 +29,18 @@ pub(crate) fn enabled(callsite: &'static DefaultCallsite) -> bool {
             || tracing::dispatcher::get_default(|dispatch| dispatch.enabled(metadata)))
 }
 
-fn dispatch(callsite: &'static DefaultCallsite, parent: &Span, values: &ValueSet<'_>) {
+/// Dispatches the event, or, under tripod's subscriber, records it without dispatch.
+fn dispatch(
+    callsite: &'static DefaultCallsite,
+    parent: &Span,
+    path: CallPath,
+    values: &ValueSet<'_>,
+) {
     use tracing_core::Callsite as _;
     let metadata = callsite.metadata();
+    if path == CallPath::Derived && crate::call_path::record_end(parent, metadata, values) {
+        return;
+    }
     match parent.id() {
         Some(id) => Event::child_of(id, metadata, values),
         None => Event::dispatch(metadata, values),
@@ -57,6 +67,7 @@ pub(crate) fn success(
     dispatch(
         callsite,
         parent,
+        CallPath::Events,
         &fields.value_set(&[
             (&message_field, Some(&message as &dyn Value)),
             (
@@ -84,6 +95,7 @@ pub(crate) fn failure(
     callsite: &'static DefaultCallsite,
     message: &'static str,
     parent: &Span,
+    path: CallPath,
     failure: FailureFields<'_>,
 ) {
     use tracing_core::Callsite as _;
@@ -115,6 +127,7 @@ pub(crate) fn failure(
     dispatch(
         callsite,
         parent,
+        path,
         &fields.value_set(&[
             (&message_field, Some(&message as &dyn Value)),
             (&error_field, error.as_ref().map(|e| e as &dyn Value)),
@@ -137,6 +150,7 @@ pub(crate) fn cancelled(
     callsite: &'static DefaultCallsite,
     message: &'static str,
     parent: &Span,
+    path: CallPath,
     duration_ms: Option<f64>,
 ) {
     use tracing_core::Callsite as _;
@@ -148,6 +162,7 @@ pub(crate) fn cancelled(
     dispatch(
         callsite,
         parent,
+        path,
         &fields.value_set(&[
             (&message_field, Some(&message as &dyn Value)),
             (

@@ -113,14 +113,17 @@ macro_rules! __tripod_span {
                         otel.status_description = $crate::__private::tracing::field::Empty,
                         $($ret = $crate::__private::tracing::field::Empty,)?
                     );
-                    $crate::__private::tracing::event!(
-                        target: ::core::module_path!(),
-                        parent: $crate::__private::start_event_parent(&span),
-                        $crate::__private::Level::$level,
-                        $($fields)*
-                        message = ::core::concat!($name, ".start"),
-                    );
-                    at.with(span)
+                    let opened = at.with(span);
+                    if let ::core::option::Option::Some(_start) = opened.start_event() {
+                        $crate::__private::tracing::event!(
+                            target: ::core::module_path!(),
+                            parent: $crate::__private::start_event_parent(opened.span()),
+                            $crate::__private::Level::$level,
+                            $($fields)*
+                            message = ::core::concat!($name, ".start"),
+                        );
+                    }
+                    opened
                 }
             }
         } else {

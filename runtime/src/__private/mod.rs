@@ -16,7 +16,7 @@ pub mod probe;
 pub(crate) mod recorder;
 mod site;
 
-pub use call::{Call, Observed, Opened, OpenedAt};
+pub use call::{Call, Observed, Opened, OpenedAt, StartEvent};
 pub use names::fn_path;
 pub use outcome::{ErrorView, Outcome, Outcomes};
 pub use site::{DebugLabel, EndEvents, LabelValues, Site, label_values};

@@ -18,6 +18,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock, Weak};
 use thread_local::ThreadLocal;
 
 use super::records::Records;
+use crate::call_path::Ending;
 use crate::trace::SpanId;
 
 /// A thread's buffered records at which it asks for a collection. (512 KiB, for fewer wake-ups
@@ -115,12 +116,13 @@ impl ThreadBuffers {
         }
     }
 
-    /// Records the end of the span `span`, also from inside another record.
-    pub(crate) fn end(&self, span: SpanId) {
+    /// Records the end of the span `span` (`ending` when it is an observed call's that ended as
+    /// the call returned), also from inside another record.
+    pub(crate) fn end(&self, span: SpanId, ending: Option<Ending>) {
         if this_thread::is_holding() {
-            self.reentrant.lock().end(span);
+            self.reentrant.lock().end(span, ending);
         } else {
-            self.record(|records| records.end(span));
+            self.record(|records| records.end(span, ending));
         }
     }
 

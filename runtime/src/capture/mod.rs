@@ -6,36 +6,22 @@
 //! capture layer of the composable path. For sqlx's statement events: the database spans made
 //! from them ([`statement`]), with what their SQL text says ([`sql`]).
 
-#[cfg(feature = "json")]
 mod buffers;
-#[cfg(feature = "_capture")]
 mod limits;
-#[cfg(feature = "json")]
 mod records;
-#[cfg(feature = "_capture")]
 mod sinks;
-#[cfg(feature = "_capture")]
 mod span;
-#[cfg(feature = "json")]
 mod sql;
-#[cfg(feature = "json")]
 mod statement;
 
-#[cfg(feature = "json")]
 pub(crate) use buffers::{Pressure, ThreadBuffers};
-#[cfg(feature = "json")]
-pub(crate) use records::{Entry, Records, Value};
-#[cfg(feature = "json")]
+pub(crate) use records::{CallStart, Entry, Records, Value};
 pub(crate) use statement::{DatabaseEvent, DatabaseSpans, Field as DatabaseField, Statement};
-#[cfg(all(feature = "json", feature = "_capture"))]
 pub(crate) use statement::{acquire_span, acquire_wait};
 
-#[cfg(feature = "_capture")]
 pub(crate) use limits::SpanLimits;
-#[cfg(feature = "_capture")]
 pub(crate) use sinks::{Capture, SpanSink};
 // Each sink reads the parts it needs: which are used depends on the features built.
-#[cfg(feature = "_capture")]
 #[allow(unused_imports)]
 pub(crate) use span::{
     AttrValue, Attribute, FieldSink, FieldValue, SPAN, SpanKind, SpanRecord, StatusRecord, Text,

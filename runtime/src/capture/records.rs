@@ -10,6 +10,7 @@ use std::ops::Range;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Metadata};
 
+use crate::call_path::Ending;
 use crate::tick::Tick;
 use crate::trace::{SpanId, SpanIds, TraceState};
 
@@ -23,6 +24,9 @@ pub(crate) enum Entry {
         trace_state: TraceState,
         /// Whether the span is captured for the sinks (sampled, and enabled by the trace filter).
         captured: bool,
+        /// Set when it is an observed call's span: the collector derives the call's
+        /// `NAME.start` line (and, under tripod's subscriber, its `NAME.success`).
+        call: Option<CallStart>,
         fields: Range<u32>,
     },
     /// `Span::record` gave a span fields.
@@ -50,8 +54,28 @@ pub(crate) enum Entry {
         message: Range<u32>,
         fields: Range<u32>,
     },
-    /// A span ended (its last handle dropped).
-    End { at: Tick, span: SpanId },
+    /// A span ended (its last handle dropped); `ending` when an observed call's did as the call
+    /// returned, under tripod's subscriber.
+    End {
+        at: Tick,
+        span: SpanId,
+        ending: Option<Ending>,
+    },
+    /// An observed call under tripod's subscriber returned while another handle keeps its span
+    /// open: the call's end, as its span's close would have told it.
+    CallEnded {
+        at: Tick,
+        span: SpanId,
+        ending: Ending,
+    },
+}
+
+/// What an observed call's span start says of the call's lines.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CallStart {
+    /// Whether the log directives let its `NAME.start` and `NAME.success` lines through (they
+    /// have the span's target and level).
+    pub(crate) logged: bool,
 }
 
 impl Entry {
@@ -62,7 +86,8 @@ impl Entry {
             | Entry::Record { at, .. }
             | Entry::Link { at, .. }
             | Entry::Event { at, .. }
-            | Entry::End { at, .. } => *at,
+            | Entry::End { at, .. }
+            | Entry::CallEnded { at, .. } => *at,
         }
     }
 }
@@ -98,6 +123,7 @@ impl Records {
         ids: SpanIds,
         trace_state: TraceState,
         captured: bool,
+        call: Option<CallStart>,
         record: impl FnOnce(&mut dyn Visit),
     ) {
         let at = Tick::lent_or_now();
@@ -108,6 +134,7 @@ impl Records {
             ids,
             trace_state,
             captured,
+            call,
             fields,
         });
     }
@@ -136,11 +163,26 @@ impl Records {
         logged: bool,
         traced: bool,
     ) {
+        self.event_of(event.metadata(), span, logged, traced, |visitor| {
+            event.record(visitor)
+        });
+    }
+
+    /// Records an event of the callsite `metadata` whose fields `record` visits, which happened
+    /// in `span`: an event dispatched, or an observed call's end event recorded without dispatch.
+    pub(crate) fn event_of(
+        &mut self,
+        metadata: &'static Metadata<'static>,
+        span: Option<SpanId>,
+        logged: bool,
+        traced: bool,
+        record: impl FnOnce(&mut dyn Visit),
+    ) {
         let at = Tick::lent_or_now();
-        let (message, fields) = self.copy(true, |visitor| event.record(visitor));
+        let (message, fields) = self.copy(true, record);
         self.entries.push(Entry::Event {
             at,
-            metadata: event.metadata(),
+            metadata,
             span,
             logged,
             traced,
@@ -149,10 +191,22 @@ impl Records {
         });
     }
 
-    pub(crate) fn end(&mut self, span: SpanId) {
+    /// Records the end of `span`; `ending` when it is an observed call's that ended as the call
+    /// returned.
+    pub(crate) fn end(&mut self, span: SpanId, ending: Option<Ending>) {
         self.entries.push(Entry::End {
             at: Tick::lent_or_now(),
             span,
+            ending,
+        });
+    }
+
+    /// Records that the observed call of `span` ended (its span stays open).
+    pub(crate) fn call_ended(&mut self, span: SpanId, ending: Ending) {
+        self.entries.push(Entry::CallEnded {
+            at: Tick::lent_or_now(),
+            span,
+            ending,
         });
     }
 

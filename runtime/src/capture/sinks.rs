@@ -20,7 +20,6 @@ pub(crate) trait SpanSink: Send + Sync {
 
     /// Takes spans that closed, in the order they did (tripod's collector hands them over in
     /// batches).
-    #[cfg_attr(not(feature = "json"), allow(dead_code))]
     fn spans_closed(&self, spans: &[Arc<SpanRecord>]) {
         for span in spans {
             self.span_closed(span.clone());
@@ -66,21 +65,11 @@ impl Capture {
     }
 
     /// The limits spans are recorded within.
-    #[cfg(feature = "json")]
     pub(crate) fn limits(&self) -> SpanLimits {
         self.limits
     }
 
-    /// Hands an ended span to every sink.
-    pub(crate) fn finish(&self, record: SpanRecord) {
-        let record = Arc::new(record);
-        for sink in &self.sinks {
-            sink.span_closed(record.clone());
-        }
-    }
-
     /// Hands ended spans to every sink, all at once, and empties `records`.
-    #[cfg(feature = "json")]
     pub(crate) fn finish_all(&self, records: &mut Vec<Arc<SpanRecord>>) {
         if records.is_empty() {
             return;

@@ -1,9 +1,10 @@
-//! A span as the capture layer records it on the application's thread: compact, every string
-//! copied into one buffer, keys borrowed from the callsites, bounded by the span limits. Sinks
-//! take it when the span closes: the OTLP export thread encodes it straight into a request body,
-//! the trace viewer keeps it in its store.
+//! A span as the collector records it: compact, every string copied into one buffer, keys
+//! borrowed from the callsites, bounded by the span limits. Sinks take it when the span closes:
+//! the OTLP export thread encodes it straight into a request body, the trace viewer keeps it in
+//! its store.
+// Only those two sinks read a record: without either, none is made (nothing captures).
+#![cfg_attr(not(any(feature = "otlp", feature = "viewer")), allow(dead_code))]
 
-use std::fmt;
 use std::ops::Range;
 use std::time::SystemTime;
 
@@ -149,8 +150,8 @@ impl SpanRecord {
             + self.links.capacity() * std::mem::size_of::<LinkRecord>()
     }
 
-    /// Marks the span ended now (never before it started, should the clock have been stepped
-    /// back meanwhile).
+    /// Marks the span ended now (never before it started).
+    #[cfg(test)]
     pub(crate) fn end(&mut self) {
         self.end_at(crate::clock::now());
     }
@@ -163,13 +164,6 @@ impl SpanRecord {
     fn push_text(&mut self, value: &str) -> Text {
         let start = self.text.len();
         self.text.push_str(value);
-        self.cut(start)
-    }
-
-    fn push_debug(&mut self, value: &dyn fmt::Debug) -> Text {
-        use fmt::Write as _;
-        let start = self.text.len();
-        let _ = write!(self.text, "{value:?}");
         self.cut(start)
     }
 
@@ -322,6 +316,7 @@ impl SpanRecord {
     }
 
     /// Adds an event that happened now; `fill` records its name and attributes.
+    #[cfg(all(test, feature = "otlp"))]
     pub(crate) fn event(
         &mut self,
         default_name: &'static str,
@@ -377,13 +372,6 @@ impl FieldSink for SpanRecord {
                 let text = self.push_text(value);
                 self.set(key, AttrValue::Text(text));
             }
-            FieldValue::Debug(value) => {
-                if key.starts_with("otel.") && self.directive(key, &format!("{value:?}")) {
-                    return;
-                }
-                let text = self.push_debug(value);
-                self.set(key, AttrValue::Text(text));
-            }
         }
     }
 }
@@ -401,7 +389,6 @@ pub(crate) enum FieldValue<'a> {
     F64(f64),
     Bool(bool),
     Str(&'a str),
-    Debug(&'a dyn fmt::Debug),
 }
 
 /// Records one event's name (its `message`) and attributes (its other fields).
@@ -428,7 +415,6 @@ impl FieldSink for EventSink<'_> {
             FieldValue::F64(value) => AttrValue::F64(value),
             FieldValue::Bool(value) => AttrValue::Bool(value),
             FieldValue::Str(value) => AttrValue::Text(record.push_text(value)),
-            FieldValue::Debug(value) => AttrValue::Text(record.push_debug(value)),
         };
         if key == "message"
             && let AttrValue::Text(name) = value

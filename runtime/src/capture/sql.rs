@@ -51,7 +51,6 @@ const OPERATIONS: &[&str] = &[
 ];
 
 /// Collections named in the summary, at most (a join of more reads `SELECT a b c d …`-long).
-#[cfg_attr(not(feature = "_capture"), allow(dead_code))]
 const SUMMARY_COLLECTIONS: usize = 4;
 
 /// What the SQL text says.
@@ -109,7 +108,6 @@ impl Sql {
 
     /// `db.query.summary`: the operation and the collections (`SELECT todos`, `SELECT orders
     /// users`), or the operation alone; `None` without a known operation.
-    #[cfg_attr(not(feature = "_capture"), allow(dead_code))]
     pub(crate) fn summary(&self) -> Option<String> {
         let operation = self.operation?;
         let mut summary = operation.to_owned();

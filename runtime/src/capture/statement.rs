@@ -10,13 +10,10 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-#[cfg(feature = "_capture")]
 use std::time::SystemTime;
 
 use super::sql::Sql;
-#[cfg(feature = "_capture")]
 use super::{FieldSink as _, FieldValue, SpanLimits, SpanRecord};
-#[cfg(feature = "_capture")]
 use crate::trace::{SpanId, SpanIds};
 
 /// The target of sqlx's statement events.
@@ -25,10 +22,8 @@ pub(crate) const STATEMENT_TARGET: &str = "sqlx::query";
 pub(crate) const ACQUIRE_TARGET: &str = "sqlx::pool::acquire";
 
 /// The name of the span of a wait for a connection.
-#[cfg(feature = "_capture")]
 pub(crate) const ACQUIRE_SPAN: &str = "acquire connection";
 /// A statement span's name until its summary (`INSERT todos`) or database system replaces it.
-#[cfg(feature = "_capture")]
 const STATEMENT_SPAN: &str = "db.statement";
 
 /// Which of sqlx's events an event is.
@@ -39,6 +34,9 @@ pub(crate) enum DatabaseEvent {
 }
 
 impl DatabaseEvent {
+    /// The targets of sqlx's events.
+    pub(crate) const TARGETS: [&str; 2] = [STATEMENT_TARGET, ACQUIRE_TARGET];
+
     /// The kind of a callsite's target, when it is one of sqlx's (the lengths differ from most
     /// targets', so most comparisons end at the length).
     #[inline]
@@ -56,7 +54,6 @@ impl DatabaseEvent {
 /// How database spans are made: `Builder::database_system` and `Builder::database_query_text`.
 /// (Without span capture only the metric is made, which needs the system alone.)
 #[derive(Clone, Debug)]
-#[cfg_attr(not(feature = "_capture"), allow(dead_code))]
 pub(crate) struct DatabaseSpans {
     /// `db.system.name`: `sqlite`, `postgresql`, `mysql`, … (`other_sql` when not said).
     pub(crate) system: Arc<str>,
@@ -66,7 +63,6 @@ pub(crate) struct DatabaseSpans {
 
 /// A statement as sqlx reported it.
 #[derive(Debug)]
-#[cfg_attr(not(feature = "_capture"), allow(dead_code))]
 pub(crate) struct Statement {
     pub(crate) sql: Sql,
     /// How long it ran (`elapsed_secs`).
@@ -149,7 +145,6 @@ impl Statement {
     }
 
     /// The statement's CLIENT span, ended at `end`, under `parent`.
-    #[cfg(feature = "_capture")]
     pub(crate) fn span(
         &self,
         database: &DatabaseSpans,
@@ -191,7 +186,6 @@ impl Statement {
 }
 
 /// The wait for a connection a `sqlx::pool::acquire` event reports (`acquired_after_secs`).
-#[cfg(feature = "_capture")]
 pub(crate) fn acquire_wait<'a>(
     fields: impl IntoIterator<Item = (&'a str, Field<'a>)>,
 ) -> Option<Duration> {
@@ -202,7 +196,6 @@ pub(crate) fn acquire_wait<'a>(
 }
 
 /// The span of a wait for a connection that ended at `end`, under `parent`.
-#[cfg(feature = "_capture")]
 pub(crate) fn acquire_span(
     database: &DatabaseSpans,
     parent: &SpanRecord,
@@ -217,7 +210,6 @@ pub(crate) fn acquire_span(
 
 /// A span `name` of `parent`'s trace that ran for `took` until `end`, starting no earlier than its
 /// parent (the two durations come from different clocks).
-#[cfg(feature = "_capture")]
 fn child_of(
     parent: &SpanRecord,
     name: &'static str,
@@ -240,7 +232,7 @@ fn child_of(
     record
 }
 
-#[cfg(all(test, feature = "_capture"))]
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::capture::{AttrValue, SpanKind};

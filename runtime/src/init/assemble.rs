@@ -3,26 +3,20 @@
 //! any registry-like subscriber ([`Prepared::layers`]), and the [`Telemetry`] guard that owns it
 //! all ([`Prepared::finish`]).
 
-#[cfg(not(feature = "json"))]
-use std::io::Write;
 #[cfg(feature = "otlp")]
 use std::time::Duration;
 
 use tracing::Subscriber;
 use tracing_subscriber::filter::FilterExt as _;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::Filter;
 use tracing_subscriber::registry::LookupSpan;
-use tracing_subscriber::{EnvFilter, Layer, Registry};
+use tracing_subscriber::{EnvFilter, Layer};
 
 use super::{Builder, InitError, LogFormat, Telemetry, env};
-use crate::layer::TraceContextLayer;
 use crate::logs::{LineOutput, SharedOutput};
 use crate::trace::Sampler;
 
-/// The subscriber under tripod's layers in [`Builder::build`]: the registry, behind the global
-/// filter when there is one.
-pub(super) type Base = tracing_subscriber::layer::Layered<Option<GlobalFilter>, Registry>;
-pub(super) type GlobalFilter = Box<dyn Layer<Registry> + Send + Sync>;
 type DynFilter<S> = Box<dyn Filter<S> + Send + Sync>;
 type BoxedLayer<S> = Box<dyn Layer<S> + Send + Sync>;
 
@@ -51,14 +45,9 @@ pub(super) struct Prepared {
     shutdown_timeout: Duration,
     #[cfg(feature = "viewer")]
     viewer: Option<crate::viewer::ViewerParts>,
-    /// The log pipeline of tripod's own subscriber, and its thread, once built.
-    #[cfg(feature = "json")]
+    /// The collector and its thread, once started.
     collecting: Option<super::telemetry::Collecting>,
-    /// The OTLP log layer's records, on the composable path.
-    #[cfg(feature = "otlp")]
-    layer_log_records: Option<std::sync::Arc<std::sync::Mutex<crate::otlp::LogEncoder>>>,
     /// How sqlx's events become database spans, when they do.
-    #[cfg(feature = "json")]
     database: Option<crate::capture::DatabaseSpans>,
 }
 
@@ -79,8 +68,8 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
         }
     }
     // Checked now, so a bad directive fails here whichever layer would use it.
-    parse_filter::<Registry>(&log_filter)?;
-    parse_filter::<Registry>(&trace_filter)?;
+    parse_filter::<tracing_subscriber::Registry>(&log_filter)?;
+    parse_filter::<tracing_subscriber::Registry>(&trace_filter)?;
 
     // Colour only for a terminal, and not when NO_COLOR says otherwise.
     let ansi = builder.log_writer.is_none()
@@ -153,19 +142,12 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
         _ => None,
     };
 
-    #[cfg(feature = "json")]
     let database = builder
         .database_spans
         .then(|| crate::capture::DatabaseSpans {
             system: builder.database_system.as_str().into(),
             query_text: builder.database_query_text,
         });
-    #[cfg(not(feature = "json"))]
-    let _ = (
-        builder.database_spans,
-        builder.database_query_text,
-        &builder.database_system,
-    );
 
     Ok(Prepared {
         warnings: env.warnings,
@@ -188,11 +170,7 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
         shutdown_timeout: builder.shutdown_timeout,
         #[cfg(feature = "viewer")]
         viewer,
-        #[cfg(feature = "json")]
         collecting: None,
-        #[cfg(feature = "otlp")]
-        layer_log_records: None,
-        #[cfg(feature = "json")]
         database,
     })
 }
@@ -332,71 +310,97 @@ fn start_export(
 }
 
 impl Prepared {
-    /// tripod's layers (trace context, log lines, OTLP) over `S`. With `global_filter` and the
-    /// same directives for logs and traces (the default), one global filter is returned for the
-    /// registry to apply (a disabled callsite then reaches no layer at all, the cheapest there
-    /// is) and the layers are unfiltered; otherwise each layer has its own filter, and the trace
-    /// context layer sees what either wants, so `RUST_LOG=warn` does not stop info spans from
-    /// being exported.
-    pub(super) fn layers<S>(
-        &mut self,
-        global_filter: bool,
-    ) -> Result<(Option<GlobalFilter>, Vec<BoxedLayer<S>>), InitError>
+    /// The collector, with its thread started, and how the application's threads record for it:
+    /// what tripod's subscriber and the composable path's [`RecordLayer`] share.
+    fn start_collector(&mut self) -> Recording {
+        let style = match self.log_format {
+            LogFormat::Json => crate::logs::Style::Json,
+            LogFormat::Pretty => crate::logs::Style::Pretty { ansi: self.ansi },
+        };
+        let capture = self
+            .span_sinks()
+            .map(|(sinks, limits)| crate::capture::Capture::new(sinks, limits));
+        let capturing = capture.is_some();
+        #[cfg(feature = "_recorder")]
+        let recorder = self.recorder.clone().map(|recorder| {
+            std::sync::Arc::new(recorder) as std::sync::Arc<dyn metrics::Recorder + Send + Sync>
+        });
+        #[cfg(not(feature = "_recorder"))]
+        let recorder = None;
+        // sqlx's events are recorded only when they become a span or a metric.
+        let database = self
+            .database
+            .clone()
+            .filter(|_| capturing || recorder.is_some())
+            .map(|spans| crate::pipeline::Databases { spans, recorder });
+        let recording = Recording {
+            buffers: crate::capture::ThreadBuffers::new(),
+            capturing,
+            database: database.is_some(),
+        };
+        // Lines only with the `json` feature: without it, none are laid out.
+        let lines = (self.log_lines && cfg!(feature = "json")).then(|| crate::pipeline::Lines {
+            style,
+            output: self.output.clone(),
+        });
+        let collector = crate::pipeline::Collector::new(
+            lines,
+            capture,
+            #[cfg(feature = "otlp")]
+            self.otlp
+                .as_ref()
+                .and_then(|otlp| otlp.logs.as_ref())
+                .map(|logs| crate::otlp::LogEncoder::new(logs.queue.clone())),
+            database,
+        );
+        let (pipeline, thread) =
+            crate::pipeline::Pipeline::start(recording.buffers.clone(), collector);
+        self.collecting = Some(super::telemetry::Collecting { pipeline, thread });
+        recording
+    }
+
+    /// tripod's layers over `S`, recording into the collector like tripod's subscriber: a mark
+    /// layer behind the log filter and one behind the trace filter say which let a callsite
+    /// through, and the record layer behind either (and sqlx's events, when database spans are
+    /// on) records it. `RUST_LOG=warn` thus does not stop info spans from being exported.
+    pub(super) fn layers<S>(&mut self) -> Result<BoxedLayer<S>, InitError>
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
-        let shared = global_filter && self.log_filter.trim() == self.trace_filter.trim();
-        let global = if shared {
-            Some(
-                match self
-                    .log_filter
-                    .parse::<tracing_subscriber::filter::Targets>()
-                {
-                    Ok(targets) => Box::new(targets) as GlobalFilter,
-                    Err(_) => Box::new(env_filter(&self.log_filter)?) as GlobalFilter,
-                },
+        let recording = self.start_collector();
+        let logs_or_traces =
+            parse_filter::<S>(&self.log_filter)?.or(parse_filter::<S>(&self.trace_filter)?);
+        let either: DynFilter<S> = if recording.database {
+            let statements = crate::capture::DatabaseEvent::TARGETS
+                .iter()
+                .fold(Targets::new(), |targets, target| {
+                    targets.with_target(*target, tracing::Level::DEBUG)
+                });
+            Box::new(logs_or_traces.or(statements))
+        } else {
+            Box::new(logs_or_traces)
+        };
+        let layers: Vec<BoxedLayer<S>> = vec![
+            crate::layer::MarkLayer::new(crate::layer::Mark::Logged)
+                .with_filter(parse_filter::<S>(&self.log_filter)?)
+                .boxed(),
+            crate::layer::MarkLayer::new(crate::layer::Mark::Traced)
+                .with_filter(parse_filter::<S>(&self.trace_filter)?)
+                .boxed(),
+            crate::layer::RecordLayer::new(
+                self.sampler,
+                recording.buffers,
+                recording.capturing,
+                recording.database,
             )
-        } else {
-            None
-        };
-        let per_layer = |directives: &str| -> Result<Option<DynFilter<S>>, InitError> {
-            if shared {
-                Ok(None)
-            } else {
-                parse_filter(directives).map(Some)
-            }
-        };
-        let context = if shared {
-            None
-        } else {
-            Some(Box::new(
-                parse_filter::<S>(&self.log_filter)?.or(parse_filter::<S>(&self.trace_filter)?),
-            ) as DynFilter<S>)
-        };
-        let mut layers = vec![filtered(TraceContextLayer::<S>::new(self.sampler), context)];
-        if self.log_lines {
-            layers.push(self.log_layer(per_layer(&self.log_filter)?));
-        }
-        #[cfg(feature = "otlp")]
-        if let Some(logs) = self.otlp.as_ref().and_then(|otlp| otlp.logs.as_ref()) {
-            let layer =
-                crate::layer::OtlpLogLayer::new(crate::otlp::LogEncoder::new(logs.queue.clone()));
-            self.layer_log_records = Some(layer.records());
-            layers.push(filtered(layer, per_layer(&self.log_filter)?));
-        }
-        #[cfg(feature = "_capture")]
-        if let Some((sinks, limits)) = self.span_sinks() {
-            layers.push(filtered(
-                crate::layer::CaptureLayer::new(sinks, limits),
-                per_layer(&self.trace_filter)?,
-            ));
-        }
-        Ok((global, layers))
+            .with_filter(either)
+            .boxed(),
+        ];
+        Ok(layers.boxed())
     }
 
     /// Where finished spans go (the export queue, the viewer's store) and the limits they are
     /// captured within; `None` when nothing wants them.
-    #[cfg(feature = "_capture")]
     #[allow(clippy::type_complexity)]
     fn span_sinks(
         &self,
@@ -404,6 +408,7 @@ impl Prepared {
         Vec<std::sync::Arc<dyn crate::capture::SpanSink>>,
         crate::capture::SpanLimits,
     )> {
+        #[cfg_attr(not(any(feature = "otlp", feature = "viewer")), allow(unused_mut))]
         let mut sinks: Vec<std::sync::Arc<dyn crate::capture::SpanSink>> = Vec::new();
         #[cfg_attr(not(feature = "otlp"), allow(unused_mut))]
         let mut limits = crate::capture::SpanLimits::default();
@@ -419,94 +424,25 @@ impl Prepared {
         (!sinks.is_empty()).then_some((sinks, limits))
     }
 
-    /// tripod's own subscriber, with its log thread started; `None` when a filter directive
-    /// needs tracing-subscriber's `EnvFilter` (one that matches span fields), for which
+    /// tripod's own subscriber, with the collector's thread started; `None` when a filter
+    /// directive needs tracing-subscriber's `EnvFilter` (one that matches span fields), for which
     /// [`layers`](Prepared::layers) over the registry are used instead.
-    #[cfg(feature = "json")]
     pub(super) fn own_subscriber(&mut self) -> Option<tracing::Dispatch> {
-        let style = match self.log_format {
-            LogFormat::Json => crate::logs::Style::Json,
-            LogFormat::Pretty => crate::logs::Style::Pretty { ansi: self.ansi },
-        };
-        #[cfg(feature = "_capture")]
-        let capture = self
-            .span_sinks()
-            .map(|(sinks, limits)| crate::capture::Capture::new(sinks, limits));
-        #[cfg(feature = "_capture")]
-        let capturing = capture.is_some();
-        #[cfg(not(feature = "_capture"))]
-        let capturing = false;
-        #[cfg(feature = "_recorder")]
-        let recorder = self.recorder.clone().map(|recorder| {
-            std::sync::Arc::new(recorder) as std::sync::Arc<dyn metrics::Recorder + Send + Sync>
-        });
-        #[cfg(not(feature = "_recorder"))]
-        let recorder = None;
-        // sqlx's events are recorded only when they become a span or a metric.
-        let database = self
-            .database
-            .clone()
-            .filter(|_| capturing || recorder.is_some())
-            .map(|spans| crate::pipeline::Databases { spans, recorder });
+        // Checked before anything starts: a directive only `EnvFilter` reads takes the layers.
+        crate::subscriber::Filters::parse(&self.log_filter, &self.trace_filter, false)?;
+        let recording = self.start_collector();
         let filters = crate::subscriber::Filters::parse(
             &self.log_filter,
             &self.trace_filter,
-            database.is_some(),
+            recording.database,
         )?;
-        let collector = crate::pipeline::Collector::new(
-            self.log_lines.then(|| crate::pipeline::Lines {
-                style,
-                output: self.output.clone(),
-            }),
-            #[cfg(feature = "_capture")]
-            capture,
-            #[cfg(feature = "otlp")]
-            self.otlp
-                .as_ref()
-                .and_then(|otlp| otlp.logs.as_ref())
-                .map(|logs| crate::otlp::LogEncoder::new(logs.queue.clone())),
-            database,
+        let subscriber = crate::subscriber::TripodSubscriber::new(
+            filters,
+            self.sampler,
+            recording.buffers,
+            recording.capturing,
         );
-        let buffers = crate::capture::ThreadBuffers::new();
-        let (pipeline, thread) = crate::pipeline::Pipeline::start(buffers.clone(), collector);
-        let subscriber =
-            crate::subscriber::TripodSubscriber::new(filters, self.sampler, buffers, capturing);
-        self.collecting = Some(super::telemetry::Collecting { pipeline, thread });
         Some(tracing::Dispatch::new(subscriber))
-    }
-
-    fn log_layer<S>(&self, filter: Option<DynFilter<S>>) -> BoxedLayer<S>
-    where
-        S: Subscriber + for<'a> LookupSpan<'a>,
-    {
-        let output = self.output.clone();
-        match self.log_format {
-            #[cfg(feature = "json")]
-            LogFormat::Json => filtered(
-                crate::layer::LineLayer::new(output, crate::logs::Style::Json),
-                filter,
-            ),
-            #[cfg(feature = "json")]
-            LogFormat::Pretty => filtered(
-                crate::layer::LineLayer::new(
-                    output,
-                    crate::logs::Style::Pretty { ansi: self.ansi },
-                ),
-                filter,
-            ),
-            #[cfg(not(feature = "json"))]
-            LogFormat::Json => filtered(
-                tracing_subscriber::fmt::layer().with_writer(output_writer(output)),
-                filter,
-            ),
-            #[cfg(not(feature = "json"))]
-            LogFormat::Pretty => filtered(
-                tracing_subscriber::fmt::layer()
-                    .with_ansi(self.ansi)
-                    .with_writer(output_writer(output)),
-                filter,
-            ),
-        }
     }
 
     /// The guard owning it all, with `dispatch` the subscriber built (or a no-op one when the
@@ -531,26 +467,8 @@ impl Prepared {
         } else {
             log_warnings();
         }
-        #[cfg(feature = "json")]
-        let log_flusher = self
-            .collecting
-            .is_none()
-            .then(|| crate::logs::flusher(self.output.clone()));
-        #[cfg(not(feature = "json"))]
-        let log_flusher = Some(crate::logs::flusher(self.output.clone()));
-        // On the composable path, log records are handed to the export queue every 100 ms.
-        #[cfg(feature = "otlp")]
-        let log_records = self.layer_log_records.clone().map(|records| {
-            crate::background::Background::every(
-                "tripod-otlp-log-records",
-                std::time::Duration::from_millis(100),
-                move || crate::layer::hand_over_log_records(&records),
-            )
-        });
         Telemetry {
             dispatch,
-            log_flusher,
-            #[cfg(feature = "json")]
             collecting: self.collecting,
             log_output: Some(self.output),
             #[cfg(feature = "_recorder")]
@@ -560,14 +478,21 @@ impl Prepared {
             #[cfg(feature = "otlp")]
             otlp: self.otlp,
             #[cfg(feature = "otlp")]
-            layer_log_records: self.layer_log_records.zip(log_records),
-            #[cfg(feature = "otlp")]
             shutdown_timeout: self.shutdown_timeout,
             #[cfg(feature = "viewer")]
             viewer: self.viewer,
             warnings: self.warnings,
         }
     }
+}
+
+/// How the application's threads record for the collector.
+struct Recording {
+    buffers: std::sync::Arc<crate::capture::ThreadBuffers>,
+    /// Whether finished spans go anywhere (export, the viewer).
+    capturing: bool,
+    /// Whether sqlx's events are recorded for database spans and their metric.
+    database: bool,
 }
 
 /// A filter from `RUST_LOG`-style directives: tracing-subscriber's `Targets` when the directives
@@ -588,42 +513,4 @@ fn env_filter(directives: &str) -> Result<EnvFilter, InitError> {
         filter: directives.to_owned(),
         reason: error.to_string(),
     })
-}
-
-/// `layer` behind its per-layer filter, if it has one.
-fn filtered<S>(
-    layer: impl Layer<S> + Send + Sync + 'static,
-    filter: Option<DynFilter<S>>,
-) -> BoxedLayer<S>
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-{
-    match filter {
-        Some(filter) => layer.with_filter(filter).boxed(),
-        None => layer.boxed(),
-    }
-}
-
-/// The log output as a `tracing-subscriber` writer (without the `json` feature, its `fmt` layer
-/// writes the lines).
-#[cfg(not(feature = "json"))]
-fn output_writer(
-    output: SharedOutput,
-) -> impl for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static {
-    move || OutputWriter(output.clone())
-}
-
-#[cfg(not(feature = "json"))]
-struct OutputWriter(SharedOutput);
-
-#[cfg(not(feature = "json"))]
-impl Write for OutputWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write_line(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }

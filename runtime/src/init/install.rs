@@ -48,14 +48,12 @@ impl Builder {
     /// [`InitError::MetricsListener`] and [`InitError::Exporter`], for settings given in code
     /// (unusable environment variables are warnings instead).
     pub fn build(self) -> Result<Telemetry, InitError> {
-        #[cfg_attr(not(feature = "json"), allow(unused_mut))]
         let mut prepared = assemble::prepare(self)?;
-        #[cfg(feature = "json")]
         if let Some(dispatch) = prepared.own_subscriber() {
             return Ok(prepared.finish(dispatch));
         }
-        let (global, layers) = prepared.layers::<assemble::Base>(true)?;
-        let subscriber = Registry::default().with(global).with(layers);
+        let layers = prepared.layers::<Registry>()?;
+        let subscriber = Registry::default().with(layers);
         Ok(prepared.finish(tracing::Dispatch::new(subscriber)))
     }
 
@@ -91,7 +89,7 @@ impl Builder {
         S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
     {
         let mut prepared = assemble::prepare(self)?;
-        let (_, layers) = prepared.layers::<S>(false)?;
+        let layers = prepared.layers::<S>()?;
         let telemetry = prepared.finish(tracing::Dispatch::none());
         Ok((layers, telemetry))
     }

@@ -20,8 +20,6 @@ pub(crate) struct PrometheusParts {
 pub struct Telemetry {
     pub(crate) dispatch: Dispatch,
     pub(crate) log_output: Option<SharedOutput>,
-    pub(crate) log_flusher: Option<crate::background::Background>,
-    #[cfg(feature = "json")]
     pub(crate) collecting: Option<Collecting>,
     /// The metrics recorder, until `install()` makes it global.
     #[cfg(feature = "_recorder")]
@@ -30,13 +28,6 @@ pub struct Telemetry {
     pub(crate) prometheus: Option<PrometheusParts>,
     #[cfg(feature = "otlp")]
     pub(crate) otlp: Option<crate::otlp::Exporting>,
-    /// The composable path's OTLP log records, and the thread that hands them over.
-    #[cfg(feature = "otlp")]
-    #[allow(clippy::type_complexity)]
-    pub(crate) layer_log_records: Option<(
-        std::sync::Arc<std::sync::Mutex<crate::otlp::LogEncoder>>,
-        crate::background::Background,
-    )>,
     #[cfg(feature = "otlp")]
     pub(crate) shutdown_timeout: Duration,
     #[cfg(feature = "viewer")]
@@ -44,9 +35,8 @@ pub struct Telemetry {
     pub(crate) warnings: Vec<String>,
 }
 
-/// The pipeline of tripod's own subscriber, and the collector thread that turns the threads'
-/// records into lines and span records.
-#[cfg(feature = "json")]
+/// The collector and its thread, which turn the threads' records (tripod's subscriber's or the
+/// composable path's) into lines, log records and span records.
 pub(crate) struct Collecting {
     pub(crate) pipeline: std::sync::Arc<crate::pipeline::Pipeline>,
     pub(crate) thread: crate::background::Background,
@@ -56,13 +46,8 @@ impl Telemetry {
     /// Collects what every thread recorded so far (lines written out, ended spans handed to
     /// the export queue and the viewer), and writes out buffered lines.
     fn collect(&self) {
-        #[cfg(feature = "json")]
         if let Some(collecting) = &self.collecting {
             collecting.pipeline.collect();
-        }
-        #[cfg(feature = "otlp")]
-        if let Some((records, _)) = &self.layer_log_records {
-            crate::layer::hand_over_log_records(records);
         }
         if let Some(output) = &self.log_output {
             output.flush();
@@ -215,12 +200,10 @@ impl Telemetry {
 impl Drop for Telemetry {
     fn drop(&mut self) {
         // The collector thread stops; what it had not collected is, here.
-        #[cfg(feature = "json")]
         let collecting = self.collecting.take().map(|collecting| {
             drop(collecting.thread);
             collecting.pipeline
         });
-        #[cfg(feature = "json")]
         if let Some(pipeline) = &collecting {
             pipeline.collect();
         }
@@ -231,8 +214,6 @@ impl Drop for Telemetry {
         #[cfg(feature = "prometheus")]
         drop(self.prometheus.take());
         // Last: everything logged until now is written out.
-        drop(self.log_flusher.take());
-        #[cfg(feature = "json")]
         if let Some(pipeline) = &collecting {
             pipeline.collect();
         }

@@ -1,8 +1,6 @@
 //! JSON values as log lines write them: strings escaped eight bytes at a time, numbers through
 //! itoa and ryu, into a reused buffer.
 
-use std::fmt::{self, Write as _};
-
 /// Writes a float as a JSON number; NaN and the infinities, which JSON has no numbers for, as
 /// `null`.
 pub(crate) fn write_f64(buf: &mut Vec<u8>, value: f64) {
@@ -23,23 +21,6 @@ pub(crate) fn write_string(buf: &mut Vec<u8>, value: &str) {
     buf.push(b'"');
     escape_into(buf, value);
     buf.push(b'"');
-}
-
-/// Writes a `Debug` value as a JSON string, escaping as it is formatted.
-pub(crate) fn write_debug(buf: &mut Vec<u8>, value: &dyn fmt::Debug) {
-    buf.push(b'"');
-    let _ = write!(Escaper(buf), "{value:?}");
-    buf.push(b'"');
-}
-
-/// A `fmt::Write` that escapes what it is given as JSON string content.
-pub(crate) struct Escaper<'a>(pub(crate) &'a mut Vec<u8>);
-
-impl fmt::Write for Escaper<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        escape_into(self.0, s);
-        Ok(())
-    }
 }
 
 /// Appends `value` escaped as JSON string content (no quotes).

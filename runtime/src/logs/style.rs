@@ -31,11 +31,6 @@ const BOLD: &[u8] = b"\x1b[1m";
 const RESET: &[u8] = b"\x1b[0m";
 
 impl Style {
-    /// Starts a line: its timestamp (now) and level.
-    pub(crate) fn begin(self, buf: &mut Vec<u8>, level: &Level) {
-        self.begin_at(buf, level, crate::clock::since_epoch());
-    }
-
     /// Starts a line of an event that happened `since_epoch`.
     pub(crate) fn begin_at(self, buf: &mut Vec<u8>, level: &Level, since_epoch: Duration) {
         match self {

@@ -10,7 +10,6 @@
 //! encoded once, as attributes ([`LogAttributes`]), and copied into the record of every event
 //! inside it.
 
-use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,17 +47,6 @@ pub(crate) struct LogEvent<'a, F, S> {
     pub(crate) span_fields: S,
     /// The innermost span's ids.
     pub(crate) ids: Option<SpanIds>,
-}
-
-/// A span's field as an event's record takes it. (Spans have fields only with `json`.)
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(not(feature = "json"), allow(dead_code))]
-pub(crate) enum SpanField<'a> {
-    /// Encoded already, as a `LogRecord` attribute (tripod's collector: [`LogAttributes`]).
-    Encoded(&'a [u8]),
-    /// The `"key":value` JSON a line copies in (the composable layer's span fields), encoded
-    /// here.
-    Json(&'a [u8]),
 }
 
 /// Encoded `ScopeLogs` messages (field 2 of a `ResourceLogs`), and how many records they hold.
@@ -111,7 +99,7 @@ impl LogEncoder {
     pub(crate) fn record<'a, F, S>(&mut self, event: LogEvent<'a, F, S>)
     where
         F: Iterator<Item = (&'static str, LogValue<'a>)>,
-        S: Iterator<Item = (&'static str, SpanField<'a>)>,
+        S: Iterator<Item = (&'static str, &'a [u8])>,
     {
         if self
             .scope
@@ -139,26 +127,12 @@ impl LogEncoder {
             let mut text = String::new();
             writer.key_value(field::LOG_ATTRIBUTES, key, any_of(value, &mut text));
         }
-        for (key, span_field) in event.span_fields {
+        for (key, attribute) in event.span_fields {
             if self.written.contains(&key) {
                 continue;
             }
             self.written.push(key);
-            match span_field {
-                SpanField::Encoded(attribute) => writer.raw(attribute),
-                SpanField::Json(json) => {
-                    let text;
-                    let value = match json_value(json) {
-                        Some(JsonValue::Text(escaped)) => {
-                            text = unescape(escaped);
-                            Any::Str(&text)
-                        }
-                        Some(JsonValue::Other(value)) => value,
-                        None => continue,
-                    };
-                    writer.key_value(field::LOG_ATTRIBUTES, key, value);
-                }
-            }
+            writer.raw(attribute);
         }
         if let Some(ids) = event.ids {
             writer.fixed32(field::LOG_FLAGS, u32::from(ids.sampled));
@@ -206,7 +180,6 @@ pub(crate) struct LogAttributes {
 }
 
 // Set by tripod's collector, which needs `json`.
-#[cfg_attr(not(feature = "json"), allow(dead_code))]
 impl LogAttributes {
     /// Empties the attributes, keeping their memory.
     pub(crate) fn clear(&mut self) {
@@ -237,11 +210,11 @@ impl LogAttributes {
     }
 
     /// Each attribute's key and its encoding, in the order set.
-    pub(crate) fn entries(&self) -> impl Iterator<Item = (&'static str, SpanField<'_>)> {
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&'static str, &[u8])> {
         let encoded = self.encoded.as_bytes();
         self.entries
             .iter()
-            .map(move |(key, range)| (*key, SpanField::Encoded(&encoded[range.clone()])))
+            .map(move |(key, range)| (*key, &encoded[range.clone()]))
     }
 }
 
@@ -272,63 +245,6 @@ fn severity(level: &Level) -> (u64, &'static str) {
         Level::WARN => (13, "warning"),
         _ => (17, "error"),
     }
-}
-
-enum JsonValue<'a> {
-    /// A string's contents, still escaped.
-    Text(&'a str),
-    Other(Any<'a>),
-}
-
-/// The value of a `"key":value` entry as a span's fields hold them: a JSON string, number or
-/// boolean (`null`, a non-finite float, gives none).
-fn json_value(entry: &[u8]) -> Option<JsonValue<'_>> {
-    let text = std::str::from_utf8(entry).ok()?;
-    // Keys are field names: `"key":` holds no escaped quote.
-    let (_, value) = text.split_once("\":")?;
-    if let Some(string) = value.strip_prefix('"') {
-        return Some(JsonValue::Text(string.strip_suffix('"').unwrap_or(string)));
-    }
-    Some(JsonValue::Other(match value {
-        "true" => Any::Bool(true),
-        "false" => Any::Bool(false),
-        "null" => return None,
-        number if number.contains(['.', 'e', 'E']) => Any::Double(number.parse().ok()?),
-        number => match number.parse::<i64>() {
-            Ok(int) => Any::Int(int),
-            Err(_) => return Some(JsonValue::Text(number)),
-        },
-    }))
-}
-
-/// A JSON string's contents, unescaped (borrowed when nothing was escaped).
-fn unescape(escaped: &str) -> Cow<'_, str> {
-    if !escaped.contains('\\') {
-        return Cow::Borrowed(escaped);
-    }
-    let mut text = String::with_capacity(escaped.len());
-    let mut chars = escaped.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            text.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => text.push('\n'),
-            Some('r') => text.push('\r'),
-            Some('t') => text.push('\t'),
-            Some('u') => {
-                let code: String = chars.by_ref().take(4).collect();
-                if let Some(decoded) = u32::from_str_radix(&code, 16).ok().and_then(char::from_u32)
-                {
-                    text.push(decoded);
-                }
-            }
-            Some(other) => text.push(other),
-            None => {}
-        }
-    }
-    Cow::Owned(text)
 }
 
 /// The logs signal's batches: chunks of records, wrapped in the process's resource.
@@ -376,13 +292,11 @@ mod tests {
             parent_is_remote: false,
             sampled: true,
         };
-        let span_fields: [&[u8]; 4] = [
-            br#""user.id":42"#,
-            br#""title":"a \"quoted\"\ntitle""#,
-            br#""ratio":0.5"#,
-            br#""duration_ms":7"#,
-        ];
-        let keys = ["user.id", "title", "ratio", "duration_ms"];
+        let mut span_fields = LogAttributes::default();
+        span_fields.set("user.id", LogValue::I64(42));
+        span_fields.set("title", LogValue::Str("a \"quoted\"\ntitle"));
+        span_fields.set("ratio", LogValue::F64(0.5));
+        span_fields.set("duration_ms", LogValue::I64(7));
         encoder.record(LogEvent {
             level: &Level::WARN,
             time: Duration::from_secs(1_700_000_000),
@@ -395,7 +309,7 @@ mod tests {
                 ("zero", LogValue::I64(0)),
             ]
             .into_iter(),
-            span_fields: keys.into_iter().zip(span_fields.map(SpanField::Json)),
+            span_fields: span_fields.entries(),
             ids: Some(ids),
         });
         encoder.record(LogEvent {
@@ -458,7 +372,7 @@ mod tests {
 
     /// The attributes of one record whose span fields are `span_fields`, decoded.
     fn span_attributes<'a>(
-        span_fields: impl Iterator<Item = (&'static str, SpanField<'a>)>,
+        span_fields: impl Iterator<Item = (&'static str, &'a [u8])>,
     ) -> Vec<(String, Option<Value>)> {
         let queue = Arc::new(Queue::new(QueueConfig::LOGS));
         let mut encoder = LogEncoder::new(queue.clone());
@@ -484,27 +398,15 @@ mod tests {
     }
 
     #[test]
-    fn a_span_field_reads_alike_encoded_from_its_value_and_from_its_lines_json() {
+    fn a_span_fields_encoded_attribute_decodes_to_its_typed_value() {
         let mut set = LogAttributes::default();
         set.set("user.id", LogValue::I64(42));
         set.set("title", LogValue::Str("a \"quoted\"\ntitle"));
         set.set("ratio", LogValue::F64(0.5));
         set.set("done", LogValue::Bool(true));
         set.set("big", LogValue::U64(u64::MAX));
-        let json: [(&'static str, &[u8]); 5] = [
-            ("user.id", br#""user.id":42"#),
-            ("title", br#""title":"a \"quoted\"\ntitle""#),
-            ("ratio", br#""ratio":0.5"#),
-            ("done", br#""done":true"#),
-            ("big", br#""big":18446744073709551615"#),
-        ];
-        let from_json = span_attributes(
-            json.into_iter()
-                .map(|(key, json)| (key, SpanField::Json(json))),
-        );
-        assert_eq!(span_attributes(set.entries()), from_json);
         assert_eq!(
-            from_json,
+            span_attributes(set.entries()),
             [
                 ("user.id".into(), Some(Value::IntValue(42))),
                 (
@@ -543,14 +445,8 @@ mod tests {
         assert_eq!(
             entries,
             [
-                (
-                    "http.route",
-                    SpanField::Encoded(&expected.as_bytes()[..route])
-                ),
-                (
-                    "http.response.status_code",
-                    SpanField::Encoded(&expected.as_bytes()[route..])
-                ),
+                ("http.route", &expected.as_bytes()[..route]),
+                ("http.response.status_code", &expected.as_bytes()[route..]),
             ]
         );
         attributes.clear();

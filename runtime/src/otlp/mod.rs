@@ -31,8 +31,7 @@ use std::time::{Duration, Instant};
 pub(crate) use config::{Compression, ExportConfig, Headers};
 pub use endpoint::Protocol;
 pub(crate) use endpoint::{signal_endpoint, validate_url};
-#[cfg(feature = "json")]
-pub(crate) use logs::{LogAttributes, SpanField};
+pub(crate) use logs::LogAttributes;
 pub(crate) use logs::{LogChunk, LogEncoder, LogEvent, LogValue};
 pub(crate) use metrics::Temporality;
 pub(crate) use queue::{Item, Queue, QueueConfig};

@@ -10,8 +10,11 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
+use super::calls;
+use crate::call_path::Ending;
 use crate::capture::{
-    DatabaseEvent, DatabaseField, DatabaseSpans, Entry, Records, Statement, Value,
+    CallStart, DatabaseEvent, DatabaseField, DatabaseSpans, Entry, FieldSink as _, Records,
+    Statement, Value,
 };
 use crate::clock::WallClock;
 use crate::logs::{LineEvent, LineValue, Scratch, SharedOutput, SpanFields, Style, write_line};
@@ -21,7 +24,6 @@ use crate::trace::{SpanId, SpanIds};
 /// Formatted lines handed to the output at a time.
 const WRITE_CHUNK: usize = 64 * 1024;
 /// Ended spans handed to the sinks at a time.
-#[cfg(feature = "_capture")]
 const HAND_SPANS: usize = 256;
 /// Emptied span fields kept for reuse, at most.
 const FREE_FIELDS: usize = 1024;
@@ -53,13 +55,13 @@ struct Live {
     #[cfg(feature = "otlp")]
     attributes: crate::otlp::LogAttributes,
     /// Its record, when it is captured.
-    #[cfg(feature = "_capture")]
     record: Option<crate::capture::SpanRecord>,
+    /// What is kept of the observed call it is the span of.
+    call: Option<calls::Call>,
     /// The reading it started at: its record ends at its start plus the time between the two
     /// readings, so its duration is the one its call's histogram got (converting each reading
     /// to wall-clock time apart, in two collections, could move the end by the clock's
     /// recalibration between them: a span a few µs longer than its call's exemplar bucket).
-    #[cfg(feature = "_capture")]
     started: Tick,
 }
 
@@ -70,20 +72,18 @@ pub(crate) struct Collector {
     /// Where log records go over OTLP, when they do.
     #[cfg(feature = "otlp")]
     records: Option<crate::otlp::LogEncoder>,
-    #[cfg(feature = "_capture")]
     capture: Option<crate::capture::Capture>,
     /// What sqlx's events become, when database spans are on.
     database: Option<Databases>,
     clock: WallClock,
     spans: HashMap<SpanId, Live, BuildHasherDefault<IdHasher>>,
     /// Span ends seen before their span's start in this batch.
-    early_ends: Vec<(SpanId, Tick)>,
+    early_ends: Vec<(SpanId, Tick, Option<Ending>)>,
     /// Fields of ended spans, emptied, for the next spans.
     free_fields: Vec<SpanFields>,
     #[cfg(feature = "otlp")]
     free_attributes: Vec<crate::otlp::LogAttributes>,
     /// Spans ended in this collection, handed to the sinks at its end.
-    #[cfg(feature = "_capture")]
     ended: Vec<std::sync::Arc<crate::capture::SpanRecord>>,
     buf: Vec<u8>,
     scratch: Scratch,
@@ -111,7 +111,7 @@ impl Hasher for IdHasher {
 impl Collector {
     pub(crate) fn new(
         lines: Option<Lines>,
-        #[cfg(feature = "_capture")] capture: Option<crate::capture::Capture>,
+        capture: Option<crate::capture::Capture>,
         #[cfg(feature = "otlp")] records: Option<crate::otlp::LogEncoder>,
         database: Option<Databases>,
     ) -> Collector {
@@ -120,7 +120,6 @@ impl Collector {
             database,
             #[cfg(feature = "otlp")]
             records,
-            #[cfg(feature = "_capture")]
             capture,
             clock: WallClock::default(),
             spans: HashMap::default(),
@@ -128,7 +127,6 @@ impl Collector {
             free_fields: Vec::new(),
             #[cfg(feature = "otlp")]
             free_attributes: Vec::new(),
-            #[cfg(feature = "_capture")]
             ended: Vec::new(),
             buf: Vec::with_capacity(WRITE_CHUNK * 2),
             scratch: Scratch::default(),
@@ -172,7 +170,6 @@ impl Collector {
         // Ends of spans whose start was never recorded (dropped while the thread was inside
         // another record).
         self.early_ends.clear();
-        #[cfg(feature = "_capture")]
         if let Some(capture) = &self.capture {
             capture.finish_all(&mut self.ended);
         }
@@ -196,56 +193,21 @@ impl Collector {
                 ids,
                 trace_state,
                 captured,
+                call,
                 fields,
             } => {
                 let values = records.values(fields);
-                let mut span_fields = self.free_fields.pop().unwrap_or_default();
-                for (key, value) in values {
-                    span_fields.set(key, |buf| line_value(records, value).write(buf));
+                self.start(records, *at, metadata, ids, trace_state, *captured, values);
+                if let Some(call) = call {
+                    self.call_started(records, *at, metadata, ids.span_id, *call, values);
                 }
-                #[cfg(feature = "otlp")]
-                let mut attributes = self.free_attributes.pop().unwrap_or_default();
-                #[cfg(feature = "otlp")]
-                if self.records.is_some() {
-                    for (key, value) in values {
-                        attributes.set(key, log_value(records, value));
-                    }
-                }
-                #[cfg(feature = "_capture")]
-                let record = match &self.capture {
-                    Some(capture) if *captured => {
-                        let start = crate::clock::system_time_of(self.clock.at(at.instant()));
-                        let mut record = capture.begin(*ids, trace_state, metadata, start);
-                        for (key, value) in values {
-                            use crate::capture::FieldSink as _;
-                            record.field(key, field_value(records, value));
-                        }
-                        Some(record)
-                    }
-                    _ => None,
-                };
-                #[cfg(not(feature = "_capture"))]
-                let _ = (at, metadata, trace_state, captured);
-                self.spans.insert(
-                    ids.span_id,
-                    Live {
-                        ids: *ids,
-                        fields: span_fields,
-                        #[cfg(feature = "otlp")]
-                        attributes,
-                        #[cfg(feature = "_capture")]
-                        record,
-                        #[cfg(feature = "_capture")]
-                        started: *at,
-                    },
-                );
                 if let Some(early) = self
                     .early_ends
                     .iter()
-                    .position(|(span, _)| *span == ids.span_id)
+                    .position(|(span, ..)| *span == ids.span_id)
                 {
-                    let (span, at) = self.early_ends.swap_remove(early);
-                    self.end(span, at);
+                    let (span, at, ending) = self.early_ends.swap_remove(early);
+                    self.end(span, at, ending);
                 }
             }
             Entry::Record { span, fields, .. } => {
@@ -254,15 +216,19 @@ impl Collector {
                 };
                 for (key, value) in records.values(fields) {
                     live.fields
-                        .set(key, |buf| line_value(records, value).write(buf));
+                        .set(key, |buf| line_value(own(records, value)).write(buf));
                     #[cfg(feature = "otlp")]
                     if self.records.is_some() {
-                        live.attributes.set(key, log_value(records, value));
+                        live.attributes.set(key, log_value(own(records, value)));
                     }
-                    #[cfg(feature = "_capture")]
                     if let Some(record) = &mut live.record {
-                        use crate::capture::FieldSink as _;
-                        record.field(key, field_value(records, value));
+                        record.field(key, field_value(own(records, value)));
+                    }
+                    if let Some(call) = &mut live.call
+                        && *key == calls::RETURN
+                        && let Own::Str(text) = own(records, value)
+                    {
+                        call.ret = Some(text.to_owned());
                     }
                 }
             }
@@ -272,7 +238,6 @@ impl Collector {
                 trace_state,
                 ..
             } => {
-                #[cfg(feature = "_capture")]
                 if let Some(record) = self
                     .spans
                     .get_mut(span)
@@ -280,8 +245,6 @@ impl Collector {
                 {
                     record.link(*to, trace_state);
                 }
-                #[cfg(not(feature = "_capture"))]
-                let _ = (span, to, trace_state);
             }
             Entry::Event {
                 at,
@@ -294,81 +257,232 @@ impl Collector {
             } => {
                 let since_epoch = self.clock.at(at.instant());
                 let values = records.values(fields);
-                let innermost = span.and_then(|span| self.spans.get(&span));
-                let spans = || {
-                    std::iter::successors(innermost, |live| {
-                        let parent = live.ids.parent.filter(|_| !live.ids.parent_is_remote)?;
-                        self.spans.get(&parent)
-                    })
-                };
-                if *logged && let Some(lines) = &self.lines {
-                    write_line(
-                        &mut self.buf,
-                        lines.style,
-                        LineEvent {
-                            level: metadata.level(),
-                            since_epoch,
-                            message: records.text(message),
-                            fields: values
-                                .iter()
-                                .map(|(key, value)| (*key, line_value(records, value))),
-                            spans: spans().map(|live| &live.fields),
-                            ids: innermost.map(|live| live.ids),
-                        },
-                        &mut self.scratch,
-                    );
-                }
-                #[cfg(feature = "otlp")]
-                if *logged && let Some(encoder) = &mut self.records {
-                    encoder.record(crate::otlp::LogEvent {
-                        level: metadata.level(),
-                        time: since_epoch,
-                        target: metadata.target(),
-                        message: records.text(message),
-                        fields: values
-                            .iter()
-                            .map(|(key, value)| (*key, log_value(records, value))),
-                        span_fields: spans().flat_map(|live| live.attributes.entries()),
-                        ids: innermost.map(|live| live.ids),
-                    });
-                }
                 if *traced
                     && self.database.is_some()
                     && let Some(kind) = DatabaseEvent::of(metadata.target())
                 {
+                    if *logged {
+                        self.emit(Emitted {
+                            metadata,
+                            since_epoch,
+                            message: records.text(message),
+                            fields: values
+                                .iter()
+                                .map(|(key, value)| (*key, own(records, value))),
+                            span: *span,
+                            logged: true,
+                            traced: false,
+                        });
+                    }
                     self.database_event(kind, records, values, *span, since_epoch);
                     return;
                 }
-                #[cfg(feature = "_capture")]
-                if *traced
-                    && let Some(record) = span
-                        .and_then(|span| self.spans.get_mut(&span))
-                        .and_then(|live| live.record.as_mut())
-                {
-                    use crate::capture::FieldSink as _;
-                    let time = crate::clock::system_time_of(since_epoch);
-                    record.event_at(time, metadata.name(), |sink| {
-                        if !message.is_empty() {
-                            sink.field(
-                                "message",
-                                crate::capture::FieldValue::Str(records.text(message)),
-                            );
-                        }
-                        for (key, value) in values {
-                            sink.field(key, field_value(records, value));
-                        }
-                    });
-                }
-                #[cfg(not(feature = "_capture"))]
-                let _ = traced;
+                self.emit(Emitted {
+                    metadata,
+                    since_epoch,
+                    message: records.text(message),
+                    fields: values
+                        .iter()
+                        .map(|(key, value)| (*key, own(records, value))),
+                    span: *span,
+                    logged: *logged,
+                    traced: *traced,
+                });
             }
-            Entry::End { at, span } => {
-                if !self.end(*span, *at) {
+            Entry::End { at, span, ending } => {
+                if !self.end(*span, *at, *ending) {
                     // Its start is in this batch still, on another thread whose clock read a
                     // hair later: the span ends as soon as it starts.
-                    self.early_ends.push((*span, *at));
+                    self.early_ends.push((*span, *at, *ending));
                 }
             }
+            Entry::CallEnded { at, span, ending } => self.call_ended(*span, *at, *ending),
+        }
+    }
+
+    /// A span's start: its fields kept for the lines and log records of the events inside it,
+    /// and its record begun when it is captured.
+    #[allow(clippy::too_many_arguments)]
+    fn start(
+        &mut self,
+        records: &Records,
+        at: Tick,
+        metadata: &'static tracing::Metadata<'static>,
+        ids: &SpanIds,
+        trace_state: &crate::trace::TraceState,
+        captured: bool,
+        values: &[(&'static str, Value)],
+    ) {
+        let mut span_fields = self.free_fields.pop().unwrap_or_default();
+        for (key, value) in values {
+            span_fields.set(key, |buf| line_value(own(records, value)).write(buf));
+        }
+        #[cfg(feature = "otlp")]
+        let mut attributes = self.free_attributes.pop().unwrap_or_default();
+        #[cfg(feature = "otlp")]
+        if self.records.is_some() {
+            for (key, value) in values {
+                attributes.set(key, log_value(own(records, value)));
+            }
+        }
+        let record = match &self.capture {
+            Some(capture) if captured => {
+                let start = crate::clock::system_time_of(self.clock.at(at.instant()));
+                let mut record = capture.begin(*ids, trace_state, metadata, start);
+                for (key, value) in values {
+                    record.field(key, field_value(own(records, value)));
+                }
+                Some(record)
+            }
+            _ => None,
+        };
+        self.spans.insert(
+            ids.span_id,
+            Live {
+                ids: *ids,
+                fields: span_fields,
+                #[cfg(feature = "otlp")]
+                attributes,
+                record,
+                started: at,
+                call: None,
+            },
+        );
+    }
+
+    /// An observed call's span started: its `NAME.start` line, log record and span event,
+    /// derived from the span's own start (the user's fields as the event's own, the function's
+    /// name after them, as the span's).
+    fn call_started(
+        &mut self,
+        records: &Records,
+        at: Tick,
+        metadata: &'static tracing::Metadata<'static>,
+        span: SpanId,
+        call: CallStart,
+        values: &[(&'static str, Value)],
+    ) {
+        let messages = calls::messages(metadata);
+        let Some(live) = self.spans.get_mut(&span) else {
+            return;
+        };
+        live.call = Some(calls::Call {
+            metadata,
+            logged: call.logged,
+            messages,
+            ret: None,
+            ended: None,
+        });
+        self.emit(Emitted {
+            metadata,
+            since_epoch: self.clock.at(at.instant()),
+            message: messages.start,
+            fields: values
+                .iter()
+                .filter(|(key, _)| *key != calls::FUNCTION)
+                .map(|(key, value)| (*key, own(records, value))),
+            span: Some(span),
+            logged: call.logged,
+            traced: true,
+        });
+    }
+
+    /// An observed call under tripod's subscriber ended at `at`, as `ending` says: its
+    /// `NAME.success` line derived (the span's level and target, `duration_ms` from the span's
+    /// start, `return` as the span recorded it), and its span's record to end then.
+    fn call_ended(&mut self, span: SpanId, at: Tick, ending: Ending) {
+        let Some(live) = self.spans.get_mut(&span) else {
+            return;
+        };
+        let Some(call) = live.call.as_mut() else {
+            return;
+        };
+        call.ended = Some(at);
+        let metadata = call.metadata;
+        if ending != Ending::Success {
+            return;
+        }
+        let millis = at.since(live.started).as_nanos() as f64 / 1e6;
+        let (messages, logged) = (call.messages, call.logged);
+        let ret = call.ret.take();
+        self.emit(Emitted {
+            metadata,
+            since_epoch: self.clock.at(at.instant()),
+            message: messages.success,
+            fields: std::iter::once((calls::DURATION, Own::F64(millis)))
+                .chain(ret.as_deref().map(|ret| (calls::RETURN, Own::Str(ret)))),
+            span: Some(span),
+            logged,
+            traced: true,
+        });
+    }
+
+    /// One event, dispatched or derived: its line, its log record, and, when it is traced and
+    /// its span captured, an event of the span's record.
+    fn emit<'a>(
+        &mut self,
+        event: Emitted<'a, impl Iterator<Item = (&'static str, Own<'a>)> + Clone>,
+    ) {
+        let innermost = event.span.and_then(|span| self.spans.get(&span));
+        let spans = || {
+            std::iter::successors(innermost, |live| {
+                let parent = live.ids.parent.filter(|_| !live.ids.parent_is_remote)?;
+                self.spans.get(&parent)
+            })
+        };
+        let metadata = event.metadata;
+        if event.logged
+            && let Some(lines) = &self.lines
+        {
+            write_line(
+                &mut self.buf,
+                lines.style,
+                LineEvent {
+                    level: metadata.level(),
+                    since_epoch: event.since_epoch,
+                    message: event.message,
+                    fields: event
+                        .fields
+                        .clone()
+                        .map(|(key, value)| (key, line_value(value))),
+                    spans: spans().map(|live| &live.fields),
+                    ids: innermost.map(|live| live.ids),
+                },
+                &mut self.scratch,
+            );
+        }
+        #[cfg(feature = "otlp")]
+        if event.logged
+            && let Some(encoder) = &mut self.records
+        {
+            encoder.record(crate::otlp::LogEvent {
+                level: metadata.level(),
+                time: event.since_epoch,
+                target: metadata.target(),
+                message: event.message,
+                fields: event
+                    .fields
+                    .clone()
+                    .map(|(key, value)| (key, log_value(value))),
+                span_fields: spans().flat_map(|live| live.attributes.entries()),
+                ids: innermost.map(|live| live.ids),
+            });
+        }
+        if event.traced
+            && let Some(record) = event
+                .span
+                .and_then(|span| self.spans.get_mut(&span))
+                .and_then(|live| live.record.as_mut())
+        {
+            let time = crate::clock::system_time_of(event.since_epoch);
+            record.event_at(time, metadata.name(), |sink| {
+                if !event.message.is_empty() {
+                    sink.field("message", crate::capture::FieldValue::Str(event.message));
+                }
+                for (key, value) in event.fields {
+                    sink.field(key, field_value(value));
+                }
+            });
         }
     }
 
@@ -397,7 +511,6 @@ impl Collector {
         if let (Some(statement), Some(recorder)) = (&statement, &database.recorder) {
             record_duration(recorder.as_ref(), statement, &database.spans);
         }
-        #[cfg(feature = "_capture")]
         {
             let Some((parent, capture)) = span
                 .and_then(|span| self.spans.get(&span))
@@ -422,12 +535,14 @@ impl Collector {
                 self.ended.push(std::sync::Arc::new(made));
             }
         }
-        #[cfg(not(feature = "_capture"))]
-        let _ = (span, since_epoch);
     }
 
-    /// Ends the live span `span`; `false` when there is none.
-    fn end(&mut self, span: SpanId, at: Tick) -> bool {
+    /// Ends the live span `span` (its record at its call's end, when it is an observed call's
+    /// that ended earlier); `false` when there is none.
+    fn end(&mut self, span: SpanId, at: Tick, ending: Option<Ending>) -> bool {
+        if let Some(ending) = ending {
+            self.call_ended(span, at, ending);
+        }
         let Some(mut live) = self.spans.remove(&span) else {
             return false;
         };
@@ -440,9 +555,9 @@ impl Collector {
             live.attributes.clear();
             self.free_attributes.push(live.attributes);
         }
-        #[cfg(feature = "_capture")]
         if let Some(mut record) = live.record {
-            record.end_at(record.start + at.since(live.started));
+            let end = live.call.and_then(|call| call.ended).unwrap_or(at);
+            record.end_at(record.start + end.since(live.started));
             self.ended.push(std::sync::Arc::new(record));
             if self.ended.len() >= HAND_SPANS
                 && let Some(capture) = &self.capture
@@ -450,8 +565,6 @@ impl Collector {
                 capture.finish_all(&mut self.ended);
             }
         }
-        #[cfg(not(feature = "_capture"))]
-        let _ = at;
         true
     }
 }
@@ -479,42 +592,74 @@ fn database_field<'a>(records: &'a Records, value: &Value) -> DatabaseField<'a> 
     }
 }
 
-fn line_value<'a>(records: &'a Records, value: &Value) -> LineValue<'a> {
+/// A recorded or derived field value, before it is laid out for a line, a log record or a span.
+#[derive(Clone, Copy)]
+enum Own<'a> {
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Bool(bool),
+    Str(&'a str),
+}
+
+fn own<'a>(records: &'a Records, value: &Value) -> Own<'a> {
     match value {
-        Value::I64(value) => LineValue::I64(*value),
-        Value::U64(value) => LineValue::U64(*value),
-        Value::F64(value) => LineValue::F64(*value),
-        Value::Bool(value) => LineValue::Bool(*value),
-        Value::Text(range) => LineValue::Str(records.text(range)),
+        Value::I64(value) => Own::I64(*value),
+        Value::U64(value) => Own::U64(*value),
+        Value::F64(value) => Own::F64(*value),
+        Value::Bool(value) => Own::Bool(*value),
+        Value::Text(range) => Own::Str(records.text(range)),
+    }
+}
+
+fn line_value(value: Own<'_>) -> LineValue<'_> {
+    match value {
+        Own::I64(value) => LineValue::I64(value),
+        Own::U64(value) => LineValue::U64(value),
+        Own::F64(value) => LineValue::F64(value),
+        Own::Bool(value) => LineValue::Bool(value),
+        Own::Str(text) => LineValue::Str(text),
     }
 }
 
 /// A value as a log record's attribute takes it.
 #[cfg(feature = "otlp")]
-fn log_value<'a>(records: &'a Records, value: &Value) -> crate::otlp::LogValue<'a> {
+fn log_value(value: Own<'_>) -> crate::otlp::LogValue<'_> {
     use crate::otlp::LogValue;
     match value {
-        Value::I64(value) => LogValue::I64(*value),
-        Value::U64(value) => LogValue::U64(*value),
-        Value::F64(value) => LogValue::F64(*value),
-        Value::Bool(value) => LogValue::Bool(*value),
-        Value::Text(range) => LogValue::Str(records.text(range)),
+        Own::I64(value) => LogValue::I64(value),
+        Own::U64(value) => LogValue::U64(value),
+        Own::F64(value) => LogValue::F64(value),
+        Own::Bool(value) => LogValue::Bool(value),
+        Own::Str(text) => LogValue::Str(text),
     }
 }
 
-#[cfg(feature = "_capture")]
-fn field_value<'a>(records: &'a Records, value: &Value) -> crate::capture::FieldValue<'a> {
+fn field_value(value: Own<'_>) -> crate::capture::FieldValue<'_> {
     use crate::capture::FieldValue;
     match value {
-        Value::I64(value) => FieldValue::I64(*value),
-        Value::U64(value) => FieldValue::U64(*value),
-        Value::F64(value) => FieldValue::F64(*value),
-        Value::Bool(value) => FieldValue::Bool(*value),
-        Value::Text(range) => FieldValue::Str(records.text(range)),
+        Own::I64(value) => FieldValue::I64(value),
+        Own::U64(value) => FieldValue::U64(value),
+        Own::F64(value) => FieldValue::F64(value),
+        Own::Bool(value) => FieldValue::Bool(value),
+        Own::Str(text) => FieldValue::Str(text),
     }
 }
 
-#[cfg(all(test, feature = "_capture"))]
+/// One event as [`Collector::emit`] lays it out.
+struct Emitted<'a, F> {
+    metadata: &'static tracing::Metadata<'static>,
+    since_epoch: std::time::Duration,
+    message: &'a str,
+    /// Its own fields.
+    fields: F,
+    /// The span it happened in.
+    span: Option<SpanId>,
+    logged: bool,
+    traced: bool,
+}
+
+#[cfg(test)]
 mod tests {
     use std::io::Write;
     use std::sync::{Arc, Mutex};
@@ -590,7 +735,14 @@ mod tests {
         let (mut collector, _, ended) = collector();
         let mut starting = Records::default();
         let started = crate::tick::Lent::now();
-        starting.start(metadata(), ids(1), TraceState::default(), true, |_| {});
+        starting.start(
+            metadata(),
+            ids(1),
+            TraceState::default(),
+            true,
+            None,
+            |_| {},
+        );
         let start = started.tick();
         drop(started);
         collector.collect(&[starting]);
@@ -598,7 +750,7 @@ mod tests {
         std::thread::sleep(Duration::from_millis(3));
         let mut ending = Records::default();
         let finished = crate::tick::Lent::now();
-        ending.end(SpanId(1));
+        ending.end(SpanId(1), None);
         let end = finished.tick();
         drop(finished);
         // The wall clock is read again for the second collection: the record's duration is
@@ -614,10 +766,17 @@ mod tests {
     fn a_span_that_ends_on_a_thread_whose_clock_read_earlier_is_still_exported() {
         let (mut collector, _, ended) = collector();
         let mut ending = Records::default();
-        ending.end(SpanId(1));
+        ending.end(SpanId(1), None);
         std::thread::sleep(Duration::from_millis(1));
         let mut starting = Records::default();
-        starting.start(metadata(), ids(1), TraceState::default(), true, |_| {});
+        starting.start(
+            metadata(),
+            ids(1),
+            TraceState::default(),
+            true,
+            None,
+            |_| {},
+        );
         collector.collect(&[starting, ending]);
         let ended = ended.0.lock().unwrap();
         assert_eq!(ended.len(), 1, "the span is exported once");
@@ -629,7 +788,14 @@ mod tests {
     fn records_of_two_threads_apply_in_time_order_whatever_order_the_batch_lists_them() {
         let (mut collector, _, _) = collector();
         let mut first = Records::default();
-        first.start(metadata(), ids(1), TraceState::default(), true, |_| {});
+        first.start(
+            metadata(),
+            ids(1),
+            TraceState::default(),
+            true,
+            None,
+            |_| {},
+        );
         let mut second = Records::default();
         std::thread::sleep(Duration::from_millis(1));
         second.record(SpanId(1), |visitor| {

@@ -5,6 +5,7 @@
 //! what was recorded since the last collection: at most the last 100 ms. Dropping the
 //! [`Telemetry`](crate::Telemetry) guard, or flushing it, collects everything.
 
+mod calls;
 mod collector;
 
 use std::sync::atomic::{AtomicBool, Ordering};

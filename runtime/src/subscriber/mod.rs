@@ -28,7 +28,8 @@ pub(crate) use filter::Filters;
 use spans::{Span, Spans};
 use stack::{Known, SpanStack};
 
-use crate::capture::ThreadBuffers;
+use crate::call_path::{self, CallPath};
+use crate::capture::{CallStart, ThreadBuffers};
 use crate::trace::{Sampler, SpanContext, SpanIds};
 
 /// The subscriber.
@@ -53,6 +54,7 @@ impl TripodSubscriber {
             context_of: context_in,
             current_ids: current_in,
         });
+        call_path::register(record_end_in);
         TripodSubscriber {
             spans: Spans::default(),
             stacks: ThreadLocal::new(),
@@ -123,6 +125,36 @@ fn context_in(dispatch: &tracing::Dispatch, id: &Id) -> Option<SpanContext> {
     dispatch.downcast_ref::<TripodSubscriber>()?.context(id)
 }
 
+/// Records an observed call's end event (a failure, a cancellation) without dispatching it, when
+/// `dispatch` is tripod's subscriber holding `id`.
+fn record_end_in(
+    dispatch: &tracing::Dispatch,
+    id: &Id,
+    metadata: &'static Metadata<'static>,
+    values: &tracing_core::field::ValueSet<'_>,
+) -> bool {
+    let Some(subscriber) = dispatch.downcast_ref::<TripodSubscriber>() else {
+        return false;
+    };
+    let Some(known) = subscriber.known(id) else {
+        return false;
+    };
+    let (logged, traced) = subscriber.filters.logs_and_traces(metadata);
+    let traced = traced && known.captured;
+    if logged || traced {
+        subscriber.buffers.record(|records| {
+            records.event_of(
+                metadata,
+                Some(known.ids.span_id),
+                logged,
+                traced,
+                |visitor| values.record(visitor),
+            )
+        });
+    }
+    true
+}
+
 /// The ids of the span current on this thread, when `dispatch` is tripod's subscriber.
 fn current_in(dispatch: &tracing::Dispatch) -> Option<SpanIds> {
     let subscriber = dispatch.downcast_ref::<TripodSubscriber>()?;
@@ -159,10 +191,23 @@ impl Subscriber for TripodSubscriber {
                 .map(|(_, (ids, trace_state))| (ids, trace_state)),
         );
         let captured = self.capturing && ids.sampled && self.filters.traces(metadata);
+        // An observed call's span: the collector derives the call's start and success lines.
+        let call =
+            (crate::tick::take_call_mark() && call_path::is_call_span(metadata)).then(|| {
+                call_path::set_start(CallPath::Derived);
+                CallStart {
+                    logged: self.filters.logs_and_traces(metadata).0,
+                }
+            });
         self.buffers.record(|records| {
-            records.start(metadata, ids, trace_state.clone(), captured, |visitor| {
-                attrs.record(visitor)
-            })
+            records.start(
+                metadata,
+                ids,
+                trace_state.clone(),
+                captured,
+                call,
+                |visitor| attrs.record(visitor),
+            )
         });
         let id = self.spans.insert(Span::new(
             metadata,
@@ -261,9 +306,18 @@ impl Subscriber for TripodSubscriber {
     }
 
     fn try_close(&self, id: Id) -> bool {
-        let closed = self
-            .spans
-            .release(&id, |span| self.buffers.end(span.ids.span_id));
+        // How the observed call that drops its span ended: told to the span's end, or, when
+        // another handle keeps the span open, recorded on its own.
+        let ending = std::cell::Cell::new(call_path::take_ending());
+        let closed = self.spans.release(&id, |span| {
+            self.buffers.end(span.ids.span_id, ending.take())
+        });
+        if let Some(ending) = ending.take()
+            && let Some(known) = self.known(&id)
+        {
+            self.buffers
+                .record(|records| records.call_ended(known.ids.span_id, ending));
+        }
         if closed
             && let Some(stack) = self.stacks.get()
             && let Ok(mut stack) = stack.try_borrow_mut()

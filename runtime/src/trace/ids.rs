@@ -112,7 +112,6 @@ mod tests {
             let span = SpanId::random();
             assert_ne!(trace.0, 0);
             assert_ne!(span.0, 0);
-            #[cfg(feature = "json")]
             {
                 let mut out = Vec::new();
                 trace.write_hex(&mut out);
