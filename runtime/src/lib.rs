@@ -58,12 +58,16 @@ mod capture;
 pub mod client;
 #[cfg(feature = "_init")]
 mod clock;
+#[cfg(feature = "_init")]
+mod database;
 #[cfg(feature = "http")]
 mod http_method;
 #[cfg(feature = "_init")]
 mod init;
 #[cfg(feature = "_init")]
 mod layer;
+#[cfg(feature = "_init")]
+mod local;
 #[cfg(feature = "_init")]
 mod logs;
 #[cfg(feature = "opentelemetry")]

@@ -23,13 +23,23 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         "__private",
         &["error_type", "metric_names", "tick", "call_path"],
     ),
-    ("capture", &["trace", "clock", "tick", "call_path"]),
-    ("subscriber", &["capture", "trace", "tick", "call_path"]),
-    ("layer", &["capture", "trace", "tick", "call_path"]),
+    ("local", &["trace", "tick", "call_path"]),
+    ("capture", &["trace", "clock"]),
+    ("database", &["capture", "trace"]),
+    (
+        "subscriber",
+        &["local", "database", "trace", "tick", "call_path"],
+    ),
+    (
+        "layer",
+        &["local", "database", "trace", "tick", "call_path"],
+    ),
     (
         "pipeline",
         &[
+            "local",
             "capture",
+            "database",
             "trace",
             "logs",
             "otlp",
@@ -165,6 +175,66 @@ fn each_runtime_module_imports_only_the_layers_below_it() {
                     allowed.join(", ")
                 }
             ));
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// The backticked names in a table cell, as module names (`trace/` and `tick.rs` → `trace`, `tick`).
+fn modules_in(cell: &str) -> Vec<String> {
+    cell.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|name| {
+            name.trim_end_matches('/')
+                .trim_end_matches(".rs")
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn the_readme_layout_table_lists_what_this_test_allows() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .expect("README.md");
+    let table: Vec<&str> = readme
+        .lines()
+        .skip_while(|line| !line.starts_with("| module | holds | imports of ours |"))
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .collect();
+    assert!(!table.is_empty(), "README has the runtime's layout table");
+    let mut listed = BTreeSet::new();
+    let mut problems = Vec::new();
+    for row in table {
+        let cells: Vec<&str> = row.trim_matches('|').split(" | ").collect();
+        let (Some(modules), Some(imports)) = (cells.first(), cells.last()) else {
+            continue;
+        };
+        let imports: BTreeSet<String> = modules_in(imports).into_iter().collect();
+        for module in modules_in(modules) {
+            listed.insert(module.clone());
+            if module == "init" {
+                continue;
+            }
+            match MAY_IMPORT.iter().find(|(name, _)| *name == module) {
+                Some((_, allowed)) => {
+                    let allowed: BTreeSet<String> =
+                        allowed.iter().map(|name| (*name).to_owned()).collect();
+                    if allowed != imports {
+                        problems.push(format!(
+                            "  {module}: README says {imports:?}, this test {allowed:?}"
+                        ));
+                    }
+                }
+                None => problems.push(format!("  {module}: in README, not in this test")),
+            }
+        }
+    }
+    for (module, _) in MAY_IMPORT {
+        if !listed.contains(*module) {
+            problems.push(format!("  {module}: in this test, not in README's table"));
         }
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));

@@ -1,23 +1,11 @@
-//! What the application's threads record. For tripod's subscriber: compact records of span
-//! starts, field updates, links, events and span ends, in per-thread buffers ([`records`],
-//! [`buffers`]). For the sinks that want finished spans (the OTLP export queue, the trace
-//! viewer's store): compact span records (ids, name, typed attributes and events, bounded by the
-//! span limits, [`span`]) and where they go ([`sinks`]), built by tripod's collector or by the
-//! capture layer of the composable path. For sqlx's statement events: the database spans made
-//! from them ([`statement`]), with what their SQL text says ([`sql`]).
+//! Finished spans as the sinks take them (the OTLP export queue, the trace viewer's store): a
+//! compact record of ids, name, typed attributes and events, bounded by the span limits
+//! ([`span`], [`limits`]), and where records go when their span ends ([`sinks`]). The collector
+//! thread builds them.
 
-mod buffers;
 mod limits;
-mod records;
 mod sinks;
 mod span;
-mod sql;
-mod statement;
-
-pub(crate) use buffers::{Pressure, ThreadBuffers};
-pub(crate) use records::{CallStart, Entry, Records, Value};
-pub(crate) use statement::{DatabaseEvent, DatabaseSpans, Field as DatabaseField, Statement};
-pub(crate) use statement::{acquire_span, acquire_wait};
 
 pub(crate) use limits::SpanLimits;
 pub(crate) use sinks::{Capture, SpanSink};

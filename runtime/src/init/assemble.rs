@@ -48,7 +48,7 @@ pub(super) struct Prepared {
     /// The collector and its thread, once started.
     collecting: Option<super::telemetry::Collecting>,
     /// How sqlx's events become database spans, when they do.
-    database: Option<crate::capture::DatabaseSpans>,
+    database: Option<crate::database::DatabaseSpans>,
 }
 
 /// Reads the environment over the builder's settings and starts the parts that run on their
@@ -144,7 +144,7 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
 
     let database = builder
         .database_spans
-        .then(|| crate::capture::DatabaseSpans {
+        .then(|| crate::database::DatabaseSpans {
             system: builder.database_system.as_str().into(),
             query_text: builder.database_query_text,
         });
@@ -334,7 +334,7 @@ impl Prepared {
             .filter(|_| capturing || recorder.is_some())
             .map(|spans| crate::pipeline::Databases { spans, recorder });
         let recording = Recording {
-            buffers: crate::capture::ThreadBuffers::new(),
+            buffers: crate::local::ThreadBuffers::new(),
             capturing,
             database: database.is_some(),
         };
@@ -371,7 +371,7 @@ impl Prepared {
         let logs_or_traces =
             parse_filter::<S>(&self.log_filter)?.or(parse_filter::<S>(&self.trace_filter)?);
         let either: DynFilter<S> = if recording.database {
-            let statements = crate::capture::DatabaseEvent::TARGETS
+            let statements = crate::database::DatabaseEvent::TARGETS
                 .iter()
                 .fold(Targets::new(), |targets, target| {
                     targets.with_target(*target, tracing::Level::DEBUG)
@@ -488,7 +488,7 @@ impl Prepared {
 
 /// How the application's threads record for the collector.
 struct Recording {
-    buffers: std::sync::Arc<crate::capture::ThreadBuffers>,
+    buffers: std::sync::Arc<crate::local::ThreadBuffers>,
     /// Whether finished spans go anywhere (export, the viewer).
     capturing: bool,
     /// Whether sqlx's events are recorded for database spans and their metric.

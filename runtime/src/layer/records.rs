@@ -13,7 +13,8 @@ use tracing_subscriber::registry::LookupSpan;
 
 use super::{SpanState, marks};
 use crate::call_path::{self, CallPath};
-use crate::capture::{CallStart, DatabaseEvent, ThreadBuffers};
+use crate::database::DatabaseEvent;
+use crate::local::{CallStart, ThreadBuffers};
 use crate::trace::{Lookup, Sampler, SpanContext, SpanIds};
 
 /// Records what it is shown into `buffers`, over the subscriber `S`. It stands behind a filter

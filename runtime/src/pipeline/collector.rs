@@ -3,7 +3,7 @@
 //! into database spans and `db_client_operation_duration_seconds`. It keeps each live span's fields (for the lines of the events inside
 //! it) and, for a captured span, its record; when the span ends, the record goes to the sinks
 //! (the export queue, the viewer's store). Records arrive merged by time across threads
-//! ([`crate::capture::ThreadBuffers`]), so a span's start is always seen before its fields,
+//! ([`crate::local::ThreadBuffers`]), so a span's start is always seen before its fields,
 //! events and end.
 
 use std::cmp::Reverse;
@@ -12,11 +12,10 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::calls;
 use crate::call_path::Ending;
-use crate::capture::{
-    CallStart, DatabaseEvent, DatabaseField, DatabaseSpans, Entry, FieldSink as _, Records,
-    Statement, Value,
-};
+use crate::capture::FieldSink as _;
 use crate::clock::WallClock;
+use crate::database::{DatabaseEvent, DatabaseField, DatabaseSpans, Statement};
+use crate::local::{CallStart, Entry, Records, Value};
 use crate::logs::{LineEvent, LineValue, Scratch, SharedOutput, SpanFields, Style, write_line};
 use crate::tick::Tick;
 use crate::trace::{SpanId, SpanIds};
@@ -526,8 +525,8 @@ impl Collector {
                     statement.map(|statement| statement.span(&database.spans, parent, end, limits))
                 }
                 (DatabaseEvent::Acquire, _) => {
-                    crate::capture::acquire_wait(fields()).map(|waited| {
-                        crate::capture::acquire_span(&database.spans, parent, end, waited, limits)
+                    crate::database::acquire_wait(fields()).map(|waited| {
+                        crate::database::acquire_span(&database.spans, parent, end, waited, limits)
                     })
                 }
             };

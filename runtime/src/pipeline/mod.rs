@@ -16,7 +16,7 @@ use std::time::Duration;
 pub(crate) use collector::{Collector, Databases, Lines};
 
 use crate::background::Background;
-use crate::capture::{Pressure, ThreadBuffers};
+use crate::local::{Pressure, ThreadBuffers};
 
 /// How often the collector takes the threads' records.
 const COLLECT_EVERY: Duration = Duration::from_millis(100);

@@ -8,7 +8,7 @@ use tracing::level_filters::LevelFilter;
 use tracing::subscriber::Interest;
 use tracing_subscriber::filter::Targets;
 
-use crate::capture::DatabaseEvent;
+use crate::database::DatabaseEvent;
 
 /// The log and trace filters.
 pub(crate) struct Filters {

@@ -3,7 +3,7 @@
 //! filtering, log lines and span capture, with no registry or layer stack in between.
 //!
 //! On the application's thread a span or an event costs a slab lookup or insertion and a
-//! compact record appended to the thread's own buffer (`capture::ThreadBuffers`): field values
+//! compact record appended to the thread's own buffer (`local::ThreadBuffers`): field values
 //! copied, nothing laid out. tripod's pipeline (`pipeline::Pipeline`) turns the records into log
 //! lines and span records, which the export thread encodes. Applications that compose their own
 //! tracing-subscriber stack use [`Builder::into_layer`](crate::Builder::into_layer) instead, as do
@@ -29,7 +29,7 @@ use spans::{Span, Spans};
 use stack::{Known, SpanStack};
 
 use crate::call_path::{self, CallPath};
-use crate::capture::{CallStart, ThreadBuffers};
+use crate::local::{CallStart, ThreadBuffers};
 use crate::trace::{Sampler, SpanContext, SpanIds};
 
 /// The subscriber.

@@ -13,7 +13,7 @@ use std::time::Duration;
 use std::time::SystemTime;
 
 use super::sql::Sql;
-use super::{FieldSink as _, FieldValue, SpanLimits, SpanRecord};
+use crate::capture::{FieldSink as _, FieldValue, SpanLimits, SpanRecord};
 use crate::trace::{SpanId, SpanIds};
 
 /// The target of sqlx's statement events.
