@@ -40,91 +40,92 @@ pub const DB_CLIENT_OPERATION_DURATION: &str = "db_client_operation_duration_sec
 /// paths cannot explode the series count.
 pub const UNMATCHED_ENDPOINT: &str = "unmatched";
 
-/// What a metric is: how it is recorded, its unit and its HELP text.
-#[derive(Clone, Copy)]
-enum Kind {
+/// What a metric is: a counter, a gauge or a histogram (how it is recorded, and the `# TYPE` the
+/// expositions give it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum MetricKind {
     Counter,
     Gauge,
     Histogram,
 }
 
 /// Every metric tripod records, described.
-const DESCRIPTIONS: &[(&str, Kind, metrics::Unit, &str)] = &[
+const DESCRIPTIONS: &[(&str, MetricKind, metrics::Unit, &str)] = &[
     (
         OPERATION_DURATION,
-        Kind::Histogram,
+        MetricKind::Histogram,
         metrics::Unit::Seconds,
         "Duration of calls of observed operations, by outcome.",
     ),
     (
         DB_CLIENT_OPERATION_DURATION,
-        Kind::Histogram,
+        MetricKind::Histogram,
         metrics::Unit::Seconds,
         "Duration of database statements, by system, operation and collection.",
     ),
     (
         OPERATION_ERRORS,
-        Kind::Counter,
+        MetricKind::Counter,
         metrics::Unit::Count,
         "Calls of observed operations that failed or panicked, by error type.",
     ),
     (
         OPERATION_IN_FLIGHT,
-        Kind::Gauge,
+        MetricKind::Gauge,
         metrics::Unit::Count,
         "Calls of observed operations in progress.",
     ),
     (
         SPANS_EXPORT_FAILED,
-        Kind::Counter,
+        MetricKind::Counter,
         metrics::Unit::Count,
         "Spans lost to failed trace exports, by reason (connection, tls, timeout, http_status, grpc_status, shutdown, rejected).",
     ),
     (
         SPANS_DROPPED,
-        Kind::Counter,
+        MetricKind::Counter,
         metrics::Unit::Count,
         "Spans dropped because the trace export queue was full.",
     ),
     (
         LOG_RECORDS_DROPPED,
-        Kind::Counter,
+        MetricKind::Counter,
         metrics::Unit::Count,
         "OTLP log records dropped because the logs export queue was full (log lines are never dropped).",
     ),
     (
         LOG_RECORDS_EXPORT_FAILED,
-        Kind::Counter,
+        MetricKind::Counter,
         metrics::Unit::Count,
         "OTLP log records lost to failed exports, by reason.",
     ),
     (
         METRIC_POINTS_EXPORT_FAILED,
-        Kind::Counter,
+        MetricKind::Counter,
         metrics::Unit::Count,
         "OTLP metric data points lost to failed exports, by reason.",
     ),
     (
         METRIC_OVERFLOW,
-        Kind::Counter,
+        MetricKind::Counter,
         metrics::Unit::Count,
         "Label sets turned away past a metric's label-set limit, by metric (their samples went to its otel_metric_overflow series).",
     ),
     (
         HTTP_REQUESTS,
-        Kind::Counter,
+        MetricKind::Counter,
         metrics::Unit::Count,
         "HTTP requests served, by method, route template and status code.",
     ),
     (
         HTTP_REQUEST_DURATION,
-        Kind::Histogram,
+        MetricKind::Histogram,
         metrics::Unit::Seconds,
         "Duration of HTTP requests, by method and route template.",
     ),
     (
         HTTP_REQUESTS_IN_FLIGHT,
-        Kind::Gauge,
+        MetricKind::Gauge,
         metrics::Unit::Count,
         "HTTP requests in progress.",
     ),
@@ -137,9 +138,9 @@ pub(crate) fn describe(recorder: &dyn metrics::Recorder) {
     for &(name, kind, unit, help) in DESCRIPTIONS {
         let (key, help) = (name.into(), metrics::SharedString::const_str(help));
         match kind {
-            Kind::Counter => recorder.describe_counter(key, Some(unit), help),
-            Kind::Gauge => recorder.describe_gauge(key, Some(unit), help),
-            Kind::Histogram => recorder.describe_histogram(key, Some(unit), help),
+            MetricKind::Counter => recorder.describe_counter(key, Some(unit), help),
+            MetricKind::Gauge => recorder.describe_gauge(key, Some(unit), help),
+            MetricKind::Histogram => recorder.describe_histogram(key, Some(unit), help),
         }
     }
 }

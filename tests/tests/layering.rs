@@ -67,7 +67,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "metric_names",
         ],
     ),
-    ("prometheus", &["recorder", "background"]),
+    ("prometheus", &["recorder", "background", "metric_names"]),
     (
         "axum",
         &[

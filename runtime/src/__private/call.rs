@@ -16,13 +16,13 @@ use tracing::level_filters::LevelFilter;
 use super::events::{self, FailureFields};
 use super::metric_handles::{self, Handles, OutcomeLabel};
 use super::outcome::{Outcome, Outcomes, Sources};
-use super::recorder::{self, Kind};
+use super::recorder::{self, RecorderKind};
 use super::site::{LabelValues, Site};
 use crate::call_path::{self, CallPath, DerivedStart, Ending};
 use crate::tick::{Lent, Tick};
 
 /// Where a call's metrics go, decided when it starts.
-enum Sink {
+enum Series {
     /// No recorder: nothing to record, and no clock to read for it.
     Off,
     /// The global recorder: the site's cached handles.
@@ -33,52 +33,52 @@ enum Sink {
     Lookup(Box<Lookup>),
 }
 
-/// A [`Sink::Lookup`]'s in-flight gauge and labels.
+/// A [`Series::Lookup`]'s in-flight gauge and labels.
 struct Lookup {
     in_flight: Gauge,
     labels: Vec<Label>,
 }
 
-impl Sink {
+impl Series {
     /// A call of a site without computed labels.
     #[inline(always)]
-    fn open(site: &'static Site, outcomes: Outcomes) -> Sink {
+    fn open(site: &'static Site, outcomes: Outcomes) -> Series {
         metrics::with_recorder(|recorder| match recorder::kind_of(recorder) {
-            Kind::Noop => Sink::Off,
-            Kind::Global => {
+            RecorderKind::Noop => Series::Off,
+            RecorderKind::Global => {
                 let handles = site.handles(recorder, outcomes);
                 handles.in_flight.increment(1.0);
-                Sink::Global(handles)
+                Series::Global(handles)
             }
-            Kind::Local => Sink::lookup(recorder, site, Vec::new()),
+            RecorderKind::Local => Series::lookup(recorder, site, Vec::new()),
         })
     }
 
     /// A call whose computed labels have `values`.
-    fn open_labelled(site: &'static Site, outcomes: Outcomes, values: LabelValues) -> Sink {
+    fn open_labelled(site: &'static Site, outcomes: Outcomes, values: LabelValues) -> Series {
         let Some(values) = values.0 else {
-            return Sink::Off;
+            return Series::Off;
         };
         metrics::with_recorder(|recorder| match recorder::kind_of(recorder) {
-            Kind::Noop => Sink::Off,
-            Kind::Global => match site.handles_for(recorder, outcomes, &values) {
+            RecorderKind::Noop => Series::Off,
+            RecorderKind::Global => match site.handles_for(recorder, outcomes, &values) {
                 Some(handles) => {
                     handles.in_flight.increment(1.0);
-                    Sink::Global(handles)
+                    Series::Global(handles)
                 }
-                None => Sink::lookup(recorder, site, values),
+                None => Series::lookup(recorder, site, values),
             },
-            Kind::Local => Sink::lookup(recorder, site, values),
+            RecorderKind::Local => Series::lookup(recorder, site, values),
         })
     }
 
     #[cold]
-    fn lookup(recorder: &dyn Recorder, site: &'static Site, values: Vec<String>) -> Sink {
+    fn lookup(recorder: &dyn Recorder, site: &'static Site, values: Vec<String>) -> Series {
         crate::metric_names::describe(recorder);
         let labels = site.labels(&values);
         let in_flight = metric_handles::in_flight(recorder, site.name, &labels);
         in_flight.increment(1.0);
-        Sink::Lookup(Box::new(Lookup { in_flight, labels }))
+        Series::Lookup(Box::new(Lookup { in_flight, labels }))
     }
 
     fn close(
@@ -90,13 +90,13 @@ impl Sink {
     ) {
         let seconds = seconds.unwrap_or_default();
         let labels = match self {
-            Sink::Off => return,
-            Sink::Global(handles) => {
+            Series::Off => return,
+            Series::Global(handles) => {
                 handles.duration(site.name, outcome).record(seconds);
                 handles.in_flight.decrement(1.0);
                 handles.labels()
             }
-            Sink::Lookup(lookup) => {
+            Series::Lookup(lookup) => {
                 let Lookup { in_flight, labels } = &**lookup;
                 metrics::with_recorder(|recorder| {
                     metric_handles::duration(recorder, site.name, labels, outcome).record(seconds)
@@ -185,7 +185,7 @@ pub struct Call {
     site: &'static Site,
     span: Span,
     started: Option<Tick>,
-    sink: Sink,
+    series: Series,
     path: CallPath,
     done: bool,
 }
@@ -195,7 +195,7 @@ impl Call {
     /// [`Tick`]), unless nothing listens.
     #[inline(always)]
     pub fn start(site: &'static Site, span: Opened, outcomes: Outcomes) -> Call {
-        Call::with_sink(site, span, Sink::open(site, outcomes))
+        Call::with_series(site, span, Series::open(site, outcomes))
     }
 
     /// Starts a call of a site with labels computed per call (`labels(k = %expr)`), whose values
@@ -208,12 +208,12 @@ impl Call {
         values: LabelValues,
     ) -> Call {
         debug_assert!(site.computes_labels());
-        Call::with_sink(site, span, Sink::open_labelled(site, outcomes, values))
+        Call::with_series(site, span, Series::open_labelled(site, outcomes, values))
     }
 
     #[inline(always)]
-    fn with_sink(site: &'static Site, opened: Opened, sink: Sink) -> Call {
-        let timed = !matches!(sink, Sink::Off) || LevelFilter::current() != LevelFilter::OFF;
+    fn with_series(site: &'static Site, opened: Opened, series: Series) -> Call {
+        let timed = !matches!(series, Series::Off) || LevelFilter::current() != LevelFilter::OFF;
         if !timed && opened.span.is_none() && opened.started.is_none() {
             // Nothing listens and nothing was opened: a call of constants, not the opened span
             // moved through the stack (its copy stalled on store forwarding: ≈ 4.5 ns of
@@ -223,7 +223,7 @@ impl Call {
                 site,
                 span: Span::none(),
                 started: None,
-                sink,
+                series,
                 path: CallPath::Events,
                 done: false,
             };
@@ -239,7 +239,7 @@ impl Call {
             site,
             span,
             started,
-            sink,
+            series,
             path,
             done: false,
         }
@@ -261,7 +261,7 @@ impl Call {
     {
         if self.inert() {
             if self.span.is_none() {
-                // Nothing to record and nothing held (no span, `Sink::Off`): not dropped, so
+                // Nothing to record and nothing held (no span, `Series::Off`): not dropped, so
                 // the bare call pays no drop glue (≈ 1 ns of nothing installed's 12).
                 std::mem::forget(self);
             } else {
@@ -342,7 +342,7 @@ impl Call {
         let events = &self.site.events;
         match outcome {
             Outcome::Success { ret } => {
-                self.sink
+                self.series
                     .close(self.site, OutcomeLabel::Success, seconds, None);
                 if let Some(ret) = ret {
                     self.span.record("return", tracing::field::debug(ret));
@@ -360,7 +360,7 @@ impl Call {
                 (ended, Ending::Success)
             }
             Outcome::Failure(error) => {
-                self.sink.close(
+                self.series.close(
                     self.site,
                     OutcomeLabel::Failure,
                     seconds,
@@ -383,7 +383,7 @@ impl Call {
 
     fn panicked(&self, payload: Option<&(dyn Any + Send)>) {
         let (_ended, seconds, millis) = self.end();
-        self.sink
+        self.series
             .close(self.site, OutcomeLabel::Panic, seconds, Some("panic"));
         let message = payload.and_then(|payload| {
             payload
@@ -439,7 +439,7 @@ impl Call {
 
     fn cancelled(&self) {
         let (_ended, seconds, millis) = self.end();
-        self.sink
+        self.series
             .close(self.site, OutcomeLabel::Cancelled, seconds, None);
         let events = &self.site.events;
         if events::enabled(events.cancelled) {

@@ -25,7 +25,7 @@ thread_local! {
 
 /// What the current recorder is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kind {
+pub(crate) enum RecorderKind {
     /// Nothing installed: metrics go nowhere.
     Noop,
     /// The process-wide recorder.
@@ -40,12 +40,12 @@ fn address(recorder: &dyn Recorder) -> usize {
 
 /// Identifies `recorder`: two relaxed loads once the process has seen it.
 #[inline]
-pub(crate) fn kind_of(recorder: &dyn Recorder) -> Kind {
+pub(crate) fn kind_of(recorder: &dyn Recorder) -> RecorderKind {
     let id = address(recorder);
     if id == GLOBAL.load(Relaxed) {
-        Kind::Global
+        RecorderKind::Global
     } else if id == NOOP.load(Relaxed) {
-        Kind::Noop
+        RecorderKind::Noop
     } else {
         identify(id)
     }
@@ -53,18 +53,18 @@ pub(crate) fn kind_of(recorder: &dyn Recorder) -> Kind {
 
 #[cold]
 #[inline(never)]
-fn identify(id: usize) -> Kind {
+fn identify(id: usize) -> RecorderKind {
     if LAST_LOCAL.with(Cell::get) == id {
-        return Kind::Local;
+        return RecorderKind::Local;
     }
     learn_from_a_fresh_thread();
     if id == GLOBAL.load(Relaxed) {
-        Kind::Global
+        RecorderKind::Global
     } else if id == NOOP.load(Relaxed) {
-        Kind::Noop
+        RecorderKind::Noop
     } else {
         LAST_LOCAL.with(|last| last.set(id));
-        Kind::Local
+        RecorderKind::Local
     }
 }
 
@@ -90,12 +90,12 @@ mod tests {
 
     #[test]
     fn nothing_installed_is_the_noop_recorder_and_a_local_one_is_local() {
-        assert_eq!(metrics::with_recorder(kind_of), Kind::Noop);
+        assert_eq!(metrics::with_recorder(kind_of), RecorderKind::Noop);
         let recorder = DebuggingRecorder::new();
         metrics::with_local_recorder(&recorder, || {
-            assert_eq!(metrics::with_recorder(kind_of), Kind::Local);
-            assert_eq!(metrics::with_recorder(kind_of), Kind::Local);
+            assert_eq!(metrics::with_recorder(kind_of), RecorderKind::Local);
+            assert_eq!(metrics::with_recorder(kind_of), RecorderKind::Local);
         });
-        assert_eq!(metrics::with_recorder(kind_of), Kind::Noop);
+        assert_eq!(metrics::with_recorder(kind_of), RecorderKind::Noop);
     }
 }

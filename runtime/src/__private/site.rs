@@ -134,7 +134,7 @@ pub struct LabelValues(pub(crate) Option<Vec<String>>);
 #[inline]
 pub fn label_values(values: &[&dyn Display]) -> LabelValues {
     let listening = metrics::with_recorder(|recorder| {
-        super::recorder::kind_of(recorder) != super::recorder::Kind::Noop
+        super::recorder::kind_of(recorder) != super::recorder::RecorderKind::Noop
     });
     LabelValues(listening.then(|| values.iter().map(ToString::to_string).collect()))
 }

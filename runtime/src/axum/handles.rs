@@ -9,7 +9,7 @@ use std::hash::{BuildHasher, RandomState};
 
 use metrics::{Counter, Gauge, Histogram};
 
-use crate::__private::recorder::{self, Kind};
+use crate::__private::recorder::{self, RecorderKind};
 use crate::metric_names::{HTTP_REQUEST_DURATION, HTTP_REQUESTS, HTTP_REQUESTS_IN_FLIGHT};
 
 /// The two per-route series of one request.
@@ -36,7 +36,7 @@ thread_local! {
 /// The handle of `http_requests_in_flight` in the current recorder.
 pub(super) fn in_flight() -> Gauge {
     metrics::with_recorder(|recorder| {
-        if recorder::kind_of(recorder) != Kind::Global {
+        if recorder::kind_of(recorder) != RecorderKind::Global {
             return metrics::gauge!(HTTP_REQUESTS_IN_FLIGHT);
         }
         IN_FLIGHT.with(|gauge| {
@@ -51,7 +51,7 @@ pub(super) fn in_flight() -> Gauge {
 /// `http_request_duration_seconds{method, endpoint}` in the current recorder.
 pub(super) fn route_handles(method: &'static str, endpoint: &str, status: u16) -> RouteHandles {
     metrics::with_recorder(|recorder| {
-        if recorder::kind_of(recorder) != Kind::Global {
+        if recorder::kind_of(recorder) != RecorderKind::Global {
             return resolve(method, endpoint, status);
         }
         CACHE.with(|cache| {

@@ -12,5 +12,5 @@ pub(crate) use sinks::{Capture, SpanSink};
 // Each sink reads the parts it needs: which are used depends on the features built.
 #[allow(unused_imports)]
 pub(crate) use span::{
-    AttrValue, Attribute, FieldSink, FieldValue, SPAN, SpanKind, SpanRecord, StatusRecord, Text,
+    AttrValue, Attribute, FieldValue, FieldWriter, SPAN, SpanKind, SpanRecord, StatusRecord, Text,
 };

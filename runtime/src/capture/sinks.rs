@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use tracing::Metadata;
 
 use super::SpanLimits;
-use super::span::{FieldSink as _, FieldValue, SpanRecord};
+use super::span::{FieldValue, FieldWriter as _, SpanRecord};
 use crate::trace::{SpanIds, TraceState};
 
 /// Where finished spans go.

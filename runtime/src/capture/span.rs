@@ -320,7 +320,7 @@ impl SpanRecord {
     pub(crate) fn event(
         &mut self,
         default_name: &'static str,
-        fill: impl FnOnce(&mut EventSink<'_>),
+        fill: impl FnOnce(&mut EventWriter<'_>),
     ) {
         self.event_at(crate::clock::now(), default_name, fill);
     }
@@ -330,7 +330,7 @@ impl SpanRecord {
         &mut self,
         time: SystemTime,
         default_name: &'static str,
-        fill: impl FnOnce(&mut EventSink<'_>),
+        fill: impl FnOnce(&mut EventWriter<'_>),
     ) {
         if self.events.len() as u32 >= self.limits.events {
             self.dropped_events += 1;
@@ -343,14 +343,14 @@ impl SpanRecord {
             attributes: 0,
             dropped_attributes: 0,
         });
-        fill(&mut EventSink {
+        fill(&mut EventWriter {
             record: self,
             owner,
         });
     }
 }
 
-impl FieldSink for SpanRecord {
+impl FieldWriter for SpanRecord {
     /// Sets a span attribute, or applies an `otel.*` directive (name, kind, status).
     fn field(&mut self, key: &'static str, value: FieldValue<'_>) {
         let directive = key.starts_with("otel.");
@@ -377,7 +377,7 @@ impl FieldSink for SpanRecord {
 }
 
 /// What takes a span's or an event's fields.
-pub(crate) trait FieldSink {
+pub(crate) trait FieldWriter {
     /// Takes the field `key`.
     fn field(&mut self, key: &'static str, value: FieldValue<'_>);
 }
@@ -392,12 +392,12 @@ pub(crate) enum FieldValue<'a> {
 }
 
 /// Records one event's name (its `message`) and attributes (its other fields).
-pub(crate) struct EventSink<'a> {
+pub(crate) struct EventWriter<'a> {
     record: &'a mut SpanRecord,
     owner: u32,
 }
 
-impl FieldSink for EventSink<'_> {
+impl FieldWriter for EventWriter<'_> {
     fn field(&mut self, key: &'static str, value: FieldValue<'_>) {
         let record = &mut *self.record;
         let limit = record.limits.event_attributes;

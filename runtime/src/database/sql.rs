@@ -75,7 +75,7 @@ impl Sql {
                 sanitized.push(' ');
             }
             match token.kind {
-                Kind::Literal => sanitized.push('?'),
+                TokenKind::Literal => sanitized.push('?'),
                 _ => sanitized.push_str(&text[token.range.clone()]),
             }
         }
@@ -120,7 +120,7 @@ impl Sql {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+enum TokenKind {
     Word,
     /// `"name"`, `` `name` ``, `[name]`.
     Quoted,
@@ -130,7 +130,7 @@ enum Kind {
 }
 
 struct Token {
-    kind: Kind,
+    kind: TokenKind,
     range: std::ops::Range<usize>,
     /// Whitespace or a comment came before it.
     space_before: bool,
@@ -140,14 +140,14 @@ struct Token {
 
 #[derive(Clone, Copy)]
 struct Word<'a> {
-    kind: Kind,
+    kind: TokenKind,
     text: &'a str,
     depth: u32,
 }
 
 impl Word<'_> {
     fn is(&self, keyword: &str) -> bool {
-        self.kind == Kind::Word && self.text.eq_ignore_ascii_case(keyword)
+        self.kind == TokenKind::Word && self.text.eq_ignore_ascii_case(keyword)
     }
 }
 
@@ -197,22 +197,22 @@ fn tokens(text: &str) -> Vec<Token> {
             }
             b'\'' => {
                 at = quoted_end(at, b'\'');
-                Kind::Literal
+                TokenKind::Literal
             }
             b'"' | b'`' => {
                 at = quoted_end(at, byte);
-                Kind::Quoted
+                TokenKind::Quoted
             }
             b'[' => {
                 at = text[at..].find(']').map_or(bytes.len(), |end| at + end + 1);
-                Kind::Quoted
+                TokenKind::Quoted
             }
             b'$' if text[at + 1..].starts_with(|c: char| c.is_ascii_digit()) => {
                 at += 1;
                 while at < bytes.len() && bytes[at].is_ascii_digit() {
                     at += 1;
                 }
-                Kind::Placeholder
+                TokenKind::Placeholder
             }
             b'$' => {
                 // A dollar-quoted string: `$$…$$` or `$tag$…$tag$`.
@@ -225,11 +225,11 @@ fn tokens(text: &str) -> Vec<Token> {
                         at = text[end + 1..]
                             .find(tag)
                             .map_or(bytes.len(), |close| end + 1 + close + tag.len());
-                        Kind::Literal
+                        TokenKind::Literal
                     }
                     None => {
                         at += 1;
-                        Kind::Punct
+                        TokenKind::Punct
                     }
                 }
             }
@@ -238,7 +238,7 @@ fn tokens(text: &str) -> Vec<Token> {
                 while at < bytes.len() && bytes[at].is_ascii_digit() {
                     at += 1;
                 }
-                Kind::Placeholder
+                TokenKind::Placeholder
             }
             b':' | b'@'
                 if text[at + 1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') =>
@@ -247,19 +247,19 @@ fn tokens(text: &str) -> Vec<Token> {
                 while at < bytes.len() && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_') {
                     at += 1;
                 }
-                Kind::Placeholder
+                TokenKind::Placeholder
             }
             b'0'..=b'9' => {
                 at = number_end(bytes, at);
-                Kind::Literal
+                TokenKind::Literal
             }
             b'.' if bytes.get(at + 1).is_some_and(u8::is_ascii_digit)
                 && !tokens.last().is_some_and(|token: &Token| {
-                    !token.space_before && token.range.end == at && token.kind != Kind::Punct
+                    !token.space_before && token.range.end == at && token.kind != TokenKind::Punct
                 }) =>
             {
                 at = number_end(bytes, at);
-                Kind::Literal
+                TokenKind::Literal
             }
             b if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 => {
                 while at < bytes.len()
@@ -273,18 +273,18 @@ fn tokens(text: &str) -> Vec<Token> {
                 // `X'…'`, `B'…'`, `E'…'`, `N'…'`: a blob, bit, escaped or national literal.
                 if at - start == 1 && bytes.get(at) == Some(&b'\'') {
                     at = quoted_end(at, b'\'');
-                    Kind::Literal
+                    TokenKind::Literal
                 } else {
-                    Kind::Word
+                    TokenKind::Word
                 }
             }
             _ => {
                 at += text[at..].chars().next().map_or(1, char::len_utf8);
-                Kind::Punct
+                TokenKind::Punct
             }
         };
         let token_depth = depth;
-        if kind == Kind::Punct {
+        if kind == TokenKind::Punct {
             match byte {
                 b'(' => depth += 1,
                 b')' => depth = depth.saturating_sub(1),
@@ -328,7 +328,7 @@ fn number_end(bytes: &[u8], mut at: usize) -> usize {
 /// The statement's operation: its first keyword, or for `WITH …` the statement after the
 /// common table expressions.
 fn operation(words: &[Word<'_>]) -> Option<&'static str> {
-    let first = words.iter().find(|word| word.kind != Kind::Punct)?;
+    let first = words.iter().find(|word| word.kind != TokenKind::Punct)?;
     let keyword = if first.is("WITH") {
         words.iter().filter(|word| word.depth == 0).find(|word| {
             ["SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"]
@@ -384,13 +384,13 @@ fn collections(operation: &str, words: &[Word<'_>]) -> Vec<String> {
             }
             if words
                 .get(index)
-                .is_some_and(|word| word.kind == Kind::Word && !is_clause_keyword(word))
+                .is_some_and(|word| word.kind == TokenKind::Word && !is_clause_keyword(word))
             {
                 index += 1;
             }
             if words
                 .get(index)
-                .is_some_and(|word| word.kind == Kind::Punct && word.text == ",")
+                .is_some_and(|word| word.kind == TokenKind::Punct && word.text == ",")
             {
                 index += 1;
             } else {
@@ -407,13 +407,15 @@ fn qualified_name(words: &[Word<'_>], mut index: usize) -> Option<(String, usize
     loop {
         let word = words.get(index)?;
         match word.kind {
-            Kind::Word if !is_clause_keyword(word) => name.push_str(word.text),
-            Kind::Quoted => name.push_str(&word.text[1..word.text.len().saturating_sub(1).max(1)]),
+            TokenKind::Word if !is_clause_keyword(word) => name.push_str(word.text),
+            TokenKind::Quoted => {
+                name.push_str(&word.text[1..word.text.len().saturating_sub(1).max(1)])
+            }
             _ => return None,
         }
         index += 1;
         match words.get(index) {
-            Some(dot) if dot.kind == Kind::Punct && dot.text == "." => {
+            Some(dot) if dot.kind == TokenKind::Punct && dot.text == "." => {
                 name.push('.');
                 index += 1;
             }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use std::time::SystemTime;
 
 use super::sql::Sql;
-use crate::capture::{FieldSink as _, FieldValue, SpanLimits, SpanRecord};
+use crate::capture::{FieldValue, FieldWriter as _, SpanLimits, SpanRecord};
 use crate::trace::{SpanId, SpanIds};
 
 /// The target of sqlx's statement events.

@@ -100,7 +100,7 @@ pub(crate) fn unix_nanos(time: SystemTime) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::{FieldSink as _, FieldValue, SpanLimits};
+    use crate::capture::{FieldValue, FieldWriter as _, SpanLimits};
     use crate::otlp::proto::ProtoWriter;
     use crate::trace::SpanIds;
     use crate::trace::{SpanId, TraceId};

@@ -28,7 +28,8 @@ use super::proto::{Any, ProtoWriter, field};
 use super::queue::{Item, Queue};
 use super::resource::Preamble;
 use crate::recorder::{
-    Exemplar, ExponentialValue, Family, HistogramValue, Kind, MAX_BUCKETS, MetricsRecorder, Value,
+    Exemplar, ExponentialValue, Family, HistogramValue, MAX_BUCKETS, MetricKind, MetricsRecorder,
+    Value,
 };
 
 /// Which change a data point reports.
@@ -85,7 +86,7 @@ pub(crate) struct MetricBatches {
     /// When the series started (the exporter's start), and the last export, in Unix nanoseconds.
     start: u64,
     last_export: u64,
-    previous: HashMap<(Kind, Key), Previous>,
+    previous: HashMap<(MetricKind, Key), Previous>,
 }
 
 impl MetricBatches {
@@ -205,10 +206,10 @@ impl MetricBatches {
                     writer.string(field::METRIC_UNIT, family.unit.map_or("", unit));
                     let exponential = matches!(&series.value, Value::Histogram(histogram) if histogram.exponential.is_some());
                     let data = writer.open(match family.kind {
-                        Kind::Counter => field::METRIC_SUM,
-                        Kind::Gauge => field::METRIC_GAUGE,
-                        Kind::Histogram if exponential => field::METRIC_EXPONENTIAL_HISTOGRAM,
-                        Kind::Histogram => field::METRIC_HISTOGRAM,
+                        MetricKind::Counter => field::METRIC_SUM,
+                        MetricKind::Gauge => field::METRIC_GAUGE,
+                        MetricKind::Histogram if exponential => field::METRIC_EXPONENTIAL_HISTOGRAM,
+                        MetricKind::Histogram => field::METRIC_HISTOGRAM,
                     });
                     (open, data)
                 });
@@ -218,14 +219,14 @@ impl MetricBatches {
         }
         if let Some((open, data)) = metric {
             match family.kind {
-                Kind::Counter => {
+                MetricKind::Counter => {
                     writer.varint(field::AGGREGATION_TEMPORALITY, self.temporality.number());
                     writer.varint(field::SUM_IS_MONOTONIC, 1);
                 }
-                Kind::Histogram => {
+                MetricKind::Histogram => {
                     writer.varint(field::AGGREGATION_TEMPORALITY, self.temporality.number());
                 }
-                Kind::Gauge => {}
+                MetricKind::Gauge => {}
             }
             writer.close(data);
             writer.close(open);

@@ -12,7 +12,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::calls;
 use crate::call_path::Ending;
-use crate::capture::FieldSink as _;
+use crate::capture::FieldWriter as _;
 use crate::clock::WallClock;
 use crate::database::{DatabaseEvent, DatabaseField, DatabaseSpans, Statement};
 use crate::local::{CallStart, Entry, Records, Value};
@@ -256,37 +256,16 @@ impl Collector {
             } => {
                 let since_epoch = self.clock.at(at.instant());
                 let values = records.values(fields);
-                if *traced
-                    && self.database.is_some()
-                    && let Some(kind) = DatabaseEvent::of(metadata.target())
-                {
-                    if *logged {
-                        self.emit(Emitted {
-                            metadata,
-                            since_epoch,
-                            message: records.text(message),
-                            fields: values
-                                .iter()
-                                .map(|(key, value)| (*key, own(records, value))),
-                            span: *span,
-                            logged: true,
-                            traced: false,
-                        });
-                    }
-                    self.database_event(kind, records, values, *span, since_epoch);
-                    return;
-                }
-                self.emit(Emitted {
+                let message = records.text(message);
+                self.event(
+                    records,
                     metadata,
                     since_epoch,
-                    message: records.text(message),
-                    fields: values
-                        .iter()
-                        .map(|(key, value)| (*key, own(records, value))),
-                    span: *span,
-                    logged: *logged,
-                    traced: *traced,
-                });
+                    message,
+                    values,
+                    *span,
+                    (*logged, *traced),
+                );
             }
             Entry::End { at, span, ending } => {
                 if !self.end(*span, *at, *ending) {
@@ -296,6 +275,44 @@ impl Collector {
                 }
             }
             Entry::CallEnded { at, span, ending } => self.call_ended(*span, *at, *ending),
+        }
+    }
+
+    /// An event: laid out by [`emit`](Collector::emit), and, for sqlx's, made a database span
+    /// and a sample of its metric instead of an event of its span.
+    #[allow(clippy::too_many_arguments)]
+    fn event(
+        &mut self,
+        records: &Records,
+        metadata: &'static tracing::Metadata<'static>,
+        since_epoch: std::time::Duration,
+        message: &str,
+        values: &[(&'static str, Value)],
+        span: Option<SpanId>,
+        (logged, traced): (bool, bool),
+    ) {
+        let fields = values
+            .iter()
+            .map(|(key, value)| (*key, own(records, value)));
+        let database = traced
+            .then(|| {
+                self.database
+                    .as_ref()
+                    .and(DatabaseEvent::of(metadata.target()))
+            })
+            .flatten();
+        self.emit(Emitted {
+            metadata,
+            since_epoch,
+            message,
+            fields,
+            span,
+            logged,
+            // sqlx's events become spans of their own, not events of their span's.
+            traced: traced && database.is_none(),
+        });
+        if let Some(kind) = database {
+            self.database_event(kind, records, values, span, since_epoch);
         }
     }
 
@@ -474,12 +491,12 @@ impl Collector {
                 .and_then(|live| live.record.as_mut())
         {
             let time = crate::clock::system_time_of(event.since_epoch);
-            record.event_at(time, metadata.name(), |sink| {
+            record.event_at(time, metadata.name(), |written| {
                 if !event.message.is_empty() {
-                    sink.field("message", crate::capture::FieldValue::Str(event.message));
+                    written.field("message", crate::capture::FieldValue::Str(event.message));
                 }
                 for (key, value) in event.fields {
-                    sink.field(key, field_value(value));
+                    written.field(key, field_value(value));
                 }
             });
         }

@@ -3,7 +3,7 @@
 //! blank line after each family, as metrics-exporter-prometheus wrote it before.
 
 use super::text::{Dialect, escape, metric_name, series};
-use crate::recorder::{Kind, Snapshot};
+use crate::recorder::{MetricKind, Snapshot};
 
 /// The `Content-Type` of this format.
 pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -31,9 +31,9 @@ pub(crate) fn render(snapshot: &Snapshot) -> Vec<u8> {
         out.extend_from_slice(b"# TYPE ");
         out.extend_from_slice(&name);
         out.extend_from_slice(match family.kind {
-            Kind::Counter => b" counter\n",
-            Kind::Gauge => b" gauge\n",
-            Kind::Histogram => b" histogram\n",
+            MetricKind::Counter => b" counter\n",
+            MetricKind::Gauge => b" gauge\n",
+            MetricKind::Histogram => b" histogram\n",
         });
         series(&mut out, &name, family, &CLASSIC);
         out.push(b'\n');

@@ -7,7 +7,7 @@
 //! `operation_duration_seconds_bucket{name="ml.inference",outcome="success",le="0.01"} 8 # {trace_id="4bf9…",span_id="00f0…"} 0.0042 1733079607.123`.
 
 use super::text::{Dialect, escape, metric_name, series};
-use crate::recorder::{Kind, Snapshot};
+use crate::recorder::{MetricKind, Snapshot};
 
 /// The `Content-Type` of this format.
 pub(crate) const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -26,15 +26,15 @@ pub(crate) fn render(snapshot: &Snapshot) -> Vec<u8> {
     for family in &snapshot.families {
         let mut name = Vec::new();
         metric_name(&mut name, family.name.as_str());
-        if family.kind == Kind::Counter && name.ends_with(b"_total") {
+        if family.kind == MetricKind::Counter && name.ends_with(b"_total") {
             name.truncate(name.len() - b"_total".len());
         }
         out.extend_from_slice(b"# TYPE ");
         out.extend_from_slice(&name);
         out.extend_from_slice(match family.kind {
-            Kind::Counter => b" counter\n",
-            Kind::Gauge => b" gauge\n",
-            Kind::Histogram => b" histogram\n",
+            MetricKind::Counter => b" counter\n",
+            MetricKind::Gauge => b" gauge\n",
+            MetricKind::Histogram => b" histogram\n",
         });
         if let Some(unit) = family.unit.and_then(unit_name)
             && name.ends_with(format!("_{unit}").as_bytes())

@@ -12,7 +12,9 @@
 use prost::Message as _;
 
 use super::text::{label_name, metric_name};
-use crate::recorder::{Exemplar, ExponentialValue, Family, Kind, MAX_BUCKETS, Snapshot, Value};
+use crate::recorder::{
+    Exemplar, ExponentialValue, Family, MAX_BUCKETS, MetricKind, Snapshot, Value,
+};
 
 /// The `Content-Type` of this format.
 pub(crate) const CONTENT_TYPE: &str =
@@ -150,9 +152,9 @@ fn family_message(family: &Family) -> MetricFamily {
         name: valid(metric_name, family.name.as_str()),
         help: family.help.as_deref().unwrap_or_default().to_owned(),
         r#type: match family.kind {
-            Kind::Counter => 0,
-            Kind::Gauge => 1,
-            Kind::Histogram => 4,
+            MetricKind::Counter => 0,
+            MetricKind::Gauge => 1,
+            MetricKind::Histogram => 4,
         },
         metric: family
             .series

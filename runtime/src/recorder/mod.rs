@@ -28,7 +28,7 @@ pub(crate) use exponential::{Buckets as ExponentialBuckets, ExponentialValue, MA
 #[allow(unused_imports)]
 pub(crate) use histogram::HistogramValue;
 pub(crate) use registry::Buckets;
-pub(crate) use snapshot::{Family, Kind, Snapshot, Value};
+pub(crate) use snapshot::{Family, MetricKind, Snapshot, Value};
 
 /// The default buckets of every histogram, for durations in seconds: 10 µs to 10 s in steps of
 /// 1, 2.5, 5 per decade (19 bounds). OpenTelemetry's advisory buckets start at 5 ms, and the

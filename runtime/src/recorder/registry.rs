@@ -15,7 +15,7 @@ use metrics_util::registry::{Registry as Series, Storage};
 
 use super::counter::{Counter, Gauge};
 use super::histogram::Histogram;
-use super::snapshot::{Family, Kind, Snapshot, SnapshotSeries, Value};
+use super::snapshot::{Family, MetricKind, Snapshot, SnapshotSeries, Value};
 use crate::metric_names::METRIC_OVERFLOW;
 
 /// The label of a metric's overflow series.
@@ -213,8 +213,8 @@ impl Registry {
     /// Every series now, by metric; with `reset_extremes`, the histograms' min and max start
     /// over.
     pub(crate) fn snapshot(&self, reset_extremes: bool) -> Snapshot {
-        let mut families: HashMap<(KeyName, Kind), Vec<SnapshotSeries>> = HashMap::new();
-        let mut add = |key: &Key, kind: Kind, value: Value| {
+        let mut families: HashMap<(KeyName, MetricKind), Vec<SnapshotSeries>> = HashMap::new();
+        let mut add = |key: &Key, kind: MetricKind, value: Value| {
             families
                 .entry((key.name_shared(), kind))
                 .or_default()
@@ -226,7 +226,7 @@ impl Registry {
         self.series.visit_counters(|key, counter| {
             add(
                 key,
-                Kind::Counter,
+                MetricKind::Counter,
                 Value::Counter {
                     value: counter.value(),
                     exemplar: counter.exemplar(),
@@ -234,14 +234,14 @@ impl Registry {
             )
         });
         self.series
-            .visit_gauges(|key, gauge| add(key, Kind::Gauge, Value::Gauge(gauge.value())));
+            .visit_gauges(|key, gauge| add(key, MetricKind::Gauge, Value::Gauge(gauge.value())));
         self.series.visit_histograms(|key, histogram| {
             let value = if reset_extremes {
                 histogram.value_resetting_extremes()
             } else {
                 histogram.value()
             };
-            add(key, Kind::Histogram, Value::Histogram(value))
+            add(key, MetricKind::Histogram, Value::Histogram(value))
         });
         let descriptions = self
             .descriptions

@@ -5,14 +5,7 @@ use metrics::{Key, KeyName, SharedString, Unit};
 
 use super::exemplar::Exemplar;
 use super::histogram::HistogramValue;
-
-/// A metric's kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum Kind {
-    Counter,
-    Gauge,
-    Histogram,
-}
+pub(crate) use crate::metric_names::MetricKind;
 
 /// Every series of every metric.
 pub(crate) struct Snapshot {
@@ -22,7 +15,7 @@ pub(crate) struct Snapshot {
 /// One metric: its name, kind, description and series.
 pub(crate) struct Family {
     pub(crate) name: KeyName,
-    pub(crate) kind: Kind,
+    pub(crate) kind: MetricKind,
     pub(crate) unit: Option<Unit>,
     pub(crate) help: Option<SharedString>,
     pub(crate) series: Vec<SnapshotSeries>,

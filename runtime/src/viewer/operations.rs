@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
 
-use crate::recorder::{Exemplar, Kind, MetricsRecorder, Snapshot, Value};
+use crate::recorder::{Exemplar, MetricKind, MetricsRecorder, Snapshot, Value};
 
 /// How many readings are kept: 15 minutes at one every 5 seconds.
 const READINGS: usize = 180;
@@ -280,7 +280,7 @@ fn read(snapshot: &Snapshot) -> BTreeMap<String, Counts> {
                     .map(|label| label.value())
             };
             match (family.kind, family.name.as_str(), &one.value) {
-                (Kind::Histogram, OPERATION_DURATION, Value::Histogram(histogram)) => {
+                (MetricKind::Histogram, OPERATION_DURATION, Value::Histogram(histogram)) => {
                     let (Some(operation), Some(outcome)) = (label("name"), label("outcome")) else {
                         continue;
                     };
@@ -290,7 +290,7 @@ fn read(snapshot: &Snapshot) -> BTreeMap<String, Counts> {
                         counts.failures += histogram.count as f64;
                     }
                 }
-                (Kind::Histogram, HTTP_REQUEST_DURATION, Value::Histogram(histogram)) => {
+                (MetricKind::Histogram, HTTP_REQUEST_DURATION, Value::Histogram(histogram)) => {
                     let (Some(method), Some(endpoint)) = (label("method"), label("endpoint"))
                     else {
                         continue;
@@ -300,7 +300,7 @@ fn read(snapshot: &Snapshot) -> BTreeMap<String, Counts> {
                         .or_default();
                     add_histogram(counts, histogram);
                 }
-                (Kind::Counter, HTTP_REQUESTS, Value::Counter { value, .. }) => {
+                (MetricKind::Counter, HTTP_REQUESTS, Value::Counter { value, .. }) => {
                     let (Some(method), Some(endpoint), Some(status)) =
                         (label("method"), label("endpoint"), label("status_code"))
                     else {

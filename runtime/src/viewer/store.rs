@@ -476,7 +476,7 @@ fn keep_aside(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::{FieldSink as _, FieldValue, SpanLimits};
+    use crate::capture::{FieldValue, FieldWriter as _, SpanLimits};
     use crate::trace::{SpanId, SpanIds, TraceId};
 
     fn span(
