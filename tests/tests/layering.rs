@@ -26,14 +26,8 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("local", &["trace", "tick", "call_path"]),
     ("capture", &["trace", "clock"]),
     ("database", &["capture", "trace"]),
-    (
-        "subscriber",
-        &["local", "database", "trace", "tick", "call_path"],
-    ),
-    (
-        "layer",
-        &["local", "database", "trace", "tick", "call_path"],
-    ),
+    ("subscriber", &["local", "database", "trace", "call_path"]),
+    ("layer", &["local", "database", "trace", "call_path"]),
     (
         "pipeline",
         &[

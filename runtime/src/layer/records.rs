@@ -14,7 +14,7 @@ use tracing_subscriber::registry::LookupSpan;
 use super::{SpanState, marks};
 use crate::call_path::{self, CallPath};
 use crate::database::DatabaseEvent;
-use crate::local::{CallStart, ThreadBuffers};
+use crate::local::ThreadBuffers;
 use crate::trace::{Lookup, Sampler, SpanContext, SpanIds};
 
 /// Records what it is shown into `buffers`, over the subscriber `S`. It stands behind a filter
@@ -94,21 +94,13 @@ where
         };
         let captured = self.capturing && ids.sampled && traced;
         // An observed call's span: the collector derives the call's start line from it.
-        let call =
-            (crate::tick::take_call_mark() && call_path::is_call_span(metadata)).then(|| {
-                call_path::set_start(CallPath::Layer);
-                CallStart { logged }
-            });
-        self.buffers.record(|records| {
-            records.start(
-                metadata,
-                ids,
-                trace_state.clone(),
-                captured,
-                call,
-                |visitor| attrs.record(visitor),
-            )
-        });
+        self.buffers.start(
+            (metadata, ids, &trace_state),
+            captured,
+            CallPath::Layer,
+            || logged,
+            |visitor| attrs.record(visitor),
+        );
         span.extensions_mut().insert(SpanState {
             ids,
             trace_state,

@@ -17,9 +17,12 @@ use std::sync::{Mutex, MutexGuard, OnceLock, Weak};
 
 use thread_local::ThreadLocal;
 
-use super::records::Records;
-use crate::call_path::Ending;
-use crate::trace::SpanId;
+use tracing::Metadata;
+use tracing::field::Visit;
+
+use super::records::{CallStart, Records};
+use crate::call_path::{self, CallPath, Ending};
+use crate::trace::{SpanId, SpanIds, TraceState};
 
 /// A thread's buffered records at which it asks for a collection. (512 KiB, for fewer wake-ups
 /// of the collector, cost a busy caller 130 ns a call: its buffer no longer stayed in cache.)
@@ -114,6 +117,29 @@ impl ThreadBuffers {
         {
             self.press(Pressure::Soon);
         }
+    }
+
+    /// Records a span's start, with the fields `record` gives. When it is an observed call's span
+    /// (its call lent the reading marked, and it has a call's shape), it tells the expansion
+    /// that `path` derives the call's lines, and the record carries whether the log directives
+    /// let them through (`logged`, asked only then).
+    pub(crate) fn start(
+        &self,
+        span: (&'static Metadata<'static>, SpanIds, &TraceState),
+        captured: bool,
+        path: CallPath,
+        logged: impl FnOnce() -> bool,
+        record: impl FnOnce(&mut dyn Visit),
+    ) {
+        let (metadata, ids, trace_state) = span;
+        let call =
+            (crate::tick::take_call_mark() && call_path::is_call_span(metadata)).then(|| {
+                call_path::set_start(path);
+                CallStart { logged: logged() }
+            });
+        self.record(|records| {
+            records.start(metadata, ids, trace_state.clone(), captured, call, record)
+        });
     }
 
     /// Records the end of the span `span` (`ending` when it is an observed call's that ended as

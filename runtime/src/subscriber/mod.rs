@@ -29,7 +29,7 @@ use spans::{Span, Spans};
 use stack::{Known, SpanStack};
 
 use crate::call_path::{self, CallPath};
-use crate::local::{CallStart, ThreadBuffers};
+use crate::local::ThreadBuffers;
 use crate::trace::{Sampler, SpanContext, SpanIds};
 
 /// The subscriber.
@@ -192,23 +192,13 @@ impl Subscriber for TripodSubscriber {
         );
         let captured = self.capturing && ids.sampled && self.filters.traces(metadata);
         // An observed call's span: the collector derives the call's start and success lines.
-        let call =
-            (crate::tick::take_call_mark() && call_path::is_call_span(metadata)).then(|| {
-                call_path::set_start(CallPath::Derived);
-                CallStart {
-                    logged: self.filters.logs_and_traces(metadata).0,
-                }
-            });
-        self.buffers.record(|records| {
-            records.start(
-                metadata,
-                ids,
-                trace_state.clone(),
-                captured,
-                call,
-                |visitor| attrs.record(visitor),
-            )
-        });
+        self.buffers.start(
+            (metadata, ids, &trace_state),
+            captured,
+            CallPath::Derived,
+            || self.filters.logs_and_traces(metadata).0,
+            |visitor| attrs.record(visitor),
+        );
         let id = self.spans.insert(Span::new(
             metadata,
             parent.map(|(id, _)| id),
