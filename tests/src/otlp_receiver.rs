@@ -83,6 +83,8 @@ pub struct ReceivedSpan {
     pub dropped_attributes: u32,
     /// The spans it links to (`follows_from`): trace id and span id.
     pub links: Vec<(String, String)>,
+    /// How long it lasted: its end's time less its start's, in nanoseconds.
+    pub duration_nanos: u64,
 }
 
 impl ReceivedSpan {
@@ -670,6 +672,9 @@ fn spans_of(request: ExportTraceServiceRequest) -> Vec<ReceivedSpan> {
                         .iter()
                         .map(|link| (hex(&link.trace_id), hex(&link.span_id)))
                         .collect(),
+                    duration_nanos: span
+                        .end_time_unix_nano
+                        .saturating_sub(span.start_time_unix_nano),
                 });
             }
         }
