@@ -338,7 +338,7 @@ impl Builder {
         self
     }
 
-    /// The collector's base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT` gives it (for HTTP,
+    /// The endpoint's base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT` gives it (for HTTP,
     /// `/v1/traces`, `/v1/logs` and `/v1/metrics` are appended). The environment variables
     /// override it. Defaults to none: no export.
     #[cfg(feature = "otlp")]
@@ -444,7 +444,7 @@ impl Builder {
     }
 
     /// Keeps recent traces in memory for the embedded viewer ([`Telemetry::viewer`](crate::Telemetry::viewer), served by
-    /// `tripod::axum::viewer_router`), with or without a collector. It needs Prometheus (for the
+    /// `tripod::axum::viewer_router`), with or without an OTLP endpoint. It needs Prometheus (for the
     /// operations page). Defaults to `false`: the pages show internal data.
     #[cfg(feature = "viewer")]
     pub fn trace_viewer(mut self, enabled: bool) -> Self {
@@ -486,10 +486,10 @@ impl Builder {
         self
     }
 
-    /// How long a batch the collector could not take is sent again, at most, for every signal:
+    /// How long a batch the endpoint could not take is sent again, at most, for every signal:
     /// after an answer OTLP calls retryable (HTTP 429, 502, 503, 504; gRPC `UNAVAILABLE`,
     /// `RESOURCE_EXHAUSTED` with a `RetryInfo`, …), a connection that failed or an export that
-    /// timed out, the batch waits the collector's delay (`Retry-After`, `RetryInfo`) or an
+    /// timed out, the batch waits the endpoint's delay (`Retry-After`, `RetryInfo`) or an
     /// exponential backoff with jitter (1 s doubling to 30 s) and is sent again, until this time
     /// after its first attempt has passed; then it is lost and counted. Answers that refuse a
     /// request for good (400, 401, 403, 404, …) lose it at once. While a batch is retried, new

@@ -43,7 +43,7 @@ pub(crate) enum Compression {
     Gzip,
 }
 
-/// The PEM files for TLS to the collector.
+/// The PEM files for TLS to the endpoint.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TlsFiles {
     /// CA certificates trusted besides the platform's roots (`OTEL_EXPORTER_OTLP_CERTIFICATE`).

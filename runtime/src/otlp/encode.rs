@@ -119,7 +119,7 @@ mod tests {
         SpanRecord::new(ids, "todo.create", 2, SpanLimits::default())
     }
 
-    /// The span as a collector decodes it.
+    /// The span as an OTLP receiver decodes it.
     fn decoded(span: &SpanRecord) -> Span {
         let mut writer = ProtoWriter::default();
         span.encode(&mut writer, 1);

@@ -8,10 +8,10 @@ use super::signal::Signal;
 /// The OTLP transport, as `OTEL_EXPORTER_OTLP_PROTOCOL` names it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Protocol {
-    /// `http/protobuf`, the default: the collector's port 4318.
+    /// `http/protobuf`, the default: the endpoint's port 4318.
     #[default]
     HttpProtobuf,
-    /// `grpc`: the collector's port 4317.
+    /// `grpc`: the endpoint's port 4317.
     Grpc,
 }
 

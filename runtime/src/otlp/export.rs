@@ -4,11 +4,11 @@
 //!
 //! The thread runs a small Tokio runtime of its own (hyper's client needs one), so the
 //! application needs none. Every export is bounded by a timeout, and so are flush and shutdown:
-//! a collector that is down or never answers costs lost telemetry, never a blocked or failed
-//! application. A batch the collector refuses with a retryable answer (or cannot take: it is
-//! unreachable, or silent) is sent again after the collector's delay or the backoff's, for up to
+//! an OTLP endpoint that is down or never answers costs lost telemetry, never a blocked or failed
+//! application. A batch the endpoint refuses with a retryable answer (or cannot take: it is
+//! unreachable, or silent) is sent again after the endpoint's delay or the backoff's, for up to
 //! the retry time ([`retry`](super::retry)); one it refuses for good is lost at once. Either way
-//! the next batch waits for the backoff, so a collector that is down costs no busy loop. An
+//! the next batch waits for the backoff, so an endpoint that is down costs no busy loop. An
 //! answer that rejects part of a batch (OTLP's partial success) is counted and reported.
 
 use std::sync::Arc;
@@ -87,7 +87,7 @@ fn export_loop<E: Encode>(mut delivery: Delivery<'_, E::Item>, mut encode: E) {
     }
 }
 
-/// Sending batches until the collector has them, with the backoff that spans batches.
+/// Sending batches until the endpoint has them, with the backoff that spans batches.
 struct Delivery<'a, T> {
     queue: &'a Queue<T>,
     runtime: &'a tokio::runtime::Runtime,
@@ -99,7 +99,7 @@ struct Delivery<'a, T> {
 }
 
 impl<T: Item> Delivery<'_, T> {
-    /// Sends `body` (`count` spans, log records or data points) until the collector takes it,
+    /// Sends `body` (`count` spans, log records or data points) until the endpoint takes it,
     /// refuses it for good, or its retry time runs out; then it is lost and counted. Once the
     /// queue shuts down, a batch waiting for its retry is tried once more at once, and no batch
     /// waits again.

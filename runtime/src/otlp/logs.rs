@@ -171,7 +171,7 @@ impl LogEncoder {
 /// A span's fields as the log records of its events carry them: each encoded once, when
 /// recorded, as a `LogRecord` attribute (a `KeyValue` in field 6), and copied into the record of
 /// every event inside the span. (Laying them out again from the line's JSON for each record took
-/// a third of the collector's OTLP log encoding.) Fields named `otel.*` (directives for the trace
+/// a third of the collector thread's OTLP log encoding.) Fields named `otel.*` (directives for the trace
 /// exporter) are left out, as from lines.
 #[derive(Default)]
 pub(crate) struct LogAttributes {
@@ -179,7 +179,6 @@ pub(crate) struct LogAttributes {
     entries: Vec<(&'static str, Range<usize>)>,
 }
 
-// Set by tripod's collector, which needs `json`.
 impl LogAttributes {
     /// Empties the attributes, keeping their memory.
     pub(crate) fn clear(&mut self) {

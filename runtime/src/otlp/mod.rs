@@ -2,7 +2,7 @@
 //! thread that encodes batches straight into OTLP protobuf and sends them through one transport
 //! (HTTP/protobuf or gRPC, TLS, headers, gzip) with hyper's client.
 //!
-//! Spans wait as the capture's records ([`spans`]); log records are encoded as the collector
+//! Spans wait as the capture's records ([`spans`]); log records are encoded as the collector thread
 //! lays out their lines and wait as chunks ([`logs`]); metrics are read from the recorder every
 //! export interval ([`metrics`]). The queue ([`queue`]), the export loop ([`export`]) with its
 //! retries ([`retry`]), the transport and the failure reports are one code path for the three.
@@ -46,7 +46,7 @@ pub(crate) fn check_tls(files: &config::TlsFiles) -> Result<(), String> {
 
 /// Where and how one signal is sent.
 pub(crate) struct SignalSetup {
-    /// For HTTP, the full URL (`…/v1/logs`); for gRPC, the collector's base URL.
+    /// For HTTP, the full URL (`…/v1/logs`); for gRPC, the endpoint's base URL.
     pub(crate) endpoint: String,
     pub(crate) protocol: Protocol,
     pub(crate) export: ExportConfig,
@@ -164,7 +164,7 @@ impl Exporting {
     /// not finish in time.
     pub(crate) fn flush(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
-        // All three asked first and waited for together: a slow collector for one signal
+        // All three asked first and waited for together: a slow endpoint for one signal
         // leaves the others the whole deadline.
         let traces = self
             .traces

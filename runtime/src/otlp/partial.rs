@@ -1,7 +1,7 @@
-//! A collector's partial success: an export it accepted but for some of its items, which the
+//! An OTLP endpoint's partial success: an export it accepted but for some of its items, which the
 //! answer names (`ExportTraceServiceResponse.partial_success`: `rejected_spans` and an
 //! `error_message`; the logs and metrics answers have the same shape, with `rejected_log_records`
-//! and `rejected_data_points`). The specification lets a collector send the message alone, as a
+//! and `rejected_data_points`). The specification lets an endpoint send the message alone, as a
 //! warning. Decoded with prost's derive: two small messages, the same field numbers for the three
 //! signals.
 
@@ -15,10 +15,10 @@ struct ExportResponse {
 /// `Export{Trace,Logs,Metrics}PartialSuccess`.
 #[derive(Clone, PartialEq, prost::Message)]
 pub(crate) struct PartialSuccess {
-    /// The items the collector rejected.
+    /// The items the endpoint rejected.
     #[prost(int64, tag = "1")]
     pub(crate) rejected: i64,
-    /// Why, in the collector's words.
+    /// Why, in the endpoint's words.
     #[prost(string, tag = "2")]
     pub(crate) error_message: String,
 }

@@ -1,4 +1,4 @@
-//! Trusting exactly the certificate the user named: a collector set up with a self-signed
+//! Trusting exactly the certificate the user named: an OTLP endpoint set up with a self-signed
 //! certificate (`openssl req -x509 …`, which marks it `CA:TRUE`) presents as its own the very
 //! certificate named in `OTEL_EXPORTER_OTLP_CERTIFICATE`. webpki refuses a CA certificate as an
 //! end entity (`CaUsedAsEndEntity`); OpenSSL-based SDKs accept it, and so does this verifier:

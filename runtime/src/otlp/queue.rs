@@ -1,5 +1,5 @@
 //! An export queue: what waits to be sent, bounded in items and in bytes, never blocking whoever
-//! pushes (the collector, an application's thread): past either bound an item is dropped and
+//! pushes (the collector thread, an application's thread): past either bound an item is dropped and
 //! counted. The export thread takes batches from it; flush and shutdown wait for it, bounded.
 //! A batch taken and not yet sent (while it is retried, say) still counts against the memory
 //! bound: retries never grow the memory held.
@@ -40,7 +40,7 @@ const RETRY_FOR: Duration = Duration::from_secs(60);
 
 impl QueueConfig {
     /// The OpenTelemetry batch span processor's batch, interval and timeout, bounded by
-    /// memory rather than by its 2,048 spans: the collector hands over a whole pass (100 ms) of
+    /// memory rather than by its 2,048 spans: the collector thread hands over a whole pass (100 ms) of
     /// spans at once, so a burst that fits in memory is never dropped.
     pub(crate) const SPANS: QueueConfig = QueueConfig {
         max_queue_size: usize::MAX,
@@ -52,7 +52,7 @@ impl QueueConfig {
     };
 
     /// The OpenTelemetry batch log record processor's interval and timeout, bounded by memory
-    /// as spans are: the collector hands over a whole pass's records at once (100 ms of lines,
+    /// as spans are: the collector thread hands over a whole pass's records at once (100 ms of lines,
     /// 2,000 at 20,000 lines a second), so the specification's 2,048 would drop a busy
     /// service's records at every pass; 2,048 records a request (≈ 0.3 MB) keep the requests a
     /// second low.
@@ -173,7 +173,7 @@ impl<T: Item> Queue<T> {
         drop(state);
         if dropped > 0 {
             // Counted here; the export thread reports the total (a metric lookup per dropped
-            // item would make a full queue expensive exactly when the collector struggles).
+            // item would make a full queue expensive exactly when the collector thread struggles).
             self.dropped.fetch_add(dropped as u64, Ordering::Relaxed);
         }
         // Once per filled batch: the thread takes every full batch before it waits again.
@@ -271,7 +271,7 @@ impl<T: Item> Queue<T> {
     }
 
     /// Waits until a batch is full, `due` passes, a flush is asked for or the queue shuts down;
-    /// while the collector is backed off from (`not_before`), only a flush or the shutdown
+    /// while the endpoint is backed off from (`not_before`), only a flush or the shutdown
     /// wakes it early.
     pub(crate) fn wait(&self, due: Instant, not_before: Option<Instant>) -> Wake {
         let due = not_before.map_or(due, |not_before| due.max(not_before));
@@ -301,7 +301,7 @@ impl<T: Item> Queue<T> {
     }
 
     /// Waits until `until`; `false` when the queue shuts down first (the export thread stops
-    /// retrying). Neither a flush nor a filled batch ends the wait: a collector that asked for
+    /// retrying). Neither a flush nor a filled batch ends the wait: an endpoint that asked for
     /// time gets it.
     pub(crate) fn pause(&self, until: Instant) -> bool {
         !self.wait_on(&self.wake_exporter, self.lock(), until, |state| {

@@ -2,8 +2,8 @@
 //! counted (`tripod_spans_export_failed_total{reason}` and its like) when it is given up on, a
 //! failed attempt (one to be retried, or one that loses its batch) is logged as one WARN line
 //! naming the signal, the endpoint and the cause: the first failure after a success, then at
-//! most one every 30 s (a dead collector cannot flood the logs), and the first export that works
-//! again after failures is logged at INFO, with what was lost meanwhile. Items a collector
+//! most one every 30 s (a dead endpoint cannot flood the logs), and the first export that works
+//! again after failures is logged at INFO, with what was lost meanwhile. Items an endpoint
 //! accepted the request of but rejected (partial success) are counted under `reason="rejected"`
 //! and its message logged at most every 30 s.
 //!
@@ -38,7 +38,7 @@ struct State {
     rejection_warned_at: Option<Instant>,
 }
 
-/// How often a collector's partial successes are logged, at most.
+/// How often an endpoint's partial successes are logged, at most.
 const REJECTIONS_EVERY: Duration = Duration::from_secs(30);
 
 /// How often failures are logged while they go on, at most.
@@ -117,8 +117,8 @@ impl Reporter {
         });
     }
 
-    /// The collector accepted an export but rejected `partial.rejected` of its items (or sent a
-    /// warning alone): they are counted as lost (`reason="rejected"`) and the collector's message
+    /// The endpoint accepted an export but rejected `partial.rejected` of its items (or sent a
+    /// warning alone): they are counted as lost (`reason="rejected"`) and the endpoint's message
     /// is logged, at most every 30 s.
     pub(crate) fn rejected(&self, partial: &PartialSuccess) {
         let rejected = u64::try_from(partial.rejected).unwrap_or(0);

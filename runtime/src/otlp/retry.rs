@@ -1,8 +1,8 @@
 //! OTLP's retry rules: which failed exports are sent again and when. The specification calls
 //! HTTP 429, 502, 503 and 504 retryable, and the gRPC codes `CANCELLED`, `DEADLINE_EXCEEDED`,
 //! `ABORTED`, `OUT_OF_RANGE`, `UNAVAILABLE` and `DATA_LOSS` (`RESOURCE_EXHAUSTED` only when the
-//! collector says when to come back, in a `RetryInfo`); a collector that cannot be reached, or
-//! does not answer, is tried again too. The collector's own delay (`Retry-After`, `RetryInfo`)
+//! endpoint says when to come back, in a `RetryInfo`); an endpoint that cannot be reached, or
+//! does not answer, is tried again too. The endpoint's own delay (`Retry-After`, `RetryInfo`)
 //! is honoured; otherwise an exponential backoff with jitter decides.
 
 use std::time::{Duration, SystemTime};
@@ -10,10 +10,10 @@ use std::time::{Duration, SystemTime};
 /// Whether, and when, a failed export is sent again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Retry {
-    /// Never: the collector refused the request for good (400, 401, 403, 404, …;
+    /// Never: the endpoint refused the request for good (400, 401, 403, 404, …;
     /// `INVALID_ARGUMENT`, …), or the configuration is wrong (a TLS failure).
     Never,
-    /// After the collector's delay, or the backoff's when it named none.
+    /// After the endpoint's delay, or the backoff's when it named none.
     After(Option<Duration>),
 }
 
@@ -23,7 +23,7 @@ pub(crate) fn http_status_is_retryable(status: u16) -> bool {
 }
 
 /// Whether a gRPC status code is worth retrying; `RESOURCE_EXHAUSTED` (8) only `with_delay`
-/// (the collector sent a `RetryInfo`: it can take the data later).
+/// (the endpoint sent a `RetryInfo`: it can take the data later).
 pub(crate) fn grpc_code_is_retryable(code: u32, with_delay: bool) -> bool {
     match code {
         1 | 4 | 10 | 11 | 14 | 15 => true,
@@ -101,7 +101,7 @@ pub(crate) fn retry_info(value: &[u8]) -> Option<Duration> {
     Some(Duration::new(seconds, nanos))
 }
 
-/// How long the export thread waits before the next attempt when the collector named no delay:
+/// How long the export thread waits before the next attempt when the endpoint named no delay:
 /// from one second, doubling up to 30, each wait drawn between half and one and a half times
 /// that (jitter: exporters that failed together do not come back together). A success resets it.
 #[derive(Default)]

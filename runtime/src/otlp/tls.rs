@@ -1,4 +1,4 @@
-//! TLS to the collector: rustls with the `ring` provider, trusting the platform's root
+//! TLS to the endpoint: rustls with the `ring` provider, trusting the platform's root
 //! certificates (webpki's when the platform has none), plus a CA file when one is given (whose
 //! certificates are also accepted as the server's own, `pinned.rs`), and presenting a client
 //! certificate for mutual TLS when one is given.

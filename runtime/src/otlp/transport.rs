@@ -1,4 +1,4 @@
-//! Sending a request body to the collector over hyper's client, with or without TLS (rustls):
+//! Sending a request body to the endpoint over hyper's client, with or without TLS (rustls):
 //! OTLP/HTTP (a protobuf `POST` to the signal's URL, `/v1/traces` and so on) or OTLP/gRPC (the
 //! signal's `Export` method over HTTP/2, a length-prefixed message, the outcome in the
 //! `grpc-status` trailer), with the configured headers and, when asked, gzip. One code path for
@@ -21,10 +21,10 @@ use super::config::{Compression, ExportConfig, Headers};
 use super::retry::{self, Retry};
 use super::signal::Signal;
 
-/// The most of a collector's answer that is read (its partial-success details, an error text).
+/// The most of an endpoint's answer that is read (its partial-success details, an error text).
 const MAX_ANSWER: usize = 64 * 1024;
 
-/// Why an export did not reach the collector or was refused by it.
+/// Why an export did not reach the endpoint or was refused by it.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ExportError {
     /// No connection, or it broke (refused, reset, an unreachable host).
@@ -33,7 +33,7 @@ pub(crate) enum ExportError {
     /// The TLS handshake failed (an unknown CA, a wrong host name, a refused client certificate).
     #[error("TLS: {0}")]
     Tls(String),
-    /// The collector answered an HTTP error status.
+    /// The endpoint answered an HTTP error status.
     #[error("HTTP status {status}{}", if body.is_empty() { String::new() } else { format!(": {body}") })]
     Status {
         /// The status code.
@@ -43,7 +43,7 @@ pub(crate) enum ExportError {
         /// The delay its `Retry-After` asked for.
         retry_after: Option<Duration>,
     },
-    /// The collector answered a gRPC error status.
+    /// The endpoint answered a gRPC error status.
     #[error("gRPC status {code}{}", if message.is_empty() { String::new() } else { format!(": {message}") })]
     Grpc {
         /// The `grpc-status` code.
@@ -71,7 +71,7 @@ impl ExportError {
     }
 
     /// Whether the same request is worth sending again, and when: OTLP's rules
-    /// ([`retry`](super::retry)). A collector that cannot be reached or does not answer may be
+    /// ([`retry`](super::retry)). An endpoint that cannot be reached or does not answer may be
     /// restarting; a TLS failure is the configuration's, and stays.
     pub(crate) fn retry(&self) -> Retry {
         match self {
@@ -92,7 +92,7 @@ impl ExportError {
     }
 }
 
-/// How requests reach the collector.
+/// How requests reach the endpoint.
 pub(crate) struct Transport {
     uri: Uri,
     protocol: Protocol,
@@ -104,7 +104,7 @@ pub(crate) struct Transport {
 
 impl Transport {
     /// A transport of `signal` to `endpoint` (for HTTP the full URL, `…/v1/traces`; for gRPC the
-    /// collector's base URL; `http://` or `https://`). It needs a Tokio runtime when it sends,
+    /// endpoint's base URL; `http://` or `https://`). It needs a Tokio runtime when it sends,
     /// not when it is made. The error says what in the configuration is unusable (a TLS file).
     pub(crate) fn new(
         endpoint: &str,
@@ -164,7 +164,7 @@ impl Transport {
         }
     }
 
-    /// Sends one prepared export request; the collector's answer (the encoded export response,
+    /// Sends one prepared export request; the endpoint's answer (the encoded export response,
     /// which may report a partial success).
     pub(crate) async fn send(&self, body: Bytes) -> Result<Vec<u8>, ExportError> {
         match tokio::time::timeout(self.timeout, self.exchange(body)).await {

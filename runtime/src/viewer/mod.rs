@@ -1,5 +1,5 @@
 //! The embedded viewer: recent traces kept in memory (a sink of captured spans, working with no
-//! collector at all), their waterfalls, and each operation's and route's rate, error rate and
+//! OpenTelemetry Collector or backend at all), their waterfalls, and each operation's and route's rate, error rate and
 //! latency, served as plain pages by [`tripod::axum::viewer_router`](crate::axum::viewer_router).
 
 mod operations;

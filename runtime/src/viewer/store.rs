@@ -1,4 +1,4 @@
-//! Recent traces, kept in memory with no collector: a sink of captured spans.
+//! Recent traces, kept in memory with no OpenTelemetry Collector or backend: a sink of captured spans.
 //!
 //! The application's threads only append each finished span (shared, not copied) to a pending
 //! list; a background tick (and every read) files them by trace, still as the captured records:
