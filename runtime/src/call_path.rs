@@ -5,13 +5,14 @@
 //!   the start and success lines from the span's own start and end records, and a failure or a
 //!   cancellation is appended to the thread's records as the event would have been;
 //! - under tripod's layer in an application's own stack the events are dispatched, for the other
-//!   layers; tripod's layer derives the start line from the span's start record like the
-//!   subscriber does, and records the end events as it records any event;
+//!   layers only ([`derived`]): tripod's layer ignores them and records the call as the
+//!   subscriber does (the start and success lines derived from the span, a failure or a
+//!   cancellation appended with the verdict its filters gave the dispatched event);
 //! - under any other subscriber they are ordinary `tracing` events.
 //!
-//! The span's start tells the expansion which ([`set_start`], [`take_start`]); the subscriber
-//! registers how a failure is recorded without dispatch ([`register`]). This module imports
-//! nothing of tripod's: both the hot path and the subscriber use it.
+//! The span's start tells the expansion which ([`set_start`], [`take_start`]); the subscriber and
+//! the layer register how a call's end is recorded without dispatch ([`register`]). This module
+//! imports nothing of tripod's: both the hot path and the subscriber use it.
 // Without `tripod::init()` (no `_init` feature) nothing sets a path: every call dispatches events.
 #![cfg_attr(not(feature = "_init"), allow(dead_code))]
 
@@ -30,8 +31,8 @@ pub(crate) enum CallPath {
     Events,
     /// tripod's subscriber: the collector derives the lines; nothing is dispatched.
     Derived,
-    /// tripod's layer: the start line is derived (the start event is dispatched for the other
-    /// layers only, [`derived_start`]); the end events are dispatched.
+    /// tripod's layer: the lines are derived as under the subscriber; the events are dispatched
+    /// for the other layers only ([`derived`]).
     Layer,
 }
 
@@ -40,8 +41,10 @@ pub(crate) enum CallPath {
 struct State {
     /// Set by the span's start, taken by the expansion right after.
     start: CallPath,
-    /// Set while the layer's start event is dispatched.
-    derived_start: bool,
+    /// Set while an event tripod's layer derives itself is dispatched.
+    derived: bool,
+    /// What tripod's layer's filters said of that event: logged, traced.
+    verdict: Option<(bool, bool)>,
     /// Set while a call under tripod's subscriber drops its span.
     ending: Option<Ending>,
 }
@@ -57,7 +60,7 @@ pub(crate) enum Ending {
 
 thread_local! {
     static STATE: Cell<State> = const {
-        Cell::new(State { start: CallPath::Events, derived_start: false, ending: None })
+        Cell::new(State { start: CallPath::Events, derived: false, verdict: None, ending: None })
     };
 }
 
@@ -87,36 +90,53 @@ pub(crate) fn take_start() -> CallPath {
         .unwrap_or_default()
 }
 
-/// While it lives, the start event being dispatched is one tripod's layer derives from the span
-/// instead ([`is_derived_start`]).
-pub(crate) struct DerivedStart(());
+/// While it lives, the events dispatched are ones tripod's layer derives itself ([`is_derived`]).
+pub(crate) struct Derived(());
 
-/// Marks the start event about to be dispatched under tripod's layer.
-pub(crate) fn derived_start() -> DerivedStart {
-    update(|state| state.derived_start = true);
-    DerivedStart(())
+/// Marks the events about to be dispatched under tripod's layer as derived.
+pub(crate) fn derived() -> Derived {
+    update(|state| {
+        state.derived = true;
+        state.verdict = None;
+    });
+    Derived(())
 }
 
-impl Drop for DerivedStart {
-    fn drop(&mut self) {
-        update(|state| state.derived_start = false);
+impl Derived {
+    /// What tripod's layer's filters said of the event dispatched meanwhile: logged, traced
+    /// (`None` when they let it through to no tripod layer).
+    pub(crate) fn verdict(self) -> Option<(bool, bool)> {
+        STATE.try_with(|cell| cell.get().verdict).ok().flatten()
     }
 }
 
-/// Whether the event being recorded is a start event tripod's layer derives instead.
-pub(crate) fn is_derived_start() -> bool {
-    STATE
-        .try_with(|cell| cell.get().derived_start)
-        .unwrap_or(false)
+impl Drop for Derived {
+    fn drop(&mut self) {
+        update(|state| {
+            state.derived = false;
+            state.verdict = None;
+        });
+    }
 }
 
-/// Runs `close` (the drop of a call's span under tripod's subscriber) with `ending` told to the
-/// span's close ([`take_ending`]).
+/// Whether the event being recorded is one tripod's layer derives itself.
+pub(crate) fn is_derived() -> bool {
+    STATE.try_with(|cell| cell.get().derived).unwrap_or(false)
+}
+
+/// tripod's layer's filters let a derived event through: logged, traced.
+pub(crate) fn note_verdict(logged: bool, traced: bool) {
+    update(|state| state.verdict = Some((logged, traced)));
+}
+
+/// Runs `close` (the drop of a call's span under tripod's subscriber or layer) with `ending` told
+/// to the span's close ([`take_ending`]); `false` when no close took it (tripod's layer is told
+/// only when the span closes).
 #[inline]
-pub(crate) fn closing(ending: Ending, close: impl FnOnce()) {
+pub(crate) fn closing(ending: Ending, close: impl FnOnce()) -> bool {
     update(|state| state.ending = Some(ending));
     close();
-    update(|state| state.ending = None);
+    take_ending().is_none()
 }
 
 /// How the call whose span is closing ended, when it is an observed call's under tripod's
@@ -146,10 +166,23 @@ pub(crate) fn is_call_span(metadata: &Metadata<'_>) -> bool {
         .is_some_and(|field| field.name() == "code.function.name")
 }
 
-/// Records an end event of a call under tripod's subscriber without dispatching it: `dispatch`
-/// holds the span `span`, the event's callsite is `metadata`, its fields `values`. `false` when
-/// `dispatch` is not tripod's subscriber.
-pub(crate) type RecordEnd = fn(&Dispatch, &Id, &'static Metadata<'static>, &ValueSet<'_>) -> bool;
+/// What a call's end records without dispatch.
+#[derive(Clone, Copy)]
+pub(crate) enum CallEnd<'a> {
+    /// The call ended, its span stays open (another handle holds it).
+    Ended(Ending),
+    /// Its failure or cancellation event: the callsite, its fields, and, under tripod's layer,
+    /// what its filters said of the dispatched event (logged, traced).
+    Event {
+        metadata: &'static Metadata<'static>,
+        values: &'a ValueSet<'a>,
+        verdict: Option<(bool, bool)>,
+    },
+}
+
+/// Records a call's end without dispatch in `dispatch`, which holds the span `span`; `false`
+/// when `dispatch` is not the subscriber or the stack this function knows.
+pub(crate) type RecordEnd = fn(&Dispatch, &Id, CallEnd<'_>) -> bool;
 
 /// The subscribers that record end events themselves (one per process, at most a few).
 static RECORDERS: [OnceLock<RecordEnd>; 4] = [const { OnceLock::new() }; 4];
@@ -169,20 +202,13 @@ pub(crate) fn register(record: RecordEnd) {
     }
 }
 
-/// Records the end event `metadata` with `values` of the call whose span is `span`, in the
-/// subscriber that holds it; `false` when none of tripod's did.
-pub(crate) fn record_end(
-    span: &tracing::Span,
-    metadata: &'static Metadata<'static>,
-    values: &ValueSet<'_>,
-) -> bool {
-    span.with_subscriber(|(id, dispatch)| {
-        RECORDERS
-            .iter()
-            .map_while(OnceLock::get)
-            .any(|record| record(dispatch, id, metadata, values))
-    })
-    .unwrap_or(false)
+/// Records `end` of the call whose span is `id` in `dispatch`; `false` when none of tripod's
+/// subscribers or layers holds it.
+pub(crate) fn record_end(dispatch: &Dispatch, id: &Id, end: CallEnd<'_>) -> bool {
+    RECORDERS
+        .iter()
+        .map_while(OnceLock::get)
+        .any(|record| record(dispatch, id, end))
 }
 
 #[cfg(test)]
@@ -199,18 +225,25 @@ mod tests {
     #[test]
     fn an_ending_is_told_only_to_the_close_it_surrounds() {
         let mut told = None;
-        closing(Ending::Success, || told = take_ending());
+        assert!(closing(Ending::Success, || told = take_ending()));
         assert_eq!(told, Some(Ending::Success));
-        closing(Ending::Recorded, || {});
+        assert!(!closing(Ending::Recorded, || {}), "no close took it");
         assert_eq!(take_ending(), None, "cleared after the close");
     }
 
     #[test]
-    fn a_derived_start_is_marked_while_its_guard_lives() {
-        assert!(!is_derived_start());
-        let guard = derived_start();
-        assert!(is_derived_start());
-        drop(guard);
-        assert!(!is_derived_start());
+    fn a_derived_event_is_marked_while_its_guard_lives_and_its_verdict_read_once() {
+        assert!(!is_derived());
+        let guard = derived();
+        assert!(is_derived());
+        note_verdict(true, false);
+        assert_eq!(guard.verdict(), Some((true, false)));
+        assert!(!is_derived());
+        let guard = derived();
+        assert_eq!(
+            guard.verdict(),
+            None,
+            "a verdict is not carried to the next event"
+        );
     }
 }

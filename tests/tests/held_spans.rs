@@ -6,33 +6,32 @@
 
 mod support;
 
-use std::sync::Mutex;
+use std::cell::RefCell;
 use std::time::Duration;
 
 use support::backends::{MemoryLog, eventually};
 use tripod_tests::otlp_receiver::{OtlpReceiver, named};
 
-/// The spans kept past their calls.
-static HELD: Mutex<Vec<tracing::Span>> = Mutex::new(Vec::new());
+thread_local! {
+    /// The spans kept past their calls (per test thread: the two tests run side by side).
+    static HELD: RefCell<Vec<tracing::Span>> = const { RefCell::new(Vec::new()) };
+}
 
 #[tripod::observe(name = "job.enqueue", ret)]
 fn enqueue() -> u32 {
-    HELD.lock().unwrap().push(tracing::Span::current());
+    HELD.with(|held| held.borrow_mut().push(tracing::Span::current()));
     7
 }
 
-#[test]
-fn a_call_whose_span_is_held_open_logs_its_success_when_it_returns_and_its_span_ends_then() {
-    let receiver = OtlpReceiver::start();
-    let log = MemoryLog::default();
-    let telemetry = tripod::init()
-        .environment(|_| None)
-        .log_writer(log.clone())
-        .prometheus(false)
-        .otlp_endpoint(receiver.endpoint())
-        .build()
-        .expect("builds");
-    tracing::dispatcher::with_default(telemetry.dispatch(), || {
+/// The call, its span held past it, through `dispatch` built with `telemetry`: the checks of
+/// both paths.
+fn held_past_its_call(
+    telemetry: &tripod::Telemetry,
+    dispatch: &tracing::Dispatch,
+    log: &MemoryLog,
+    receiver: &OtlpReceiver,
+) {
+    tracing::dispatcher::with_default(dispatch, || {
         assert_eq!(enqueue(), 7);
     });
     telemetry.flush(Duration::from_secs(10));
@@ -50,7 +49,7 @@ fn a_call_whose_span_is_held_open_logs_its_success_when_it_returns_and_its_span_
 
     // Much later, the last handle goes.
     std::thread::sleep(Duration::from_millis(50));
-    HELD.lock().unwrap().clear();
+    HELD.with(|held| held.borrow_mut().clear());
     telemetry.flush(Duration::from_secs(10));
     let spans = eventually(Duration::from_secs(10), || {
         let spans = receiver.spans();
@@ -68,4 +67,31 @@ fn a_call_whose_span_is_held_open_logs_its_success_when_it_returns_and_its_span_
         1,
         "and its success line was written once"
     );
+}
+
+fn builder(log: &MemoryLog, receiver: &OtlpReceiver) -> tripod::Builder {
+    tripod::init()
+        .environment(|_| None)
+        .log_writer(log.clone())
+        .prometheus(false)
+        .otlp_endpoint(receiver.endpoint())
+}
+
+#[test]
+fn a_call_whose_span_is_held_open_logs_its_success_when_it_returns_and_its_span_ends_then() {
+    let receiver = OtlpReceiver::start();
+    let log = MemoryLog::default();
+    let telemetry = builder(&log, &receiver).build().expect("builds");
+    let dispatch = telemetry.dispatch().clone();
+    held_past_its_call(&telemetry, &dispatch, &log, &receiver);
+}
+
+#[test]
+fn the_same_through_tripods_layer_in_a_stack_of_ones_own() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let receiver = OtlpReceiver::start();
+    let log = MemoryLog::default();
+    let (layer, telemetry) = builder(&log, &receiver).into_layer().expect("builds");
+    let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
+    held_past_its_call(&telemetry, &dispatch, &log, &receiver);
 }

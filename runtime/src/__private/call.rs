@@ -18,7 +18,7 @@ use super::metric_handles::{self, Handles, OutcomeLabel};
 use super::outcome::{Outcome, Outcomes, Sources};
 use super::recorder::{self, RecorderKind};
 use super::site::{LabelValues, Site};
-use crate::call_path::{self, CallPath, DerivedStart, Ending};
+use crate::call_path::{self, CallEnd, CallPath, Derived, Ending};
 use crate::tick::{Lent, Tick};
 
 /// Where a call's metrics go, decided when it starts.
@@ -153,13 +153,13 @@ impl Opened {
         match self.path {
             CallPath::Derived => None,
             CallPath::Events => Some(StartEvent(None)),
-            CallPath::Layer => Some(StartEvent(Some(call_path::derived_start()))),
+            CallPath::Layer => Some(StartEvent(Some(call_path::derived()))),
         }
     }
 }
 
 /// While it lives, the start event being dispatched is one tripod's layer derives itself.
-pub struct StartEvent(#[allow(dead_code)] Option<DerivedStart>);
+pub struct StartEvent(#[allow(dead_code)] Option<Derived>);
 
 /// The reading a span is about to open at ([`Opened::start`]).
 pub struct OpenedAt(Lent);
@@ -327,10 +327,21 @@ impl Call {
     /// handle keeps the span open longer.
     fn close_span(&mut self, ended: Option<Lent>, ending: Ending) {
         let span = std::mem::replace(&mut self.span, Span::none());
-        if self.path == CallPath::Derived {
-            call_path::closing(ending, || drop(span));
-        } else {
-            drop(span);
+        match self.path {
+            // tripod's subscriber is told whether or not the span closes.
+            CallPath::Derived => {
+                call_path::closing(ending, || drop(span));
+            }
+            // tripod's layer only when it closes: else the call's end is recorded on its own.
+            CallPath::Layer => {
+                let held = span.with_subscriber(|(id, dispatch)| (id.clone(), dispatch.clone()));
+                if !call_path::closing(ending, || drop(span))
+                    && let Some((id, dispatch)) = held
+                {
+                    call_path::record_end(&dispatch, &id, CallEnd::Ended(ending));
+                }
+            }
+            CallPath::Events => drop(span),
         }
         drop(ended);
     }
@@ -353,6 +364,7 @@ impl Call {
                         events.success,
                         events.success_message,
                         &self.span,
+                        self.path,
                         millis,
                         ret,
                     );

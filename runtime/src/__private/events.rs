@@ -13,7 +13,7 @@ use tracing_core::field::ValueSet;
 
 use super::level_enabled;
 use super::outcome::Sources;
-use crate::call_path::CallPath;
+use crate::call_path::{self, CallEnd, CallPath};
 
 /// Whether anyone wants events from `callsite`.
 #[inline]
@@ -29,18 +29,50 @@ pub(crate) fn enabled(callsite: &'static DefaultCallsite) -> bool {
             || tracing::dispatcher::get_default(|dispatch| dispatch.enabled(metadata)))
 }
 
-/// Dispatches the event, or, under tripod's subscriber, records it without dispatch.
+/// Dispatches the event; under tripod's subscriber records it without dispatch instead; under
+/// tripod's layer dispatches it for the other layers and, when `record`, records it with the
+/// verdict the layer's filters gave it (a success is not recorded: the collector derives it).
 fn dispatch(
     callsite: &'static DefaultCallsite,
     parent: &Span,
     path: CallPath,
+    record: bool,
     values: &ValueSet<'_>,
 ) {
     use tracing_core::Callsite as _;
     let metadata = callsite.metadata();
-    if path == CallPath::Derived && crate::call_path::record_end(parent, metadata, values) {
-        return;
+    let record_end = |verdict| {
+        parent
+            .with_subscriber(|(id, dispatch)| {
+                call_path::record_end(
+                    dispatch,
+                    id,
+                    CallEnd::Event {
+                        metadata,
+                        values,
+                        verdict,
+                    },
+                )
+            })
+            .unwrap_or(false)
+    };
+    match path {
+        CallPath::Derived if record_end(None) => {}
+        CallPath::Layer => {
+            let derived = call_path::derived();
+            send(metadata, parent, values);
+            if let Some(verdict) = derived.verdict()
+                && record
+            {
+                record_end(Some(verdict));
+            }
+        }
+        _ => send(metadata, parent, values),
     }
+}
+
+/// Dispatches the event, a child of `parent` when it is enabled.
+fn send(metadata: &'static tracing::Metadata<'static>, parent: &Span, values: &ValueSet<'_>) {
     match parent.id() {
         Some(id) => Event::child_of(id, metadata, values),
         None => Event::dispatch(metadata, values),
@@ -52,6 +84,7 @@ pub(crate) fn success(
     callsite: &'static DefaultCallsite,
     message: &'static str,
     parent: &Span,
+    path: CallPath,
     duration_ms: Option<f64>,
     ret: Option<&dyn Debug>,
 ) {
@@ -67,7 +100,8 @@ pub(crate) fn success(
     dispatch(
         callsite,
         parent,
-        CallPath::Events,
+        path,
+        false,
         &fields.value_set(&[
             (&message_field, Some(&message as &dyn Value)),
             (
@@ -128,6 +162,7 @@ pub(crate) fn failure(
         callsite,
         parent,
         path,
+        true,
         &fields.value_set(&[
             (&message_field, Some(&message as &dyn Value)),
             (&error_field, error.as_ref().map(|e| e as &dyn Value)),
@@ -163,6 +198,7 @@ pub(crate) fn cancelled(
         callsite,
         parent,
         path,
+        true,
         &fields.value_set(&[
             (&message_field, Some(&message as &dyn Value)),
             (

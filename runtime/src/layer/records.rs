@@ -12,7 +12,7 @@ use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
 use super::{SpanState, marks};
-use crate::call_path::{self, CallPath};
+use crate::call_path::{self, CallEnd, CallPath};
 use crate::database::DatabaseEvent;
 use crate::local::ThreadBuffers;
 use crate::trace::{Lookup, Sampler, SpanContext, SpanIds};
@@ -44,6 +44,7 @@ where
             context_of: context_in::<S>,
             current_ids: current_in::<S>,
         });
+        call_path::register(record_end_in::<S>);
         RecordLayer {
             sampler,
             buffers,
@@ -63,6 +64,45 @@ where
     let span = subscriber.span(id)?;
     let extensions = span.extensions();
     extensions.get::<SpanState>().map(SpanState::context)
+}
+
+/// Records an observed call's end without dispatch (its failure or cancellation event with the
+/// verdict this stack's filters gave it, or that it ended while its span stays open), when
+/// `dispatch` is an `S` with a [`RecordLayer`] holding `id`.
+fn record_end_in<S>(dispatch: &Dispatch, id: &Id, end: CallEnd<'_>) -> bool
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let (Some(layer), Some(subscriber)) = (
+        dispatch.downcast_ref::<RecordLayer<S>>(),
+        dispatch.downcast_ref::<S>(),
+    ) else {
+        return false;
+    };
+    let Some(span) = subscriber.span(id) else {
+        return false;
+    };
+    let extensions = span.extensions();
+    let Some(span) = extensions.get::<SpanState>().map(|state| state.ids.span_id) else {
+        return false;
+    };
+    match end {
+        CallEnd::Ended(ending) => layer
+            .buffers
+            .record(|records| records.call_ended(span, ending)),
+        // Its verdict came from this stack's filters, as the event went by.
+        CallEnd::Event {
+            metadata,
+            values,
+            verdict: Some((logged, traced)),
+        } => layer.buffers.record(|records| {
+            records.event_of(metadata, Some(span), logged, traced, |visitor| {
+                values.record(visitor)
+            })
+        }),
+        CallEnd::Event { verdict: None, .. } => return false,
+    }
+    true
 }
 
 /// The ids of the span current on this thread in `dispatch`, when that is an `S`.
@@ -134,10 +174,6 @@ where
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let metadata = event.metadata();
         let (logged, traced) = marks::take(metadata);
-        if call_path::is_derived_start() {
-            // Dispatched for the other layers: the collector derives it from the span's start.
-            return;
-        }
         let (span, captured) = ctx
             .event_span(event)
             .and_then(|span| span_ids(&ctx, &span.id()))
@@ -149,6 +185,12 @@ where
         let database = self.database
             && *metadata.level() <= tracing::Level::DEBUG
             && DatabaseEvent::of(metadata.target()).is_some();
+        if call_path::is_derived() {
+            // An observed call's event, dispatched for the other layers: the collector derives
+            // it from the span, or the call records it with this verdict.
+            call_path::note_verdict(logged, traced && captured);
+            return;
+        }
         let traced = database || (traced && captured);
         if logged || traced {
             self.buffers
@@ -158,7 +200,8 @@ where
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         if let Some((ids, _)) = span_ids(&ctx, &id) {
-            self.buffers.end(ids.span_id, None);
+            // An observed call's, told how the call ended as it drops its span.
+            self.buffers.end(ids.span_id, call_path::take_ending());
         }
     }
 }

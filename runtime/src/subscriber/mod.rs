@@ -28,7 +28,7 @@ pub(crate) use filter::Filters;
 use spans::{Span, Spans};
 use stack::{Known, SpanStack};
 
-use crate::call_path::{self, CallPath};
+use crate::call_path::{self, CallEnd, CallPath};
 use crate::local::ThreadBuffers;
 use crate::trace::{Sampler, SpanContext, SpanIds};
 
@@ -125,32 +125,37 @@ fn context_in(dispatch: &tracing::Dispatch, id: &Id) -> Option<SpanContext> {
     dispatch.downcast_ref::<TripodSubscriber>()?.context(id)
 }
 
-/// Records an observed call's end event (a failure, a cancellation) without dispatching it, when
-/// `dispatch` is tripod's subscriber holding `id`.
-fn record_end_in(
-    dispatch: &tracing::Dispatch,
-    id: &Id,
-    metadata: &'static Metadata<'static>,
-    values: &tracing_core::field::ValueSet<'_>,
-) -> bool {
+/// Records an observed call's end without dispatch (its failure or cancellation event, or that it
+/// ended while its span stays open), when `dispatch` is tripod's subscriber holding `id`.
+fn record_end_in(dispatch: &tracing::Dispatch, id: &Id, end: CallEnd<'_>) -> bool {
     let Some(subscriber) = dispatch.downcast_ref::<TripodSubscriber>() else {
         return false;
     };
     let Some(known) = subscriber.known(id) else {
         return false;
     };
-    let (logged, traced) = subscriber.filters.logs_and_traces(metadata);
-    let traced = traced && known.captured;
-    if logged || traced {
-        subscriber.buffers.record(|records| {
-            records.event_of(
-                metadata,
-                Some(known.ids.span_id),
-                logged,
-                traced,
-                |visitor| values.record(visitor),
-            )
-        });
+    let span = known.ids.span_id;
+    match end {
+        CallEnd::Ended(ending) => subscriber
+            .buffers
+            .record(|records| records.call_ended(span, ending)),
+        CallEnd::Event {
+            metadata,
+            values,
+            verdict,
+        } => {
+            let (logged, traced) = verdict.unwrap_or_else(|| {
+                let (logged, traced) = subscriber.filters.logs_and_traces(metadata);
+                (logged, traced && known.captured)
+            });
+            if logged || traced {
+                subscriber.buffers.record(|records| {
+                    records.event_of(metadata, Some(span), logged, traced, |visitor| {
+                        values.record(visitor)
+                    })
+                });
+            }
+        }
     }
     true
 }
