@@ -829,4 +829,133 @@ mod tests {
         let fields: Vec<_> = live.fields.entries().map(|(key, _)| key).collect();
         assert_eq!(fields, ["user.id"], "the record came after the start");
     }
+
+    /// An observed call's span callsite: `code.function.name` first, then the user's field.
+    fn call_metadata() -> &'static tracing::Metadata<'static> {
+        let registry = tracing_subscriber::registry();
+        tracing::subscriber::with_default(registry, || {
+            tracing::info_span!(
+                "todo.create",
+                code.function.name = "app::create",
+                user.id = 42_u64,
+                return = tracing::field::Empty
+            )
+            .metadata()
+            .expect("an enabled span")
+        })
+    }
+
+    /// Records the start of a call span with its function's name and `user.id`.
+    fn call_started(records: &mut Records, metadata: &'static tracing::Metadata<'static>) {
+        records.start(
+            metadata,
+            ids(1),
+            TraceState::default(),
+            true,
+            Some(CallStart { logged: true }),
+            |visitor| {
+                let fields = metadata.fields();
+                visitor.record_str(&fields.field("code.function.name").unwrap(), "app::create");
+                visitor.record_u64(&fields.field("user.id").unwrap(), 42);
+            },
+        );
+    }
+
+    /// The lines written so far, without their timestamps and ids.
+    fn lines(written: &Written) -> Vec<String> {
+        String::from_utf8(written.0.lock().unwrap().clone())
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let fields = line.split_once(",\"level\"").unwrap().1;
+                fields.split_once(",\"trace_id\"").unwrap().0.to_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_calls_start_and_success_lines_are_derived_from_its_span_with_the_events_layout() {
+        let (mut collector, written, ended) = collector();
+        let metadata = call_metadata();
+        let mut records = Records::default();
+        let started = crate::tick::Lent::now();
+        call_started(&mut records, metadata);
+        let start = started.tick();
+        drop(started);
+        records.record(SpanId(1), |visitor| {
+            visitor.record_str(&metadata.fields().field("return").unwrap(), "Ok(7)")
+        });
+        std::thread::sleep(Duration::from_millis(2));
+        let finished = crate::tick::Lent::now();
+        records.end(SpanId(1), Some(Ending::Success));
+        let end = finished.tick();
+        drop(finished);
+        collector.collect(&[records]);
+        let millis = end.since(start).as_nanos() as f64 / 1e6;
+        let lines = lines(&written);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        // The user's fields as the start event's own, the function's name after them.
+        assert_eq!(
+            lines[0],
+            r#":"info","event":"todo.create.start","user.id":42,"code.function.name":"app::create""#
+        );
+        let success = lines[1]
+            .strip_prefix(r#":"info","event":"todo.create.success","duration_ms":"#)
+            .expect(&lines[1]);
+        let (duration, rest) = success.split_once(',').unwrap();
+        assert_eq!(
+            duration.parse::<f64>().unwrap(),
+            millis,
+            "the call's two readings apart"
+        );
+        assert_eq!(
+            rest,
+            r#""return":"Ok(7)","code.function.name":"app::create","user.id":42"#
+        );
+        let ended = ended.0.lock().unwrap();
+        let events: Vec<&str> = ended[0]
+            .events
+            .iter()
+            .map(|event| ended[0].text(&event.name))
+            .collect();
+        assert_eq!(
+            events,
+            ["todo.create.start", "todo.create.success"],
+            "and its span's events"
+        );
+    }
+
+    #[test]
+    fn a_call_that_ends_while_its_span_stays_open_is_logged_then_and_its_span_ends_then() {
+        let (mut collector, written, ended) = collector();
+        let metadata = call_metadata();
+        let mut records = Records::default();
+        let started = crate::tick::Lent::now();
+        call_started(&mut records, metadata);
+        let start = started.tick();
+        drop(started);
+        let returned = crate::tick::Lent::now();
+        records.call_ended(SpanId(1), Ending::Success);
+        let call_end = returned.tick();
+        drop(returned);
+        collector.collect(&[records]);
+        assert_eq!(
+            lines(&written).len(),
+            2,
+            "the success line, before the span ends"
+        );
+        assert!(ended.0.lock().unwrap().is_empty());
+        std::thread::sleep(Duration::from_millis(3));
+        let mut later = Records::default();
+        later.end(SpanId(1), None);
+        collector.collect(&[later]);
+        assert_eq!(lines(&written).len(), 2, "no second success line");
+        let ended = ended.0.lock().unwrap();
+        let duration = ended[0].end.duration_since(ended[0].start).unwrap();
+        assert_eq!(
+            duration,
+            call_end.since(start),
+            "the span ends at the call's end"
+        );
+    }
 }
