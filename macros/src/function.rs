@@ -12,7 +12,7 @@
 //!     fn __tripod_here() {}
 //!     static __TRIPOD_SITE: ::tripod::__private::Site = ::tripod::__private::site!(
 //!         name: "ml.inference", level: INFO, failure_level: [], labels: [], computed: []);
-//!     let __tripod_span = ::tripod::__private::span!(name: "ml.inference", level: INFO,
+//!     let __tripod_span = ::tripod::__private::span!(site: __TRIPOD_SITE, name: "ml.inference", level: INFO,
 //!         here: __tripod_here, bind: [__tripod_f0 = text.len()],
 //!         fields: [input.length = __tripod_f0,], ret: []);
 //!     let __tripod_body = ::tripod::__private::once(move || {
@@ -212,7 +212,7 @@ fn parts(args: &ObserveArgs, name: &str, ident: &syn::Ident, opaque: bool) -> Pa
             labels: [#((#label_keys, #label_values)),*], computed: [#(#computed_keys),*]
         );
         let __tripod_span = ::tripod::__private::span!(
-            name: #name, level: #level, here: __tripod_here,
+            site: __TRIPOD_SITE, name: #name, level: #level, here: __tripod_here,
             bind: [#(#bound = #values),*], fields: [#(#fields)*], ret: [#ret]
         );
         #label_values_now

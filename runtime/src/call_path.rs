@@ -18,6 +18,7 @@
 
 use std::cell::Cell;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tracing::span::Id;
 use tracing::{Dispatch, Metadata};
@@ -49,13 +50,42 @@ struct State {
     ending: Option<Ending>,
 }
 
-/// How a call under tripod's subscriber ended, told to its span's close.
+/// How an observed call ended, told to its span's close: the collector derives `NAME.success`
+/// from a success (a failure or a cancellation was recorded as its event already), ends the span's
+/// record then, and, when the call left its metrics to it, records them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Ending {
-    /// It returned a success: the collector derives `NAME.success` at the span's end.
     Success,
-    /// Its outcome was recorded already (a failure): only the end's time matters.
-    Recorded,
+    Failure { error_type: &'static str },
+    Panic,
+    Cancelled,
+}
+
+/// An observed call site's metrics, recorded by the collector thread from its calls' records
+/// when tripod's recorder and collector are installed ([`metrics_collected`]): no shared atomic
+/// on the calling thread.
+pub(crate) trait CallMetrics: Sync {
+    /// A call started: the in-flight gauge goes up; `false` when the site's series are not
+    /// resolved yet (its first call, collected before it resolved them), so nothing was counted.
+    fn started(&'static self) -> bool;
+    /// A call ended as `ending` says after `seconds`: its duration sample (with the current
+    /// span's exemplar), its error count, and the in-flight gauge down when `started` counted it.
+    fn ended(&'static self, ending: Ending, seconds: f64, started: bool);
+}
+
+/// Whether observed calls leave their metrics to the collector thread: set while tripod's
+/// recorder is the global one and tripod's collector runs (`install()`).
+static METRICS_COLLECTED: AtomicBool = AtomicBool::new(false);
+
+/// Says whether observed calls leave their metrics to the collector thread.
+pub(crate) fn collect_metrics(on: bool) {
+    METRICS_COLLECTED.store(on, Ordering::Release);
+}
+
+/// Whether observed calls leave their metrics to the collector thread.
+#[inline]
+pub(crate) fn metrics_collected() -> bool {
+    METRICS_COLLECTED.load(Ordering::Relaxed)
 }
 
 thread_local! {
@@ -227,7 +257,7 @@ mod tests {
         let mut told = None;
         assert!(closing(Ending::Success, || told = take_ending()));
         assert_eq!(told, Some(Ending::Success));
-        assert!(!closing(Ending::Recorded, || {}), "no close took it");
+        assert!(!closing(Ending::Cancelled, || {}), "no close took it");
         assert_eq!(take_ending(), None, "cleared after the close");
     }
 

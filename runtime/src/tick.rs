@@ -12,6 +12,8 @@ use std::cell::Cell;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::call_path::CallMetrics;
+
 /// The process's clock, calibrated once (about a millisecond, the first time it is read).
 fn clock() -> &'static quanta::Clock {
     static CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
@@ -48,12 +50,18 @@ pub(crate) fn warm_up() {
 }
 
 /// What is lent: the reading, and whether the next span this thread starts is an observed call's
-/// (marked by [`Lent::for_call`], taken by the span's start: [`take_call_mark`]).
+/// (marked by [`Lent::for_call`], taken by the span's start: [`take_call_mark`]), with the
+/// call site's metrics when the collector thread records them.
 #[derive(Clone, Copy)]
 struct Lend {
     tick: Tick,
-    call: bool,
+    call: Option<CallMark>,
 }
+
+/// An observed call's mark: its site's metrics, when the collector thread records them.
+#[cfg_attr(not(feature = "_init"), allow(dead_code))]
+#[derive(Clone, Copy)]
+pub(crate) struct CallMark(pub(crate) Option<&'static dyn CallMetrics>);
 
 thread_local! {
     /// The reading lent to this thread's records, while a [`Lent`] lives.
@@ -72,22 +80,20 @@ impl Tick {
     }
 }
 
-/// Whether the span starting now is the observed call's that [`Lent::for_call`] lent its reading
-/// to; the mark is taken, so the call's other records (and spans its body starts) are not.
+/// The mark of the observed call whose reading [`Lent::for_call`] lent, when the span starting
+/// now is that call's; the mark is taken, so the call's other records (and spans its body
+/// starts) are not.
 #[inline]
 #[cfg_attr(not(feature = "_init"), allow(dead_code))]
-pub(crate) fn take_call_mark() -> bool {
-    LENT.try_with(|lent| match lent.get() {
-        Some(lend) if lend.call => {
-            lent.set(Some(Lend {
-                call: false,
-                ..lend
-            }));
-            true
-        }
-        _ => false,
+pub(crate) fn take_call_mark() -> Option<CallMark> {
+    LENT.try_with(|lent| {
+        let lend = lent.get()?;
+        let mark = lend.call?;
+        lent.set(Some(Lend { call: None, ..lend }));
+        Some(mark)
     })
-    .unwrap_or(false)
+    .ok()
+    .flatten()
 }
 
 /// One reading, lent to the records this thread makes while it lives: an observed call's span
@@ -106,18 +112,18 @@ impl Lent {
     /// Reads the clock and lends the reading.
     #[inline]
     pub(crate) fn now() -> Lent {
-        Lent::lend(false)
+        Lent::lend(None)
     }
 
     /// Reads the clock and lends the reading to an observed call's span, which its start marks
     /// as the call's ([`take_call_mark`]).
     #[inline]
-    pub(crate) fn for_call() -> Lent {
-        Lent::lend(true)
+    pub(crate) fn for_call(mark: CallMark) -> Lent {
+        Lent::lend(Some(mark))
     }
 
     #[inline]
-    fn lend(call: bool) -> Lent {
+    fn lend(call: Option<CallMark>) -> Lent {
         let tick = Tick::now();
         let before = LENT
             .try_with(|lent| lent.replace(Some(Lend { tick, call })))

@@ -12,7 +12,7 @@ use tripod_tests::imports::{Edge, Graph, between, cycles};
 /// of ours.
 const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("clock", &[]),
-    ("tick", &[]),
+    ("tick", &["call_path"]),
     ("background", &[]),
     ("metric_names", &[]),
     ("http_method", &[]),

@@ -19,7 +19,7 @@ use super::outcome::{Outcome, Outcomes, Sources};
 use super::recorder::{self, RecorderKind};
 use super::site::{LabelValues, Site};
 use crate::call_path::{self, CallEnd, CallPath, Derived, Ending};
-use crate::tick::{Lent, Tick};
+use crate::tick::{CallMark, Lent, Tick};
 
 /// Where a call's metrics go, decided when it starts.
 enum Series {
@@ -27,6 +27,9 @@ enum Series {
     Off,
     /// The global recorder: the site's cached handles.
     Global(&'static Handles),
+    /// tripod's recorder and collector: the collector thread records the call's metrics from its
+    /// span's start and end records (`call_path::CallMetrics`); nothing here.
+    Collected,
     /// A thread-local recorder (or a label set the site keeps no handles for): the series are
     /// looked up when used, by these labels; the in-flight gauge is incremented at the start, to
     /// decrement at the end. Boxed: the common kinds keep a call small to move.
@@ -40,13 +43,20 @@ struct Lookup {
 }
 
 impl Series {
-    /// A call of a site without computed labels.
+    /// A call of a site without computed labels, whose span `opened` opened.
     #[inline(always)]
-    fn open(site: &'static Site, outcomes: Outcomes) -> Series {
+    fn open(site: &'static Site, outcomes: Outcomes, opened: &Opened) -> Series {
+        // The collector thread records it: once the site's series are resolved, nothing to do.
+        if opened.collected && site.global_handles().is_some() {
+            return Series::Collected;
+        }
         metrics::with_recorder(|recorder| match recorder::kind_of(recorder) {
             RecorderKind::Noop => Series::Off,
             RecorderKind::Global => {
                 let handles = site.handles(recorder, outcomes);
+                if opened.collected {
+                    return Series::Collected;
+                }
                 handles.in_flight.increment(1.0);
                 Series::Global(handles)
             }
@@ -83,14 +93,14 @@ impl Series {
 
     fn close(
         &self,
-        site: &'static Site,
+        site: &Site,
         outcome: OutcomeLabel,
         seconds: Option<f64>,
         error_type: Option<&'static str>,
     ) {
         let seconds = seconds.unwrap_or_default();
         let labels = match self {
-            Series::Off => return,
+            Series::Off | Series::Collected => return,
             Series::Global(handles) => {
                 handles.duration(site.name, outcome).record(seconds);
                 handles.in_flight.decrement(1.0);
@@ -120,13 +130,17 @@ pub struct Opened {
     span: Span,
     started: Option<Lent>,
     path: CallPath,
+    /// Whether the collector thread records the call's metrics (its span's start took them).
+    collected: bool,
 }
 
 impl Opened {
-    /// Reads the clock and lends the reading, for the call's span about to open.
+    /// Reads the clock and lends the reading, for the span about to open of a call of `site`
+    /// (with the site's metrics, when the collector thread records them).
     #[inline]
-    pub fn start() -> OpenedAt {
-        OpenedAt(Lent::for_call())
+    pub fn start(site: &'static Site) -> OpenedAt {
+        let metrics = site.collected_metrics();
+        OpenedAt(Lent::for_call(CallMark(metrics)), metrics.is_some())
     }
 
     /// No span: nothing listens at the call's level.
@@ -136,6 +150,7 @@ impl Opened {
             span: Span::none(),
             started: None,
             path: CallPath::Events,
+            collected: false,
         }
     }
 
@@ -161,17 +176,21 @@ impl Opened {
 /// While it lives, the start event being dispatched is one tripod's layer derives itself.
 pub struct StartEvent(#[allow(dead_code)] Option<Derived>);
 
-/// The reading a span is about to open at ([`Opened::start`]).
-pub struct OpenedAt(Lent);
+/// The reading a span is about to open at ([`Opened::start`]), and whether it carries the call
+/// site's metrics.
+pub struct OpenedAt(Lent, bool);
 
 impl OpenedAt {
-    /// The span that opened (its start said which way the call's lines go).
+    /// The span that opened (its start said which way the call's lines go, and took the call
+    /// site's metrics when one of tripod's recorded it).
     #[inline]
     pub fn with(self, span: Span) -> Opened {
+        let path = call_path::take_start();
         Opened {
             span,
             started: Some(self.0),
-            path: call_path::take_start(),
+            path,
+            collected: self.1 && path != CallPath::Events,
         }
     }
 }
@@ -195,7 +214,8 @@ impl Call {
     /// [`Tick`]), unless nothing listens.
     #[inline(always)]
     pub fn start(site: &'static Site, span: Opened, outcomes: Outcomes) -> Call {
-        Call::with_series(site, span, Series::open(site, outcomes))
+        let series = Series::open(site, outcomes, &span);
+        Call::with_series(site, span, series)
     }
 
     /// Starts a call of a site with labels computed per call (`labels(k = %expr)`), whose values
@@ -232,6 +252,7 @@ impl Call {
             span,
             started,
             path,
+            ..
         } = opened;
         // The reading the span started at, when it was taken; the lend ends here.
         let started = timed.then(|| started.map_or_else(Tick::now, |lent| lent.tick()));
@@ -281,7 +302,9 @@ impl Call {
             }
             Err(payload) => {
                 self.done = true;
-                self.panicked(Some(&*payload));
+                let ended = self.panicked(Some(&*payload));
+                drop(entered);
+                self.close_span(ended, Ending::Panic);
                 panic::resume_unwind(payload)
             }
         }
@@ -388,13 +411,20 @@ impl Call {
                         db_status_code: error.db_status_code.as_deref(),
                     },
                 );
-                (ended, Ending::Recorded)
+                (
+                    ended,
+                    Ending::Failure {
+                        error_type: error.error_type,
+                    },
+                )
             }
         }
     }
 
-    fn panicked(&self, payload: Option<&(dyn Any + Send)>) {
-        let (_ended, seconds, millis) = self.end();
+    /// Records a panic; returns the end's reading, still lent, for the span's close (as the call
+    /// ends, not as the unwinding drops it).
+    fn panicked(&self, payload: Option<&(dyn Any + Send)>) -> Option<Lent> {
+        let (ended, seconds, millis) = self.end();
         self.series
             .close(self.site, OutcomeLabel::Panic, seconds, Some("panic"));
         let message = payload.and_then(|payload| {
@@ -417,6 +447,7 @@ impl Call {
                 db_status_code: None,
             },
         );
+        ended
     }
 
     /// `error.type` on the span, its error status when the failure is at ERROR (an expected
@@ -449,8 +480,9 @@ impl Call {
         }
     }
 
-    fn cancelled(&self) {
-        let (_ended, seconds, millis) = self.end();
+    /// Records a cancellation; returns the end's reading, still lent, for the span's close.
+    fn cancelled(&self) -> Option<Lent> {
+        let (ended, seconds, millis) = self.end();
         self.series
             .close(self.site, OutcomeLabel::Cancelled, seconds, None);
         let events = &self.site.events;
@@ -463,6 +495,35 @@ impl Call {
                 millis,
             );
         }
+        ended
+    }
+}
+
+/// What the collector thread records of a site's calls, when they leave their metrics to it.
+impl call_path::CallMetrics for Site {
+    fn started(&'static self) -> bool {
+        let Some(handles) = self.global_handles() else {
+            return false;
+        };
+        handles.in_flight.increment(1.0);
+        true
+    }
+
+    fn ended(&'static self, ending: Ending, seconds: f64, started: bool) {
+        let Some(handles) = self.global_handles() else {
+            return;
+        };
+        if !started {
+            // The call was not counted in: it is not counted out.
+            handles.in_flight.increment(1.0);
+        }
+        let (outcome, error_type) = match ending {
+            Ending::Success => (OutcomeLabel::Success, None),
+            Ending::Failure { error_type } => (OutcomeLabel::Failure, Some(error_type)),
+            Ending::Panic => (OutcomeLabel::Panic, Some("panic")),
+            Ending::Cancelled => (OutcomeLabel::Cancelled, None),
+        };
+        Series::Global(handles).close(self, outcome, Some(seconds), error_type);
     }
 }
 
@@ -481,12 +542,14 @@ impl Call {
     #[inline(never)]
     fn unfinished(&mut self) {
         self.done = true;
-        let _entered = self.span.enter();
-        if std::thread::panicking() {
-            self.panicked(None);
+        let entered = self.span.enter();
+        let (ended, ending) = if std::thread::panicking() {
+            (self.panicked(None), Ending::Panic)
         } else {
-            self.cancelled();
-        }
+            (self.cancelled(), Ending::Cancelled)
+        };
+        drop(entered);
+        self.close_span(ended, ending);
     }
 }
 
@@ -535,7 +598,9 @@ where
             Ok(Poll::Pending) => Poll::Pending,
             Err(payload) => {
                 call.done = true;
-                call.panicked(Some(&*payload));
+                let ended = call.panicked(Some(&*payload));
+                drop(entered);
+                call.close_span(ended, Ending::Panic);
                 panic::resume_unwind(payload)
             }
         }

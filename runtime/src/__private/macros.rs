@@ -95,11 +95,11 @@ macro_rules! __tripod_fallible {
 #[macro_export]
 macro_rules! __tripod_span {
     (
-        name: $name:literal, level: $level:ident, here: $here:ident,
+        site: $site:ident, name: $name:literal, level: $level:ident, here: $here:ident,
         bind: [$($var:ident = $value:expr),*], fields: [$($fields:tt)*], ret: [$($ret:tt)?]
     ) => {
         if $crate::__private::level_enabled(&$crate::__private::Level::$level) {
-            let at = $crate::__private::Opened::start();
+            let at = $crate::__private::Opened::start(&$site);
             match ($(&($value),)*) {
                 ($($var,)*) => {
                     let span = $crate::__private::tracing::span!(

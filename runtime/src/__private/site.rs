@@ -77,6 +77,27 @@ impl Site {
             .collect()
     }
 
+    /// The handles of a site without computed labels in the global recorder, once resolved.
+    pub(crate) fn global_handles(&self) -> Option<&Handles> {
+        self.global.get()
+    }
+
+    /// The site's metrics for the collector thread to record, when it records them: tripod's
+    /// recorder is the global one with tripod's collector running, this call sees the global
+    /// recorder (not a thread-local one) and the site computes no labels per call.
+    #[inline]
+    pub(crate) fn collected_metrics(
+        &'static self,
+    ) -> Option<&'static dyn crate::call_path::CallMetrics> {
+        if !crate::call_path::metrics_collected() || self.computes_labels() {
+            return None;
+        }
+        metrics::with_recorder(|recorder| {
+            (super::recorder::kind_of(recorder) == super::recorder::RecorderKind::Global)
+                .then_some(self as &'static dyn crate::call_path::CallMetrics)
+        })
+    }
+
     /// The handles of a site without computed labels in the global recorder.
     #[inline]
     pub(crate) fn handles(

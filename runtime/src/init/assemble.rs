@@ -355,6 +355,17 @@ impl Prepared {
         );
         let (pipeline, thread) =
             crate::pipeline::Pipeline::start(recording.buffers.clone(), collector);
+        // A read of the metrics first collects what the threads recorded: the collector thread
+        // records observed calls' metrics, so a scrape sees every call that ended before it.
+        #[cfg(feature = "_recorder")]
+        if let Some(recorder) = &self.recorder {
+            let pipeline = std::sync::Arc::downgrade(&pipeline);
+            recorder.before_read(move || {
+                if let Some(pipeline) = pipeline.upgrade() {
+                    pipeline.collect();
+                }
+            });
+        }
         self.collecting = Some(super::telemetry::Collecting { pipeline, thread });
         recording
     }
@@ -470,6 +481,7 @@ impl Prepared {
         Telemetry {
             dispatch,
             collecting: self.collecting,
+            collects_metrics: false,
             log_output: Some(self.output),
             #[cfg(feature = "_recorder")]
             recorder: self.recorder,

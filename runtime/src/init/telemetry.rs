@@ -21,6 +21,9 @@ pub struct Telemetry {
     pub(crate) dispatch: Dispatch,
     pub(crate) log_output: Option<SharedOutput>,
     pub(crate) collecting: Option<Collecting>,
+    /// Whether observed calls leave their metrics to the collector thread (`install()` made
+    /// tripod's recorder global).
+    pub(crate) collects_metrics: bool,
     /// The metrics recorder, until `install()` makes it global.
     #[cfg(feature = "_recorder")]
     pub(crate) recorder: Option<crate::MetricsRecorder>,
@@ -199,6 +202,10 @@ impl Telemetry {
 
 impl Drop for Telemetry {
     fn drop(&mut self) {
+        // Calls from now on record their metrics themselves; those under way are collected below.
+        if self.collects_metrics {
+            crate::call_path::collect_metrics(false);
+        }
         // The collector thread stops; what it had not collected is, here.
         let collecting = self.collecting.take().map(|collecting| {
             drop(collecting.thread);

@@ -132,10 +132,14 @@ impl ThreadBuffers {
         record: impl FnOnce(&mut dyn Visit),
     ) {
         let (metadata, ids, trace_state) = span;
-        let call =
-            (crate::tick::take_call_mark() && call_path::is_call_span(metadata)).then(|| {
+        let call = crate::tick::take_call_mark()
+            .filter(|_| call_path::is_call_span(metadata))
+            .map(|mark| {
                 call_path::set_start(path);
-                CallStart { logged: logged() }
+                CallStart {
+                    logged: logged(),
+                    metrics: mark.0,
+                }
             });
         self.record(|records| {
             records.start(metadata, ids, trace_state.clone(), captured, call, record)

@@ -10,7 +10,7 @@ use std::ops::Range;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Metadata};
 
-use crate::call_path::Ending;
+use crate::call_path::{CallMetrics, Ending};
 use crate::tick::Tick;
 use crate::trace::{SpanId, SpanIds, TraceState};
 
@@ -70,12 +70,14 @@ pub(crate) enum Entry {
     },
 }
 
-/// What an observed call's span start says of the call's lines.
-#[derive(Clone, Copy, Debug)]
+/// What an observed call's span start says of the call.
+#[derive(Clone, Copy)]
 pub(crate) struct CallStart {
     /// Whether the log directives let its `NAME.start` and `NAME.success` lines through (they
     /// have the span's target and level).
     pub(crate) logged: bool,
+    /// Its site's metrics, when the collector thread records them.
+    pub(crate) metrics: Option<&'static dyn CallMetrics>,
 }
 
 impl Entry {

@@ -6,6 +6,7 @@ use std::sync::{Mutex, OnceLock};
 
 use tracing::Metadata;
 
+use crate::call_path::CallMetrics;
 use crate::tick::Tick;
 
 /// The field every observed call's span has first: its start line writes it after the user's
@@ -28,6 +29,9 @@ pub(crate) struct Call {
     /// When the call ended, when it did before its span (another handle kept the span open):
     /// the span's record ends then.
     pub(crate) ended: Option<Tick>,
+    /// Its site's metrics, when the collector thread records them, and whether its start was
+    /// counted in the in-flight gauge.
+    pub(crate) metrics: Option<(&'static dyn CallMetrics, bool)>,
 }
 
 /// The events of one observed function's lines.

@@ -388,6 +388,7 @@ impl Collector {
             messages,
             ret: None,
             ended: None,
+            metrics: call.metrics.map(|metrics| (metrics, metrics.started())),
         });
         self.emit(Emitted {
             metadata,
@@ -415,10 +416,17 @@ impl Collector {
         };
         call.ended = Some(at);
         let metadata = call.metadata;
+        let elapsed = at.since(live.started);
+        if let Some((metrics, started)) = call.metrics.take() {
+            // Its samples' exemplar is the call's own span, as on the calling thread.
+            crate::trace::standing_in(Some(live.ids), || {
+                metrics.ended(ending, elapsed.as_secs_f64(), started)
+            });
+        }
         if ending != Ending::Success {
             return;
         }
-        let millis = at.since(live.started).as_nanos() as f64 / 1e6;
+        let millis = elapsed.as_nanos() as f64 / 1e6;
         let (messages, logged) = (call.messages, call.logged);
         let ret = call.ret.take();
         self.emit(Emitted {
@@ -852,7 +860,10 @@ mod tests {
             ids(1),
             TraceState::default(),
             true,
-            Some(CallStart { logged: true }),
+            Some(CallStart {
+                logged: true,
+                metrics: None,
+            }),
             |visitor| {
                 let fields = metadata.fields();
                 visitor.record_str(&fields.field("code.function.name").unwrap(), "app::create");

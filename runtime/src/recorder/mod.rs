@@ -16,7 +16,7 @@ mod histogram;
 mod registry;
 mod snapshot;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use metrics::{Key, KeyName, Metadata, SharedString, Unit};
 
@@ -67,7 +67,12 @@ pub const DEFAULT_SERIES_LIMIT: usize = 2000;
 #[derive(Clone)]
 pub struct MetricsRecorder {
     registry: Arc<registry::Registry>,
+    /// What brings the series up to date before they are read: the collector thread records
+    /// observed calls' metrics from their records, so a read first collects what was recorded.
+    before_read: Arc<OnceLock<BeforeRead>>,
 }
+
+type BeforeRead = Box<dyn Fn() + Send + Sync>;
 
 impl std::fmt::Debug for MetricsRecorder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -81,20 +86,35 @@ impl MetricsRecorder {
     pub(crate) fn new(buckets: Buckets, series_limit: usize) -> MetricsRecorder {
         let recorder = MetricsRecorder {
             registry: Arc::new(registry::Registry::new(buckets, series_limit)),
+            before_read: Arc::default(),
         };
         crate::metric_names::describe(&recorder);
         recorder
     }
 
+    /// Runs `refresh` before every read of the series from now on (once; later calls are
+    /// ignored).
+    pub(crate) fn before_read(&self, refresh: impl Fn() + Send + Sync + 'static) {
+        let _ = self.before_read.set(Box::new(refresh));
+    }
+
+    fn refresh(&self) {
+        if let Some(refresh) = self.before_read.get() {
+            refresh();
+        }
+    }
+
     /// Every series now.
     #[cfg(feature = "prometheus")]
     pub(crate) fn snapshot(&self) -> Snapshot {
+        self.refresh();
         self.registry.snapshot(false)
     }
 
     /// Every series now, for an export: with `deltas`, the histograms' min and max start over.
     #[cfg(feature = "otlp")]
     pub(crate) fn snapshot_for_export(&self, deltas: bool) -> Snapshot {
+        self.refresh();
         self.registry.snapshot(deltas)
     }
 }

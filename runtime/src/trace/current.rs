@@ -2,6 +2,7 @@
 //! the composable path's trace context layer each [`register`] how to look spans up in them, so
 //! this module, the bottom layer, needs to know neither.
 
+use std::cell::Cell;
 use std::sync::OnceLock;
 
 use tracing::Dispatch;
@@ -66,10 +67,31 @@ pub fn context_of(span: &tracing::Span) -> Option<SpanContext> {
 }
 
 /// The ids of the span current on this thread in the default subscriber: what an exemplar
-/// points at. Cheaper than [`current`]: no trace state is copied, no span handle made.
+/// points at. Cheaper than [`current`]: no trace state is copied, no span handle made. While
+/// [`standing_in`] runs, the ids it was given.
 #[cfg(feature = "_recorder")]
 pub(crate) fn current_ids() -> Option<SpanIds> {
+    if let Ok(Some(ids)) = STANDING_IN.try_with(Cell::get) {
+        return ids;
+    }
     tracing::dispatcher::get_default(|dispatch| {
         lookups().find_map(|lookup| (lookup.current_ids)(dispatch))
     })
+}
+
+thread_local! {
+    /// The span [`current_ids`] answers with while [`standing_in`] runs.
+    static STANDING_IN: Cell<Option<Option<SpanIds>>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with `ids` standing in for this thread's current span, for the exemplars of what `f`
+/// records: the collector thread records an observed call's metrics for it.
+pub(crate) fn standing_in<R>(ids: Option<SpanIds>, f: impl FnOnce() -> R) -> R {
+    let before = STANDING_IN
+        .try_with(|cell| cell.replace(Some(ids)))
+        .ok()
+        .flatten();
+    let result = f();
+    let _ = STANDING_IN.try_with(|cell| cell.set(before));
+    result
 }

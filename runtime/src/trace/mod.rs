@@ -21,5 +21,5 @@ pub use tracestate::{TraceState, TraceStateError};
 
 #[cfg(feature = "_recorder")]
 pub(crate) use current::current_ids;
-pub(crate) use current::{Lookup, register as register_lookup};
+pub(crate) use current::{Lookup, register as register_lookup, standing_in};
 pub(crate) use span_ids::{SpanIds, start_ids};
