@@ -86,22 +86,8 @@ where
     let Some(span) = extensions.get::<SpanState>().map(|state| state.ids.span_id) else {
         return false;
     };
-    match end {
-        CallEnd::Ended(ending) => layer
-            .buffers
-            .record(|records| records.call_ended(span, ending)),
-        // Its verdict came from this stack's filters, as the event went by.
-        CallEnd::Event {
-            metadata,
-            values,
-            verdict: Some((logged, traced)),
-        } => layer.buffers.record(|records| {
-            records.event_of(metadata, Some(span), logged, traced, |visitor| {
-                values.record(visitor)
-            })
-        }),
-        CallEnd::Event { verdict: None, .. } => return false,
-    }
+    // A verdict comes with the event: its filters gave it as the event went by.
+    layer.buffers.call_end(span, end, |_| None);
     true
 }
 

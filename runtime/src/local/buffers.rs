@@ -21,7 +21,7 @@ use tracing::Metadata;
 use tracing::field::Visit;
 
 use super::records::{CallStart, Records};
-use crate::call_path::{self, CallPath, Ending};
+use crate::call_path::{self, CallEnd, CallPath, Ending};
 use crate::trace::{SpanId, SpanIds, TraceState};
 
 /// A thread's buffered records at which it asks for a collection. (512 KiB, for fewer wake-ups
@@ -144,6 +144,36 @@ impl ThreadBuffers {
         self.record(|records| {
             records.start(metadata, ids, trace_state.clone(), captured, call, record)
         });
+    }
+
+    /// Records an observed call's end told without dispatch (`call_path::record_end`): that it
+    /// ended while its span `span` stays open, or its failure or cancellation event, logged and
+    /// traced as the event's own verdict says, else as `verdict` decides for its callsite.
+    pub(crate) fn call_end(
+        &self,
+        span: SpanId,
+        end: CallEnd<'_>,
+        verdict: impl FnOnce(&'static Metadata<'static>) -> Option<(bool, bool)>,
+    ) {
+        match end {
+            CallEnd::Ended(ending) => self.record(|records| records.call_ended(span, ending)),
+            CallEnd::Event {
+                metadata,
+                values,
+                verdict: given,
+            } => {
+                let Some((logged, traced)) = given.or_else(|| verdict(metadata)) else {
+                    return;
+                };
+                if logged || traced {
+                    self.record(|records| {
+                        records.event_of(metadata, Some(span), logged, traced, |visitor| {
+                            values.record(visitor)
+                        })
+                    });
+                }
+            }
+        }
     }
 
     /// Records the end of the span `span` (`ending` when it is an observed call's that ended as

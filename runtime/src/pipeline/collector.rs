@@ -744,6 +744,18 @@ mod tests {
         })
     }
 
+    /// Records the start of the captured span 1.
+    fn start_span(records: &mut Records) {
+        records.start(
+            metadata(),
+            ids(1),
+            TraceState::default(),
+            true,
+            None,
+            |_| {},
+        );
+    }
+
     fn ids(span: u64) -> SpanIds {
         SpanIds {
             trace_id: TraceId(7),
@@ -759,14 +771,7 @@ mod tests {
         let (mut collector, _, ended) = collector();
         let mut starting = Records::default();
         let started = crate::tick::Lent::now();
-        starting.start(
-            metadata(),
-            ids(1),
-            TraceState::default(),
-            true,
-            None,
-            |_| {},
-        );
+        start_span(&mut starting);
         let start = started.tick();
         drop(started);
         collector.collect(&[starting]);
@@ -793,14 +798,7 @@ mod tests {
         ending.end(SpanId(1), None);
         std::thread::sleep(Duration::from_millis(1));
         let mut starting = Records::default();
-        starting.start(
-            metadata(),
-            ids(1),
-            TraceState::default(),
-            true,
-            None,
-            |_| {},
-        );
+        start_span(&mut starting);
         collector.collect(&[starting, ending]);
         let ended = ended.0.lock().unwrap();
         assert_eq!(ended.len(), 1, "the span is exported once");
@@ -812,14 +810,7 @@ mod tests {
     fn records_of_two_threads_apply_in_time_order_whatever_order_the_batch_lists_them() {
         let (mut collector, _, _) = collector();
         let mut first = Records::default();
-        first.start(
-            metadata(),
-            ids(1),
-            TraceState::default(),
-            true,
-            None,
-            |_| {},
-        );
+        start_span(&mut first);
         let mut second = Records::default();
         std::thread::sleep(Duration::from_millis(1));
         second.record(SpanId(1), |visitor| {
@@ -853,8 +844,13 @@ mod tests {
         })
     }
 
-    /// Records the start of a call span with its function's name and `user.id`.
-    fn call_started(records: &mut Records, metadata: &'static tracing::Metadata<'static>) {
+    /// Records the start of a call span with its function's name and `user.id`, at the reading
+    /// it returns.
+    fn call_started(
+        records: &mut Records,
+        metadata: &'static tracing::Metadata<'static>,
+    ) -> crate::tick::Tick {
+        let started = crate::tick::Lent::now();
         records.start(
             metadata,
             ids(1),
@@ -870,6 +866,7 @@ mod tests {
                 visitor.record_u64(&fields.field("user.id").unwrap(), 42);
             },
         );
+        started.tick()
     }
 
     /// The lines written so far, without their timestamps and ids.
@@ -889,10 +886,7 @@ mod tests {
         let (mut collector, written, ended) = collector();
         let metadata = call_metadata();
         let mut records = Records::default();
-        let started = crate::tick::Lent::now();
-        call_started(&mut records, metadata);
-        let start = started.tick();
-        drop(started);
+        let start = call_started(&mut records, metadata);
         records.record(SpanId(1), |visitor| {
             visitor.record_str(&metadata.fields().field("return").unwrap(), "Ok(7)")
         });
@@ -941,10 +935,7 @@ mod tests {
         let (mut collector, written, ended) = collector();
         let metadata = call_metadata();
         let mut records = Records::default();
-        let started = crate::tick::Lent::now();
-        call_started(&mut records, metadata);
-        let start = started.tick();
-        drop(started);
+        let start = call_started(&mut records, metadata);
         let returned = crate::tick::Lent::now();
         records.call_ended(SpanId(1), Ending::Success);
         let call_end = returned.tick();

@@ -134,29 +134,12 @@ fn record_end_in(dispatch: &tracing::Dispatch, id: &Id, end: CallEnd<'_>) -> boo
     let Some(known) = subscriber.known(id) else {
         return false;
     };
-    let span = known.ids.span_id;
-    match end {
-        CallEnd::Ended(ending) => subscriber
-            .buffers
-            .record(|records| records.call_ended(span, ending)),
-        CallEnd::Event {
-            metadata,
-            values,
-            verdict,
-        } => {
-            let (logged, traced) = verdict.unwrap_or_else(|| {
-                let (logged, traced) = subscriber.filters.logs_and_traces(metadata);
-                (logged, traced && known.captured)
-            });
-            if logged || traced {
-                subscriber.buffers.record(|records| {
-                    records.event_of(metadata, Some(span), logged, traced, |visitor| {
-                        values.record(visitor)
-                    })
-                });
-            }
-        }
-    }
+    subscriber
+        .buffers
+        .call_end(known.ids.span_id, end, |metadata| {
+            let (logged, traced) = subscriber.filters.logs_and_traces(metadata);
+            Some((logged, traced && known.captured))
+        });
     true
 }
 
