@@ -46,7 +46,7 @@ struct State {
     derived: bool,
     /// What tripod's layer's filters said of that event: logged, traced.
     verdict: Option<(bool, bool)>,
-    /// Set while a call under tripod's subscriber drops its span.
+    /// Set while an observed call under tripod's subscriber or layer drops its span.
     ending: Option<Ending>,
 }
 

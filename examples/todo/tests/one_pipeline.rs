@@ -143,7 +143,7 @@ async fn run_scenario(url: &str) {
 /// `ONE_PIPELINE_OUT.lines`, the rendered metrics to `ONE_PIPELINE_OUT.metrics`, the rest to the
 /// receiver at `ONE_PIPELINE_OTLP`.
 #[test]
-#[ignore = "a child of each_path_gives_the_same_outputs, which runs it once per path"]
+#[ignore = "a child process of each_path_gives_the_same_lines_spans_log_records_and_metrics, which runs it once per path"]
 fn scenario() {
     let path = std::env::var("ONE_PIPELINE_PATH").expect("run by each_path_gives_the_same_outputs");
     let out = std::env::var("ONE_PIPELINE_OUT").unwrap();

@@ -1,6 +1,7 @@
 //! What the collector keeps of an observed call's span, and the names of the lines it derives
 //! for the call (`NAME.start`, `NAME.success`), made once per call site.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
@@ -41,19 +42,36 @@ pub(crate) struct Messages {
 }
 
 /// The messages of the call whose span's callsite is `metadata` (the span is named `NAME`):
-/// made once per call site and kept for the process's life, as the call site is.
+/// made once per call site and kept for the process's life, as the call site is. Each collector
+/// thread remembers the ones it met, so a call costs it no lock.
 pub(crate) fn messages(metadata: &'static Metadata<'static>) -> &'static Messages {
+    thread_local! {
+        static MET: RefCell<HashMap<usize, &'static Messages>> = RefCell::default();
+    }
+    let site = std::ptr::from_ref(metadata) as usize;
+    let met = MET
+        .try_with(|met| met.borrow().get(&site).copied())
+        .ok()
+        .flatten();
+    met.unwrap_or_else(|| {
+        let messages = made(site, metadata);
+        let _ = MET.try_with(|met| met.borrow_mut().insert(site, messages));
+        messages
+    })
+}
+
+/// The messages of the call site `site`, made by whichever collector met it first.
+fn made(site: usize, metadata: &'static Metadata<'static>) -> &'static Messages {
     static MADE: OnceLock<Mutex<HashMap<usize, &'static Messages>>> = OnceLock::new();
     let mut made = MADE
         .get_or_init(Mutex::default)
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    made.entry(std::ptr::from_ref(metadata) as usize)
-        .or_insert_with(|| {
-            let name = metadata.name();
-            Box::leak(Box::new(Messages {
-                start: format!("{name}.start").leak(),
-                success: format!("{name}.success").leak(),
-            }))
-        })
+    made.entry(site).or_insert_with(|| {
+        let name = metadata.name();
+        Box::leak(Box::new(Messages {
+            start: format!("{name}.start").leak(),
+            success: format!("{name}.success").leak(),
+        }))
+    })
 }
