@@ -65,6 +65,8 @@ mod http_method;
 #[cfg(feature = "_init")]
 mod init;
 #[cfg(feature = "_init")]
+mod key_values;
+#[cfg(feature = "_init")]
 mod layer;
 #[cfg(feature = "_init")]
 mod local;
@@ -81,6 +83,8 @@ mod pipeline;
 mod prometheus;
 #[cfg(feature = "_recorder")]
 mod recorder;
+#[cfg(feature = "_init")]
+mod sink;
 #[cfg(feature = "_init")]
 mod subscriber;
 mod tick;

@@ -18,6 +18,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("http_method", &[]),
     ("error_type", &[]),
     ("call_path", &[]),
+    ("key_values", &[]),
     ("trace", &["clock"]),
     (
         "__private",
@@ -25,6 +26,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ),
     ("local", &["trace", "tick", "call_path"]),
     ("capture", &["trace", "clock"]),
+    ("sink", &["capture", "trace"]),
     ("database", &["capture", "trace"]),
     ("subscriber", &["local", "database", "trace", "call_path"]),
     ("layer", &["local", "database", "trace", "call_path"]),
@@ -35,8 +37,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "capture",
             "database",
             "trace",
-            "logs",
-            "otlp",
+            "sink",
             "clock",
             "tick",
             "background",
@@ -45,14 +46,23 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         ],
     ),
     ("recorder", &["trace", "clock", "metric_names"]),
-    ("logs", &["trace", "clock", "background"]),
+    ("logs", &["sink", "capture", "trace", "clock", "background"]),
     (
         "otlp",
-        &["capture", "recorder", "trace", "clock", "metric_names"],
+        &[
+            "sink",
+            "capture",
+            "recorder",
+            "trace",
+            "clock",
+            "metric_names",
+            "key_values",
+        ],
     ),
     (
         "viewer",
         &[
+            "sink",
             "capture",
             "recorder",
             "trace",
@@ -61,7 +71,10 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "metric_names",
         ],
     ),
-    ("prometheus", &["recorder", "background", "metric_names"]),
+    (
+        "prometheus",
+        &["sink", "recorder", "background", "metric_names"],
+    ),
     (
         "axum",
         &[

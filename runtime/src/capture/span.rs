@@ -376,19 +376,20 @@ impl FieldWriter for SpanRecord {
     }
 }
 
-/// What takes a span's or an event's fields.
-pub(crate) trait FieldWriter {
-    /// Takes the field `key`.
-    fn field(&mut self, key: &'static str, value: FieldValue<'_>);
-}
-
-/// A field's value as `tracing` hands it over.
+/// A field's value as it was recorded (on the span, or in an event's line and log record).
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum FieldValue<'a> {
     I64(i64),
     U64(u64),
     F64(f64),
     Bool(bool),
     Str(&'a str),
+}
+
+/// Takes a span's or an event's fields.
+pub(crate) trait FieldWriter {
+    /// Takes the field `key`.
+    fn field(&mut self, key: &'static str, value: FieldValue<'_>);
 }
 
 /// Records one event's name (its `message`) and attributes (its other fields).

@@ -1,10 +1,7 @@
-//! Turning a [`Builder`]'s settings into running parts: the environment read, the log output, the
-//! Prometheus recorder and the OTLP pipeline started ([`prepare`]), then tripod's layers over
-//! any registry-like subscriber ([`Prepared::layers`]), and the [`Telemetry`] guard that owns it
-//! all ([`Prepared::finish`]).
-
-#[cfg(feature = "otlp")]
-use std::time::Duration;
+//! Turning a [`Builder`]'s settings into running parts: the environment read and each sink
+//! started from its own settings ([`prepare`]), then tripod's layers over any registry-like
+//! subscriber ([`Prepared::layers`]), and the [`Telemetry`] guard that owns it all
+//! ([`Prepared::finish`]).
 
 use tracing::Subscriber;
 use tracing_subscriber::filter::FilterExt as _;
@@ -13,8 +10,8 @@ use tracing_subscriber::layer::Filter;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::{EnvFilter, Layer};
 
-use super::{Builder, InitError, LogFormat, Telemetry, env};
-use crate::logs::{LineOutput, SharedOutput};
+use super::{Builder, InitError, Telemetry, env};
+use crate::sink::Part;
 use crate::trace::Sampler;
 
 type DynFilter<S> = Box<dyn Filter<S> + Send + Sync>;
@@ -26,33 +23,21 @@ pub(super) struct Prepared {
     sampler: Sampler,
     log_filter: String,
     trace_filter: String,
-    log_format: LogFormat,
-    ansi: bool,
-    output: SharedOutput,
-    /// Whether log lines are written (`OTEL_LOGS_EXPORTER` without `console`: not).
-    log_lines: bool,
-    /// The span limits spans are captured within.
-    #[cfg(feature = "otlp")]
-    limits: crate::capture::SpanLimits,
+    /// The sinks started.
+    parts: Vec<Box<dyn Part>>,
     /// The metrics recorder, until `install()` makes it global.
     #[cfg(feature = "_recorder")]
     recorder: Option<crate::MetricsRecorder>,
-    #[cfg(feature = "prometheus")]
-    prometheus: Option<super::telemetry::PrometheusParts>,
-    #[cfg(feature = "otlp")]
-    otlp: Option<crate::otlp::Exporting>,
-    #[cfg(feature = "otlp")]
-    shutdown_timeout: Duration,
-    #[cfg(feature = "viewer")]
-    viewer: Option<crate::viewer::ViewerParts>,
+    shutdown_timeout: std::time::Duration,
     /// The collector and its thread, once started.
     collecting: Option<super::telemetry::Collecting>,
     /// How sqlx's events become database spans, when they do.
     database: Option<crate::database::DatabaseSpans>,
 }
 
-/// Reads the environment over the builder's settings and starts the parts that run on their
-/// own: the log output, the Prometheus recorder (and listener), the OTLP export thread.
+/// Reads the environment over the builder's settings and starts the sinks, each from its own
+/// settings: the lines, the recorder with `/metrics` (and its listener), the OTLP exports, the
+/// viewer.
 pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
     let env = env::read(&builder.environment);
     let sampler = env.sampler.unwrap_or(builder.sampler);
@@ -71,76 +56,24 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
     parse_filter::<tracing_subscriber::Registry>(&log_filter)?;
     parse_filter::<tracing_subscriber::Registry>(&trace_filter)?;
 
-    // Colour only for a terminal, and not when NO_COLOR says otherwise.
-    let ansi = builder.log_writer.is_none()
-        && std::io::IsTerminal::is_terminal(&std::io::stdout())
-        && (builder.environment)("NO_COLOR").is_none_or(|value| value.is_empty());
-    let output: SharedOutput = LineOutput::new(
-        builder
-            .log_writer
-            .take()
-            .unwrap_or_else(|| Box::new(std::io::stdout())),
+    let mut parts: Vec<Box<dyn Part>> = Vec::new();
+    // Lines unless `OTEL_LOGS_EXPORTER`, when set, leaves `console` out.
+    let lines = std::mem::take(&mut builder.lines).start(
+        env.log_format,
+        env.logs_exporters.map(|outputs| outputs.console),
+        &builder.environment,
     );
-
-    // Where each signal goes: the builder's choices, unless an `OTEL_*_EXPORTER` says otherwise.
-    let log_lines = env
-        .logs_exporters
-        .map_or(builder.log_lines, |outputs| outputs.console);
-
+    if let Some(lines) = lines {
+        parts.push(Box::new(lines));
+    }
     #[cfg(feature = "_recorder")]
-    let recorder = {
-        #[cfg(feature = "prometheus")]
-        let (wanted, native) = (builder.prometheus, builder.native_histograms);
-        #[cfg(not(feature = "prometheus"))]
-        let (wanted, native) = (false, false);
-        let otlp_metrics = wants_otlp_metrics(&builder, &env);
-        if wanted || otlp_metrics {
-            let mut buckets =
-                crate::recorder::Buckets::new(&builder.default_buckets, &builder.metric_buckets)
-                    .map_err(InitError::InvalidBuckets)?;
-            buckets.exponential =
-                (otlp_metrics && exponential_histograms(&builder, &env)) || (wanted && native);
-            Some(crate::MetricsRecorder::new(buckets, builder.series_limit))
-        } else {
-            None
-        }
-    };
-
+    let recorder = builder.start_recorder(&env)?;
     #[cfg(feature = "prometheus")]
-    let prometheus = match &recorder {
-        Some(recorder)
-            if builder.prometheus
-                && env
-                    .metrics_exporters
-                    .is_none_or(|outputs| outputs.prometheus) =>
-        {
-            let handle = crate::prometheus::PrometheusHandle::new(recorder.clone());
-            let listener = match builder.metrics_listener {
-                Some(address) => Some(
-                    crate::prometheus::listen(address, handle.clone())
-                        .map_err(|source| InitError::MetricsListener { address, source })?,
-                ),
-                None => None,
-            };
-            Some(super::telemetry::PrometheusParts { handle, listener })
-        }
-        _ => None,
-    };
-
+    parts.extend(builder.prometheus_part(&env, recorder.as_ref())?);
     #[cfg(feature = "otlp")]
-    let otlp = start_export(&builder, &env, recorder.as_ref())?;
-
+    parts.extend(builder.otlp_part(&env, recorder.as_ref())?);
     #[cfg(feature = "viewer")]
-    let viewer = match (&recorder, builder.trace_viewer) {
-        (Some(recorder), true) => Some(crate::viewer::ViewerParts::start(
-            env.service_name
-                .clone()
-                .or(builder.service_name.clone())
-                .unwrap_or_else(|| "unknown_service".into()),
-            recorder.clone(),
-        )),
-        _ => None,
-    };
+    parts.extend(builder.viewer_part(&env, recorder.as_ref()));
 
     let database = builder
         .database_spans
@@ -154,172 +87,28 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
         sampler,
         log_filter,
         trace_filter,
-        log_format: env.log_format.unwrap_or(builder.log_format),
-        ansi,
-        output,
-        log_lines,
-        #[cfg(feature = "otlp")]
-        limits: env.otlp.limits,
+        parts,
         #[cfg(feature = "_recorder")]
         recorder,
-        #[cfg(feature = "prometheus")]
-        prometheus,
-        #[cfg(feature = "otlp")]
-        otlp,
-        #[cfg(feature = "otlp")]
         shutdown_timeout: builder.shutdown_timeout,
-        #[cfg(feature = "viewer")]
-        viewer,
         collecting: None,
         database,
     })
-}
-
-/// Whether metrics go over OTLP: an endpoint for them, and nothing that says no.
-#[cfg(feature = "otlp")]
-fn wants_otlp_metrics(builder: &Builder, env: &env::FromEnvironment) -> bool {
-    signal_setup(builder, env, crate::otlp::Signal::Metrics).is_some()
-}
-
-/// Whether histograms go over OTLP as exponential ones.
-#[cfg(feature = "otlp")]
-fn exponential_histograms(builder: &Builder, env: &env::FromEnvironment) -> bool {
-    env.otlp
-        .exponential_histograms
-        .unwrap_or(builder.exponential_histograms)
-}
-
-#[cfg(all(feature = "_recorder", not(feature = "otlp")))]
-fn exponential_histograms(_builder: &Builder, _env: &env::FromEnvironment) -> bool {
-    false
-}
-
-#[cfg(all(feature = "_recorder", not(feature = "otlp")))]
-fn wants_otlp_metrics(_builder: &Builder, _env: &env::FromEnvironment) -> bool {
-    false
-}
-
-/// Where and how `signal` is exported, when it is: the builder allows it, no `OTEL_*_EXPORTER`
-/// leaves `otlp` out, and an endpoint is configured for it. The builder's headers go under the
-/// environment's (which win for the same name), the builder's gzip stands unless a variable says.
-#[cfg(feature = "otlp")]
-fn signal_setup(
-    builder: &Builder,
-    env: &env::FromEnvironment,
-    signal: crate::otlp::Signal,
-) -> Option<Result<crate::otlp::SignalSetup, InitError>> {
-    use crate::otlp::{QueueConfig, Signal};
-    let (allowed, listed, mut queue) = match signal {
-        Signal::Traces => (true, env.traces_exporters, builder.export_queue),
-        Signal::Logs => (
-            builder.otlp_logs,
-            env.logs_exporters,
-            QueueConfig {
-                max_queue_bytes: builder.export_queue.max_queue_bytes,
-                retry_for: builder.export_queue.retry_for,
-                ..QueueConfig::LOGS
-            },
-        ),
-        Signal::Metrics => (
-            builder.otlp_metrics,
-            env.metrics_exporters,
-            QueueConfig {
-                retry_for: builder.export_queue.retry_for,
-                ..QueueConfig::METRICS
-            },
-        ),
-    };
-    if !builder.otlp || !allowed || listed.is_some_and(|outputs| !outputs.otlp) {
-        return None;
-    }
-    let own = env.otlp.signal(signal);
-    let protocol = own.protocol.unwrap_or(builder.otlp_protocol);
-    let base = env.otlp_endpoint.clone().or(builder.otlp_endpoint.clone());
-    let endpoint =
-        crate::otlp::signal_endpoint(base.as_deref(), own.endpoint.as_deref(), protocol, signal)?;
-    if signal == Signal::Metrics {
-        queue.schedule_delay = env
-            .otlp
-            .metric_interval
-            .unwrap_or(builder.metric_export_interval);
-        if let Some(timeout) = env.otlp.metric_timeout {
-            queue.export_timeout = timeout;
-        }
-    }
-    if let Some(timeout) = own.timeout {
-        queue.export_timeout = timeout;
-    }
-    let mut export = own.export.clone();
-    let mut headers = crate::otlp::Headers::default();
-    for (name, value) in &builder.otlp_headers {
-        if let Err(reason) = headers.insert(name, value) {
-            return Some(Err(InitError::Exporter {
-                endpoint,
-                reason: format!("header: {reason}"),
-            }));
-        }
-    }
-    for (name, value) in export.headers.0.drain(..) {
-        headers.0.retain(|(existing, _)| *existing != name);
-        headers.0.push((name, value));
-    }
-    export.headers = headers;
-    if builder.otlp_gzip && !own.compression_set {
-        export.compression = crate::otlp::Compression::Gzip;
-    }
-    Some(Ok(crate::otlp::SignalSetup {
-        endpoint,
-        protocol,
-        export,
-        queue,
-    }))
-}
-
-/// Starts the export of every signal that has somewhere to go.
-#[cfg(feature = "otlp")]
-fn start_export(
-    builder: &Builder,
-    env: &env::FromEnvironment,
-    recorder: Option<&crate::MetricsRecorder>,
-) -> Result<Option<crate::otlp::Exporting>, InitError> {
-    use crate::otlp::Signal;
-    let setup = |signal| signal_setup(builder, env, signal).transpose();
-    let traces = setup(Signal::Traces)?;
-    let logs = setup(Signal::Logs)?;
-    let metrics = match (setup(Signal::Metrics)?, recorder) {
-        (Some(metrics), Some(recorder)) => Some((
-            metrics,
-            recorder.clone(),
-            env.otlp.temporality.unwrap_or(builder.metrics_temporality),
-        )),
-        _ => None,
-    };
-    if traces.is_none() && logs.is_none() && metrics.is_none() {
-        return Ok(None);
-    }
-    let service_name = env.service_name.clone().or(builder.service_name.clone());
-    crate::otlp::start(crate::otlp::Setup {
-        service_name: service_name.as_deref(),
-        resource_attributes: &env.resource_attributes,
-        traces,
-        logs,
-        metrics,
-    })
-    .map(Some)
-    .map_err(|(endpoint, reason)| InitError::Exporter { endpoint, reason })
 }
 
 impl Prepared {
     /// The collector, with its thread started, and how the application's threads record for it:
     /// what tripod's subscriber and the composable path's [`RecordLayer`] share.
     fn start_collector(&mut self) -> Recording {
-        let style = match self.log_format {
-            LogFormat::Json => crate::logs::Style::Json,
-            LogFormat::Pretty => crate::logs::Style::Pretty { ansi: self.ansi },
-        };
-        let capture = self
-            .span_sinks()
-            .map(|(sinks, limits)| crate::capture::Capture::new(sinks, limits));
+        let (span_sinks, limits): (Vec<_>, Vec<_>) = self
+            .parts
+            .iter()
+            .filter_map(|part| part.span_sink())
+            .unzip();
+        let capture = (!span_sinks.is_empty()).then(|| {
+            let limits = limits.into_iter().flatten().next().unwrap_or_default();
+            crate::capture::Capture::new(span_sinks, limits)
+        });
         let capturing = capture.is_some();
         #[cfg(feature = "_recorder")]
         let recorder = self.recorder.clone().map(|recorder| {
@@ -338,21 +127,12 @@ impl Prepared {
             capturing,
             database: database.is_some(),
         };
-        // Lines only with the `json` feature: without it, none are laid out.
-        let lines = (self.log_lines && cfg!(feature = "json")).then(|| crate::pipeline::Lines {
-            style,
-            output: self.output.clone(),
-        });
-        let collector = crate::pipeline::Collector::new(
-            lines,
-            capture,
-            #[cfg(feature = "otlp")]
-            self.otlp
-                .as_ref()
-                .and_then(|otlp| otlp.logs.as_ref())
-                .map(|logs| crate::otlp::LogEncoder::new(logs.queue.clone())),
-            database,
-        );
+        let log_sinks = self
+            .parts
+            .iter()
+            .filter_map(|part| part.log_sink())
+            .collect();
+        let collector = crate::pipeline::Collector::new(log_sinks, capture, database);
         let (pipeline, thread) =
             crate::pipeline::Pipeline::start(recording.buffers.clone(), collector);
         // A read of the metrics first collects what the threads recorded: the collector thread
@@ -410,31 +190,6 @@ impl Prepared {
         Ok(layers.boxed())
     }
 
-    /// Where finished spans go (the export queue, the viewer's store) and the limits they are
-    /// captured within; `None` when nothing wants them.
-    #[allow(clippy::type_complexity)]
-    fn span_sinks(
-        &self,
-    ) -> Option<(
-        Vec<std::sync::Arc<dyn crate::capture::SpanSink>>,
-        crate::capture::SpanLimits,
-    )> {
-        #[cfg_attr(not(any(feature = "otlp", feature = "viewer")), allow(unused_mut))]
-        let mut sinks: Vec<std::sync::Arc<dyn crate::capture::SpanSink>> = Vec::new();
-        #[cfg_attr(not(feature = "otlp"), allow(unused_mut))]
-        let mut limits = crate::capture::SpanLimits::default();
-        #[cfg(feature = "otlp")]
-        if let Some(traces) = self.otlp.as_ref().and_then(|otlp| otlp.traces.as_ref()) {
-            sinks.push(traces.queue.clone());
-            limits = self.limits;
-        }
-        #[cfg(feature = "viewer")]
-        if let Some(viewer) = &self.viewer {
-            sinks.push(viewer.viewer.store.clone());
-        }
-        (!sinks.is_empty()).then_some((sinks, limits))
-    }
-
     /// tripod's own subscriber, with the collector's thread started; `None` when a filter
     /// directive needs tracing-subscriber's `EnvFilter` (one that matches span fields), for which
     /// [`layers`](Prepared::layers) over the registry are used instead.
@@ -462,11 +217,10 @@ impl Prepared {
     pub(super) fn finish(self, dispatch: tracing::Dispatch) -> Telemetry {
         crate::__private::warm_up_clock();
         let own = !dispatch.is::<tracing::subscriber::NoSubscriber>();
-        #[cfg(feature = "otlp")]
-        if let Some(exporting) = &self.otlp
-            && own
-        {
-            exporting.log_through(&dispatch);
+        if own {
+            for part in &self.parts {
+                part.log_through(&dispatch);
+            }
         }
         let log_warnings = || {
             for warning in &self.warnings {
@@ -482,17 +236,10 @@ impl Prepared {
             dispatch,
             collecting: self.collecting,
             collects_metrics: false,
-            log_output: Some(self.output),
+            parts: self.parts,
             #[cfg(feature = "_recorder")]
             recorder: self.recorder,
-            #[cfg(feature = "prometheus")]
-            prometheus: self.prometheus,
-            #[cfg(feature = "otlp")]
-            otlp: self.otlp,
-            #[cfg(feature = "otlp")]
             shutdown_timeout: self.shutdown_timeout,
-            #[cfg(feature = "viewer")]
-            viewer: self.viewer,
             warnings: self.warnings,
         }
     }

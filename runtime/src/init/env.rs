@@ -1,6 +1,7 @@
 //! The standard environment variables, read once at `install()`: each value that cannot be used
 //! becomes a warning (logged once the subscriber is up) and the setting keeps its default.
 
+pub use crate::logs::LogFormat;
 #[cfg(feature = "otlp")]
 use crate::otlp::validate_url;
 use crate::trace::Sampler;
@@ -10,18 +11,6 @@ pub(crate) type Source = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 pub(crate) fn process_environment() -> Source {
     Box::new(|name| std::env::var(name).ok())
-}
-
-/// How log lines are written.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum LogFormat {
-    /// One JSON object per line (`TRIPOD_LOG_FORMAT=json`, the default).
-    #[default]
-    Json,
-    /// One human-readable line per event for a terminal (`TRIPOD_LOG_FORMAT=pretty`): time,
-    /// level, event, `key=value` fields, then the trace and span ids; coloured only when stdout
-    /// is a terminal and `NO_COLOR` is unset.
-    Pretty,
 }
 
 /// Where a signal goes, as its `OTEL_*_EXPORTER` variable lists it.
@@ -50,7 +39,7 @@ pub(crate) struct FromEnvironment {
     pub(crate) metrics_exporters: Option<Outputs>,
     /// Everything else about OTLP, per signal.
     #[cfg(feature = "otlp")]
-    pub(crate) otlp: super::otlp_env::OtlpEnv,
+    pub(crate) otlp: crate::otlp::OtlpEnv,
     pub(crate) sampler: Option<Sampler>,
     pub(crate) warnings: Vec<String>,
 }
@@ -98,7 +87,7 @@ pub(crate) fn read(source: &Source) -> FromEnvironment {
 
     env.service_name = var("OTEL_SERVICE_NAME");
     if let Some(attributes) = var("OTEL_RESOURCE_ATTRIBUTES") {
-        let (pairs, problems) = super::key_values::parse(&attributes);
+        let (pairs, problems) = crate::key_values::parse(&attributes);
         env.resource_attributes = pairs;
         env.warnings.extend(
             problems
@@ -106,13 +95,11 @@ pub(crate) fn read(source: &Source) -> FromEnvironment {
                 .map(|problem| format!("OTEL_RESOURCE_ATTRIBUTES: ignoring {problem}")),
         );
     }
-    match var("TRIPOD_LOG_FORMAT").as_deref() {
-        None => {}
-        Some("json") => env.log_format = Some(LogFormat::Json),
-        Some("pretty") => env.log_format = Some(LogFormat::Pretty),
-        Some(other) => env.warnings.push(format!(
-            "TRIPOD_LOG_FORMAT={other:?} is neither \"json\" nor \"pretty\"; writing JSON"
-        )),
+    if let Some(value) = var("TRIPOD_LOG_FORMAT") {
+        match LogFormat::from_variable(&value) {
+            Ok(format) => env.log_format = Some(format),
+            Err(warning) => env.warnings.push(warning),
+        }
     }
     if let Some(filter) = var("RUST_LOG") {
         match tracing_subscriber::EnvFilter::try_new(&filter) {
@@ -153,7 +140,7 @@ pub(crate) fn read(source: &Source) -> FromEnvironment {
     }
     #[cfg(feature = "otlp")]
     {
-        env.otlp = super::otlp_env::read(&var, &mut env.warnings);
+        env.otlp = crate::otlp::read_env(&var, &mut env.warnings);
     }
     let sampler_arg = var("OTEL_TRACES_SAMPLER_ARG");
     if let Some(name) = var("OTEL_TRACES_SAMPLER") {

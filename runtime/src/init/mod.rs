@@ -1,19 +1,26 @@
 //! `tripod::init()`: JSON logs, Prometheus, and traces, logs and metrics over OTLP from one
 //! builder.
 //!
-//! [`Builder`] holds the settings (`builder.rs`) and finishes them (`install.rs`); `env.rs` and
-//! `otlp_env.rs` read the standard variables over them; `assemble.rs` starts the parts and puts
-//! them together; [`Telemetry`] owns what runs.
+//! [`Builder`] holds the settings (`builder.rs`; each sink's are its folder's) and finishes them
+//! (`install.rs`); `env.rs` reads the standard variables every part shares (each sink reads its
+//! own); `assemble.rs` starts the sinks and puts them together with the collector; [`Telemetry`]
+//! owns what runs. A sink a feature adds has one file here for its setters, its start and what
+//! the guard tells of it (`otlp.rs`, `prometheus.rs`, `metrics.rs`, `viewer.rs`), gated once.
 
 mod assemble;
 mod builder;
 mod env;
 mod error;
 mod install;
-mod key_values;
+#[cfg(feature = "_recorder")]
+mod metrics;
 #[cfg(feature = "otlp")]
-mod otlp_env;
+mod otlp;
+#[cfg(feature = "prometheus")]
+mod prometheus;
 mod telemetry;
+#[cfg(feature = "viewer")]
+mod viewer;
 
 pub use builder::Builder;
 pub use env::LogFormat;

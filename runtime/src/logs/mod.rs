@@ -1,14 +1,19 @@
 //! Log output: how a line is laid out (JSON, or one human-readable line for a terminal) from an
-//! event's values and its spans' formatted fields, and where lines go.
+//! event's values and its spans' formatted fields (the collector's log sink of lines), where
+//! lines go, and the settings they start from ([`Settings`], [`Lines`]).
 
 mod format;
 mod json;
 mod output;
-mod span_fields;
+mod settings;
 mod style;
 mod timestamp;
 
-pub(crate) use format::{LineEvent, LineValue, Scratch, write_line};
-pub(crate) use output::{LineOutput, SharedOutput};
-pub(crate) use span_fields::SpanFields;
+#[cfg(test)]
+pub(crate) use format::LineSink;
+#[cfg(test)]
+pub(crate) use output::LineOutput;
+pub use settings::LogFormat;
+pub(crate) use settings::Settings;
+#[cfg(test)]
 pub(crate) use style::Style;

@@ -6,11 +6,10 @@
 //! (collected), `severity_number` from the level (trace 1, debug 5, info 9, warning 13, error 17)
 //! and `severity_text` as the line spells it, the event's name as `event_name` and body, its
 //! fields and its spans' fields (innermost first, a key already given not repeated) as typed
-//! attributes, and the span's `trace_id`, `span_id` and sampled flag. A span's fields are
-//! encoded once, as attributes ([`LogAttributes`]), and copied into the record of every event
-//! inside it.
+//! attributes, and the span's `trace_id`, `span_id` and sampled flag. [`LogEncoder`] is the
+//! collector's log sink of records: a span's fields are encoded once, as attributes, and copied
+//! into the record of every event inside it.
 
-use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,35 +18,10 @@ use tracing::Level;
 use super::proto::{Any, Open, ProtoWriter, field};
 use super::queue::{Item, Queue};
 use super::resource::Preamble;
-use crate::trace::SpanIds;
+use crate::sink::{FieldValue, Fields, LogEvent, LogSink, Spans};
 
 /// Records handed over at a time, at most (a quarter of the logs batch).
 const CHUNK_RECORDS: usize = 512;
-
-/// A field value of a log record.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum LogValue<'a> {
-    I64(i64),
-    U64(u64),
-    F64(f64),
-    Bool(bool),
-    Str(&'a str),
-}
-
-/// One event, as its record needs it.
-pub(crate) struct LogEvent<'a, F, S> {
-    pub(crate) level: &'a Level,
-    /// When it happened, since the Unix epoch.
-    pub(crate) time: Duration,
-    pub(crate) target: &'static str,
-    pub(crate) message: &'a str,
-    /// Its own fields.
-    pub(crate) fields: F,
-    /// The fields of the spans it happened in, innermost first.
-    pub(crate) span_fields: S,
-    /// The innermost span's ids.
-    pub(crate) ids: Option<SpanIds>,
-}
 
 /// Encoded `ScopeLogs` messages (field 2 of a `ResourceLogs`), and how many records they hold.
 pub(crate) struct LogChunk {
@@ -90,17 +64,8 @@ impl LogEncoder {
         }
     }
 
-    /// The records encoded from now on were observed at `now` (since the Unix epoch).
-    pub(crate) fn observed_at(&mut self, now: Duration) {
-        self.observed = now;
-    }
-
     /// Appends `event`'s record; every 512 records, hands them over.
-    pub(crate) fn record<'a, F, S>(&mut self, event: LogEvent<'a, F, S>)
-    where
-        F: Iterator<Item = (&'static str, LogValue<'a>)>,
-        S: Iterator<Item = (&'static str, &'a [u8])>,
-    {
+    fn record(&mut self, event: &LogEvent<'_>, fields: Fields<'_, '_>, spans: Spans<'_, '_>) {
         if self
             .scope
             .as_ref()
@@ -115,24 +80,26 @@ impl LogEncoder {
         }
         let writer = &mut self.writer;
         let record = writer.open(field::SCOPE_LOGS_LOG_RECORDS);
-        writer.fixed64(field::LOG_TIME, event.time.as_nanos() as u64);
+        writer.fixed64(field::LOG_TIME, event.since_epoch.as_nanos() as u64);
         writer.fixed64(field::LOG_OBSERVED_TIME, self.observed.as_nanos() as u64);
         let (number, text) = severity(event.level);
         writer.varint(field::LOG_SEVERITY_NUMBER, number);
         writer.string(field::LOG_SEVERITY_TEXT, text);
         writer.any_value(field::LOG_BODY, Any::Str(event.message));
         self.written.clear();
-        for (key, value) in event.fields {
+        for (key, value) in fields {
             self.written.push(key);
             let mut text = String::new();
             writer.key_value(field::LOG_ATTRIBUTES, key, any_of(value, &mut text));
         }
-        for (key, attribute) in event.span_fields {
-            if self.written.contains(&key) {
-                continue;
+        for span in spans {
+            for (key, attribute) in span.entries() {
+                if self.written.contains(&key) {
+                    continue;
+                }
+                self.written.push(key);
+                writer.raw(attribute);
             }
-            self.written.push(key);
-            writer.raw(attribute);
         }
         if let Some(ids) = event.ids {
             writer.fixed32(field::LOG_FLAGS, u32::from(ids.sampled));
@@ -168,60 +135,45 @@ impl LogEncoder {
     }
 }
 
-/// A span's fields as the log records of its events carry them: each encoded once, when
-/// recorded, as a `LogRecord` attribute (a `KeyValue` in field 6), and copied into the record of
-/// every event inside the span. (Laying them out again from the line's JSON for each record took
-/// a third of the collector thread's OTLP log encoding.) Fields named `otel.*` (directives for the trace
-/// exporter) are left out, as from lines.
-#[derive(Default)]
-pub(crate) struct LogAttributes {
-    encoded: ProtoWriter,
-    entries: Vec<(&'static str, Range<usize>)>,
-}
-
-impl LogAttributes {
-    /// Empties the attributes, keeping their memory.
-    pub(crate) fn clear(&mut self) {
-        self.encoded.clear();
-        self.entries.clear();
-    }
-
-    /// Sets the attribute `key` (set again, it replaces its earlier value). A float that is not
-    /// finite is left out, as a line's `null` is.
-    pub(crate) fn set(&mut self, key: &'static str, value: LogValue<'_>) {
-        if key.starts_with("otel.") || matches!(value, LogValue::F64(double) if !double.is_finite())
-        {
-            return;
+impl LogSink for LogEncoder {
+    /// A span field as a `LogRecord` attribute (a `KeyValue` in field 6), encoded once and
+    /// copied into the record of every event inside the span. (Laying span fields out again for
+    /// each record took a third of the collector thread's OTLP log encoding.) A float that is
+    /// not finite is left out, as a line's `null` is.
+    fn encode_span_field(
+        &mut self,
+        encoded: &mut Vec<u8>,
+        key: &'static str,
+        value: FieldValue<'_>,
+    ) -> bool {
+        if matches!(value, FieldValue::F64(double) if !double.is_finite()) {
+            return false;
         }
-        let start = self.encoded.written();
+        let mut writer = ProtoWriter::over(std::mem::take(encoded));
         let mut text = String::new();
-        self.encoded
-            .key_value(field::LOG_ATTRIBUTES, key, any_of(value, &mut text));
-        let range = start..self.encoded.written();
-        match self
-            .entries
-            .iter_mut()
-            .find(|(existing, _)| *existing == key)
-        {
-            Some(entry) => entry.1 = range,
-            None => self.entries.push((key, range)),
-        }
+        writer.key_value(field::LOG_ATTRIBUTES, key, any_of(value, &mut text));
+        *encoded = writer.into_bytes();
+        true
     }
 
-    /// Each attribute's key and its encoding, in the order set.
-    pub(crate) fn entries(&self) -> impl Iterator<Item = (&'static str, &[u8])> {
-        let encoded = self.encoded.as_bytes();
-        self.entries
-            .iter()
-            .map(move |(key, range)| (*key, &encoded[range.clone()]))
+    fn event(&mut self, event: &LogEvent<'_>, fields: Fields<'_, '_>, spans: Spans<'_, '_>) {
+        self.record(event, fields, spans);
+    }
+
+    fn collecting(&mut self, now: Duration) {
+        self.observed = now;
+    }
+
+    fn collected(&mut self) {
+        self.hand_over();
     }
 }
 
 /// A field value as an `AnyValue`; a `u64` past `i64::MAX` as its digits, in `text`.
-fn any_of<'a>(value: LogValue<'a>, text: &'a mut String) -> Any<'a> {
+fn any_of<'a>(value: FieldValue<'a>, text: &'a mut String) -> Any<'a> {
     match value {
-        LogValue::I64(int) => Any::Int(int),
-        LogValue::U64(int) => match i64::try_from(int) {
+        FieldValue::I64(int) => Any::Int(int),
+        FieldValue::U64(int) => match i64::try_from(int) {
             Ok(int) => Any::Int(int),
             Err(_) => {
                 *text = int.to_string();
@@ -229,9 +181,9 @@ fn any_of<'a>(value: LogValue<'a>, text: &'a mut String) -> Any<'a> {
                 Any::Str(text)
             }
         },
-        LogValue::F64(double) => Any::Double(double),
-        LogValue::Bool(flag) => Any::Bool(flag),
-        LogValue::Str(text) => Any::Str(text),
+        FieldValue::F64(double) => Any::Double(double),
+        FieldValue::Bool(flag) => Any::Bool(flag),
+        FieldValue::Str(text) => Any::Str(text),
     }
 }
 
@@ -274,7 +226,8 @@ mod tests {
     use super::*;
     use crate::otlp::export::Encode as _;
     use crate::otlp::queue::QueueConfig;
-    use crate::trace::{SpanId, TraceId};
+    use crate::sink::SpanFields;
+    use crate::trace::{SpanId, SpanIds, TraceId};
     use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
     use opentelemetry_proto::tonic::common::v1::any_value::Value;
     use prost::Message as _;
@@ -283,7 +236,7 @@ mod tests {
     fn records_decode_with_severity_name_typed_attributes_ids_and_their_scope() {
         let queue = Arc::new(Queue::new(QueueConfig::LOGS));
         let mut encoder = LogEncoder::new(queue.clone());
-        encoder.observed_at(Duration::from_secs(1_700_000_001));
+        encoder.collecting(Duration::from_secs(1_700_000_001));
         let ids = SpanIds {
             trace_id: TraceId(0xabc),
             span_id: SpanId(0xdef),
@@ -291,36 +244,44 @@ mod tests {
             parent_is_remote: false,
             sampled: true,
         };
-        let mut span_fields = LogAttributes::default();
-        span_fields.set("user.id", LogValue::I64(42));
-        span_fields.set("title", LogValue::Str("a \"quoted\"\ntitle"));
-        span_fields.set("ratio", LogValue::F64(0.5));
-        span_fields.set("duration_ms", LogValue::I64(7));
-        encoder.record(LogEvent {
-            level: &Level::WARN,
-            time: Duration::from_secs(1_700_000_000),
-            target: "todo_app::routes",
-            message: "todo.create.failure",
-            fields: [
-                ("duration_ms", LogValue::F64(1.5)),
-                ("big", LogValue::U64(u64::MAX)),
-                ("done", LogValue::Bool(false)),
-                ("zero", LogValue::I64(0)),
+        let span_fields = span_fields(
+            &mut encoder,
+            &[
+                ("user.id", FieldValue::I64(42)),
+                ("title", FieldValue::Str("a \"quoted\"\ntitle")),
+                ("ratio", FieldValue::F64(0.5)),
+                ("duration_ms", FieldValue::I64(7)),
+            ],
+        );
+        encoder.event(
+            &LogEvent {
+                level: &Level::WARN,
+                since_epoch: Duration::from_secs(1_700_000_000),
+                target: "todo_app::routes",
+                message: "todo.create.failure",
+                ids: Some(ids),
+            },
+            &mut [
+                ("duration_ms", FieldValue::F64(1.5)),
+                ("big", FieldValue::U64(u64::MAX)),
+                ("done", FieldValue::Bool(false)),
+                ("zero", FieldValue::I64(0)),
             ]
             .into_iter(),
-            span_fields: span_fields.entries(),
-            ids: Some(ids),
-        });
-        encoder.record(LogEvent {
-            level: &Level::INFO,
-            time: Duration::from_secs(1_700_000_000),
-            target: "sqlx::query",
-            message: "",
-            fields: std::iter::empty(),
-            span_fields: std::iter::empty(),
-            ids: None,
-        });
-        encoder.hand_over();
+            &mut std::iter::once(&span_fields),
+        );
+        encoder.event(
+            &LogEvent {
+                level: &Level::INFO,
+                since_epoch: Duration::from_secs(1_700_000_000),
+                target: "sqlx::query",
+                message: "",
+                ids: None,
+            },
+            &mut std::iter::empty(),
+            &mut std::iter::empty(),
+        );
+        encoder.collected();
         let (chunks, _, _) = queue.take_batch();
         assert_eq!(chunks.iter().map(Item::count).sum::<usize>(), 2);
         let preamble = Arc::new(Preamble::new(Some("todo-app"), &[]));
@@ -369,22 +330,37 @@ mod tests {
         assert_eq!(untraced.severity_number, 9);
     }
 
-    /// The attributes of one record whose span fields are `span_fields`, decoded.
-    fn span_attributes<'a>(
-        span_fields: impl Iterator<Item = (&'static str, &'a [u8])>,
-    ) -> Vec<(String, Option<Value>)> {
+    /// A span's fields as the encoder keeps them.
+    fn span_fields(
+        encoder: &mut LogEncoder,
+        fields: &[(&'static str, FieldValue<'_>)],
+    ) -> SpanFields {
+        let mut span_fields = SpanFields::default();
+        for (key, value) in fields {
+            span_fields.set(key, |encoded| {
+                encoder.encode_span_field(encoded, key, *value)
+            });
+        }
+        span_fields
+    }
+
+    /// The attributes of one record whose span's fields are `fields`, decoded.
+    fn span_attributes(fields: &[(&'static str, FieldValue<'_>)]) -> Vec<(String, Option<Value>)> {
         let queue = Arc::new(Queue::new(QueueConfig::LOGS));
         let mut encoder = LogEncoder::new(queue.clone());
-        encoder.record(LogEvent {
-            level: &Level::INFO,
-            time: Duration::from_secs(1_700_000_000),
-            target: "todo_app::routes",
-            message: "todo.create.start",
-            fields: std::iter::empty(),
-            span_fields,
-            ids: None,
-        });
-        encoder.hand_over();
+        let span_fields = span_fields(&mut encoder, fields);
+        encoder.event(
+            &LogEvent {
+                level: &Level::INFO,
+                since_epoch: Duration::from_secs(1_700_000_000),
+                target: "todo_app::routes",
+                message: "todo.create.start",
+                ids: None,
+            },
+            &mut std::iter::empty(),
+            &mut std::iter::once(&span_fields),
+        );
+        encoder.collected();
         let (chunks, _, _) = queue.take_batch();
         let preamble = Arc::new(Preamble::new(Some("todo-app"), &[]));
         let body = LogBatches { preamble }.encode(&chunks);
@@ -398,14 +374,14 @@ mod tests {
 
     #[test]
     fn a_span_fields_encoded_attribute_decodes_to_its_typed_value() {
-        let mut set = LogAttributes::default();
-        set.set("user.id", LogValue::I64(42));
-        set.set("title", LogValue::Str("a \"quoted\"\ntitle"));
-        set.set("ratio", LogValue::F64(0.5));
-        set.set("done", LogValue::Bool(true));
-        set.set("big", LogValue::U64(u64::MAX));
         assert_eq!(
-            span_attributes(set.entries()),
+            span_attributes(&[
+                ("user.id", FieldValue::I64(42)),
+                ("title", FieldValue::Str("a \"quoted\"\ntitle")),
+                ("ratio", FieldValue::F64(0.5)),
+                ("done", FieldValue::Bool(true)),
+                ("big", FieldValue::U64(u64::MAX)),
+            ]),
             [
                 ("user.id".into(), Some(Value::IntValue(42))),
                 (
@@ -422,33 +398,24 @@ mod tests {
     #[test]
     fn a_span_field_set_again_replaces_its_value_and_otel_directives_and_non_finite_floats_are_left_out()
      {
-        let mut attributes = LogAttributes::default();
-        attributes.set("http.route", LogValue::Str("/api/todos"));
-        attributes.set("otel.name", LogValue::Str("GET /api/todos"));
-        attributes.set("ratio", LogValue::F64(f64::NAN));
-        attributes.set("http.response.status_code", LogValue::I64(200));
-        attributes.set("http.route", LogValue::Str("/api/predict"));
-        let mut expected = ProtoWriter::default();
-        expected.key_value(
-            field::LOG_ATTRIBUTES,
-            "http.route",
-            Any::Str("/api/predict"),
-        );
-        let route = expected.written();
-        expected.key_value(
-            field::LOG_ATTRIBUTES,
-            "http.response.status_code",
-            Any::Int(200),
-        );
-        let entries: Vec<_> = attributes.entries().collect();
         assert_eq!(
-            entries,
+            span_attributes(&[
+                ("http.route", FieldValue::Str("/api/todos")),
+                ("otel.name", FieldValue::Str("GET /api/todos")),
+                ("ratio", FieldValue::F64(f64::NAN)),
+                ("http.response.status_code", FieldValue::I64(200)),
+                ("http.route", FieldValue::Str("/api/predict")),
+            ]),
             [
-                ("http.route", &expected.as_bytes()[..route]),
-                ("http.response.status_code", &expected.as_bytes()[route..]),
+                (
+                    "http.route".into(),
+                    Some(Value::StringValue("/api/predict".into()))
+                ),
+                (
+                    "http.response.status_code".into(),
+                    Some(Value::IntValue(200))
+                ),
             ]
         );
-        attributes.clear();
-        assert_eq!(attributes.entries().count(), 0);
     }
 }

@@ -10,6 +10,7 @@
 mod config;
 mod encode;
 mod endpoint;
+mod env;
 mod export;
 mod logs;
 mod metrics;
@@ -20,6 +21,7 @@ mod queue;
 mod report;
 mod resource;
 mod retry;
+mod settings;
 mod signal;
 mod spans;
 mod tls;
@@ -31,13 +33,15 @@ use std::time::{Duration, Instant};
 pub(crate) use config::{Compression, ExportConfig, Headers};
 pub use endpoint::Protocol;
 pub(crate) use endpoint::{signal_endpoint, validate_url};
-pub(crate) use logs::LogAttributes;
-pub(crate) use logs::{LogChunk, LogEncoder, LogEvent, LogValue};
+pub(crate) use env::{OtlpEnv, read as read_env};
+pub(crate) use logs::{LogChunk, LogEncoder};
 pub(crate) use metrics::Temporality;
 pub(crate) use queue::{Item, Queue, QueueConfig};
+pub(crate) use settings::{Settings, Shared};
 pub(crate) use signal::Signal;
 
-use crate::capture::SpanRecord;
+use crate::capture::{SpanLimits, SpanRecord, SpanSink};
+use crate::sink::{LogSink, Part};
 
 /// Checks that TLS files can be used (they exist, hold PEM certificates and a key).
 pub(crate) fn check_tls(files: &config::TlsFiles) -> Result<(), String> {
@@ -57,6 +61,8 @@ pub(crate) struct SignalSetup {
 pub(crate) struct Setup<'a> {
     pub(crate) service_name: Option<&'a str>,
     pub(crate) resource_attributes: &'a [(String, String)],
+    /// The limits exported spans are recorded within.
+    pub(crate) limits: SpanLimits,
     pub(crate) traces: Option<SignalSetup>,
     pub(crate) logs: Option<SignalSetup>,
     pub(crate) metrics: Option<(SignalSetup, crate::recorder::MetricsRecorder, Temporality)>,
@@ -118,6 +124,8 @@ pub(crate) struct Exporting {
     pub(crate) traces: Option<Exporter<Arc<SpanRecord>>>,
     pub(crate) logs: Option<Exporter<LogChunk>>,
     pub(crate) metrics: Option<Exporter<metrics::MetricRequest>>,
+    /// The limits exported spans are recorded within.
+    limits: SpanLimits,
 }
 
 /// Starts the export of each signal `setup` names, as the service `service_name` with the
@@ -156,7 +164,33 @@ pub(crate) fn start(setup: Setup<'_>) -> Result<Exporting, (String, String)> {
         traces,
         logs,
         metrics,
+        limits: setup.limits,
     })
+}
+
+/// The exports as one part: spans to the traces queue, log events encoded into the logs queue.
+impl Part for Exporting {
+    fn log_sink(&self) -> Option<Box<dyn LogSink>> {
+        let logs = self.logs.as_ref()?;
+        Some(Box::new(LogEncoder::new(logs.queue.clone())))
+    }
+
+    fn span_sink(&self) -> Option<(Arc<dyn SpanSink>, Option<SpanLimits>)> {
+        let traces = self.traces.as_ref()?;
+        Some((traces.queue.clone(), Some(self.limits)))
+    }
+
+    fn log_through(&self, dispatch: &tracing::Dispatch) {
+        Exporting::log_through(self, dispatch);
+    }
+
+    fn flush(&self, timeout: Duration) -> bool {
+        Exporting::flush(self, timeout)
+    }
+
+    fn shutdown(&self, timeout: Duration) {
+        Exporting::shutdown(self, timeout);
+    }
 }
 
 impl Exporting {

@@ -168,6 +168,11 @@ impl ProtoWriter {
         }
     }
 
+    /// A writer appending to `buf`'s bytes (handed back by [`into_bytes`](Self::into_bytes)).
+    pub(crate) fn over(buf: Vec<u8>) -> ProtoWriter {
+        ProtoWriter { buf }
+    }
+
     /// The bytes written.
     pub(crate) fn into_bytes(self) -> Vec<u8> {
         self.buf
@@ -272,21 +277,6 @@ impl ProtoWriter {
         }
     }
 
-    /// How many bytes are written.
-    pub(crate) fn written(&self) -> usize {
-        self.buf.len()
-    }
-
-    /// The bytes written so far.
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.buf
-    }
-
-    /// Forgets the bytes written, keeping their memory.
-    pub(crate) fn clear(&mut self) {
-        self.buf.clear();
-    }
-
     /// Takes the bytes written, leaving the writer empty (its capacity kept).
     pub(crate) fn take(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.buf)
@@ -372,7 +362,7 @@ mod tests {
         writer.fixed64(2, 0);
         writer.fixed32(3, 0);
         writer.string(4, "");
-        assert_eq!(writer.written(), 0);
+        assert!(writer.take().is_empty());
         writer.varint(1, 300);
         assert_eq!(writer.into_bytes(), [0x08, 0xac, 0x02]);
     }

@@ -1,8 +1,9 @@
 //! The collector: on tripod's own thread, turns what the application's threads recorded into log
-//! lines (and, when logs go over OTLP, log records) and span records, and sqlx's statement events
-//! into database spans and `db_client_operation_duration_seconds`. It keeps each live span's fields (for the lines of the events inside
-//! it) and, for a captured span, its record; when the span ends, the record goes to the sinks
-//! (the export queue, the viewer's store). Records arrive merged by time across threads
+//! events for the log sinks ([`LogSink`]: lines, OTLP log records) and span records for the span
+//! sinks (the export queue, the viewer's store), and sqlx's statement events into database spans
+//! and `db_client_operation_duration_seconds`. It keeps each live span's fields, as each log sink
+//! encodes them (for the events inside it), and, for a captured span, its record; when the span
+//! ends, the record goes to the span sinks. Records arrive merged by time across threads
 //! ([`crate::local::ThreadBuffers`]), so a span's start is always seen before its fields,
 //! events and end.
 
@@ -16,22 +17,14 @@ use crate::capture::FieldWriter as _;
 use crate::clock::WallClock;
 use crate::database::{DatabaseEvent, DatabaseField, DatabaseSpans, Statement};
 use crate::local::{CallStart, Entry, Records, Value};
-use crate::logs::{LineEvent, LineValue, Scratch, SharedOutput, SpanFields, Style, write_line};
+use crate::sink::{FieldValue, LogEvent, LogSink, SpanFields};
 use crate::tick::Tick;
 use crate::trace::{SpanId, SpanIds};
 
-/// Formatted lines handed to the output at a time.
-const WRITE_CHUNK: usize = 64 * 1024;
 /// Ended spans handed to the sinks at a time.
 const HAND_SPANS: usize = 256;
 /// Emptied span fields kept for reuse, at most.
 const FREE_FIELDS: usize = 1024;
-
-/// Where log lines go.
-pub(crate) struct Lines {
-    pub(crate) style: Style,
-    pub(crate) output: SharedOutput,
-}
 
 /// What sqlx's events become: database spans (when spans are captured) and the statements'
 /// duration metric (when there is a recorder).
@@ -47,12 +40,9 @@ static DATABASE_METRIC: metrics::Metadata<'static> =
 /// A span that started and has not ended.
 struct Live {
     ids: SpanIds,
-    /// Its fields, for the lines of its events and of its descendants'.
-    fields: SpanFields,
-    /// Its fields, for the log records of its events and of its descendants' (set only when
-    /// log records go over OTLP).
-    #[cfg(feature = "otlp")]
-    attributes: crate::otlp::LogAttributes,
+    /// Its fields as each log sink encodes them (in the order of the sinks), for the events
+    /// inside it and inside its descendants.
+    fields: Vec<SpanFields>,
     /// Its record, when it is captured.
     record: Option<crate::capture::SpanRecord>,
     /// What is kept of the observed call it is the span of.
@@ -66,11 +56,8 @@ struct Live {
 
 /// The collector's state.
 pub(crate) struct Collector {
-    /// Where lines go; `None` when no line is written (`OTEL_LOGS_EXPORTER` without `console`).
-    lines: Option<Lines>,
-    /// Where log records go over OTLP, when they do.
-    #[cfg(feature = "otlp")]
-    records: Option<crate::otlp::LogEncoder>,
+    /// Where log events go (none when no line is written and no record exported).
+    log_sinks: Vec<Box<dyn LogSink>>,
     capture: Option<crate::capture::Capture>,
     /// What sqlx's events become, when database spans are on.
     database: Option<Databases>,
@@ -79,13 +66,9 @@ pub(crate) struct Collector {
     /// Span ends seen before their span's start in this batch.
     early_ends: Vec<(SpanId, Tick, Option<Ending>)>,
     /// Fields of ended spans, emptied, for the next spans.
-    free_fields: Vec<SpanFields>,
-    #[cfg(feature = "otlp")]
-    free_attributes: Vec<crate::otlp::LogAttributes>,
+    free_fields: Vec<Vec<SpanFields>>,
     /// Spans ended in this collection, handed to the sinks at its end.
     ended: Vec<std::sync::Arc<crate::capture::SpanRecord>>,
-    buf: Vec<u8>,
-    scratch: Scratch,
 }
 
 /// Span ids are random: their low bits hash them as well as any hash function would.
@@ -108,37 +91,31 @@ impl Hasher for IdHasher {
 }
 
 impl Collector {
+    /// A collector handing log events to `log_sinks` and span records to `capture`'s sinks.
     pub(crate) fn new(
-        lines: Option<Lines>,
+        log_sinks: Vec<Box<dyn LogSink>>,
         capture: Option<crate::capture::Capture>,
-        #[cfg(feature = "otlp")] records: Option<crate::otlp::LogEncoder>,
         database: Option<Databases>,
     ) -> Collector {
         Collector {
-            lines,
+            log_sinks,
             database,
-            #[cfg(feature = "otlp")]
-            records,
             capture,
             clock: WallClock::default(),
             spans: HashMap::default(),
             early_ends: Vec::new(),
             free_fields: Vec::new(),
-            #[cfg(feature = "otlp")]
-            free_attributes: Vec::new(),
             ended: Vec::new(),
-            buf: Vec::with_capacity(WRITE_CHUNK * 2),
-            scratch: Scratch::default(),
         }
     }
 
     /// Applies the records taken from every thread, merged by time (a thread's records stay in
-    /// their order), then writes the lines out.
+    /// their order), then lets the sinks hand out what they made.
     pub(crate) fn collect(&mut self, taken: &[Records]) {
         self.clock.refresh();
-        #[cfg(feature = "otlp")]
-        if let Some(records) = &mut self.records {
-            records.observed_at(self.clock.at(quanta::Instant::now()));
+        let now = self.clock.at(quanta::Instant::now());
+        for sink in &mut self.log_sinks {
+            sink.collecting(now);
         }
         let mut next: BinaryHeap<Reverse<(Tick, usize, usize)>> = taken
             .iter()
@@ -154,17 +131,9 @@ impl Collector {
                 // Never before the thread's previous entry, should its clock read lower.
                 next.push(Reverse((entry.at().max(at), thread, index + 1)));
             }
-            if self.buf.len() >= WRITE_CHUNK {
-                self.write_out();
-            }
         }
-        self.write_out();
-        if let Some(lines) = &self.lines {
-            lines.output.flush();
-        }
-        #[cfg(feature = "otlp")]
-        if let Some(records) = &mut self.records {
-            records.hand_over();
+        for sink in &mut self.log_sinks {
+            sink.collected();
         }
         // Ends of spans whose start was never recorded (dropped while the thread was inside
         // another record).
@@ -172,16 +141,6 @@ impl Collector {
         if let Some(capture) = &self.capture {
             capture.finish_all(&mut self.ended);
         }
-    }
-
-    /// Hands the lines laid out so far to the output.
-    fn write_out(&mut self) {
-        if let Some(lines) = &self.lines
-            && !self.buf.is_empty()
-        {
-            lines.output.write_line(&self.buf);
-        }
-        self.buf.clear();
     }
 
     fn apply(&mut self, records: &Records, entry: &Entry) {
@@ -214,18 +173,14 @@ impl Collector {
                     return;
                 };
                 for (key, value) in records.values(fields) {
-                    live.fields
-                        .set(key, |buf| line_value(own(records, value)).write(buf));
-                    #[cfg(feature = "otlp")]
-                    if self.records.is_some() {
-                        live.attributes.set(key, log_value(own(records, value)));
-                    }
+                    let value = own(records, value);
+                    set_field(&mut self.log_sinks, &mut live.fields, key, value);
                     if let Some(record) = &mut live.record {
-                        record.field(key, field_value(own(records, value)));
+                        record.field(key, value);
                     }
                     if let Some(call) = &mut live.call
                         && *key == calls::RETURN
-                        && let Own::Str(text) = own(records, value)
+                        && let FieldValue::Str(text) = value
                     {
                         call.ret = Some(text.to_owned());
                     }
@@ -330,23 +285,21 @@ impl Collector {
         values: &[(&'static str, Value)],
     ) {
         let mut span_fields = self.free_fields.pop().unwrap_or_default();
+        span_fields.resize_with(self.log_sinks.len(), SpanFields::default);
         for (key, value) in values {
-            span_fields.set(key, |buf| line_value(own(records, value)).write(buf));
-        }
-        #[cfg(feature = "otlp")]
-        let mut attributes = self.free_attributes.pop().unwrap_or_default();
-        #[cfg(feature = "otlp")]
-        if self.records.is_some() {
-            for (key, value) in values {
-                attributes.set(key, log_value(own(records, value)));
-            }
+            set_field(
+                &mut self.log_sinks,
+                &mut span_fields,
+                key,
+                own(records, value),
+            );
         }
         let record = match &self.capture {
             Some(capture) if captured => {
                 let start = crate::clock::system_time_of(self.clock.at(at.instant()));
                 let mut record = capture.begin(*ids, trace_state, metadata, start);
                 for (key, value) in values {
-                    record.field(key, field_value(own(records, value)));
+                    record.field(key, own(records, value));
                 }
                 Some(record)
             }
@@ -357,8 +310,6 @@ impl Collector {
             Live {
                 ids: *ids,
                 fields: span_fields,
-                #[cfg(feature = "otlp")]
-                attributes,
                 record,
                 started: at,
                 call: None,
@@ -433,64 +384,43 @@ impl Collector {
             metadata,
             since_epoch: self.clock.at(at.instant()),
             message: messages.success,
-            fields: std::iter::once((calls::DURATION, Own::F64(millis)))
-                .chain(ret.as_deref().map(|ret| (calls::RETURN, Own::Str(ret)))),
+            fields: std::iter::once((calls::DURATION, FieldValue::F64(millis))).chain(
+                ret.as_deref()
+                    .map(|ret| (calls::RETURN, FieldValue::Str(ret))),
+            ),
             span: Some(span),
             logged,
             traced: true,
         });
     }
 
-    /// One event, dispatched or derived: its line, its log record, and, when it is traced and
-    /// its span captured, an event of the span's record.
+    /// One event, dispatched or derived: to every log sink when it is logged, and, when it is
+    /// traced and its span captured, an event of the span's record.
     fn emit<'a>(
         &mut self,
-        event: Emitted<'a, impl Iterator<Item = (&'static str, Own<'a>)> + Clone>,
+        event: Emitted<'a, impl Iterator<Item = (&'static str, FieldValue<'a>)> + Clone>,
     ) {
-        let innermost = event.span.and_then(|span| self.spans.get(&span));
-        let spans = || {
-            std::iter::successors(innermost, |live| {
+        let metadata = event.metadata;
+        if event.logged && !self.log_sinks.is_empty() {
+            let innermost = event.span.and_then(|span| self.spans.get(&span));
+            let logged = LogEvent {
+                level: metadata.level(),
+                target: metadata.target(),
+                since_epoch: event.since_epoch,
+                message: event.message,
+                ids: innermost.map(|live| live.ids),
+            };
+            let spans = std::iter::successors(innermost, |live| {
                 let parent = live.ids.parent.filter(|_| !live.ids.parent_is_remote)?;
                 self.spans.get(&parent)
-            })
-        };
-        let metadata = event.metadata;
-        if event.logged
-            && let Some(lines) = &self.lines
-        {
-            write_line(
-                &mut self.buf,
-                lines.style,
-                LineEvent {
-                    level: metadata.level(),
-                    since_epoch: event.since_epoch,
-                    message: event.message,
-                    fields: event
-                        .fields
-                        .clone()
-                        .map(|(key, value)| (key, line_value(value))),
-                    spans: spans().map(|live| &live.fields),
-                    ids: innermost.map(|live| live.ids),
-                },
-                &mut self.scratch,
-            );
-        }
-        #[cfg(feature = "otlp")]
-        if event.logged
-            && let Some(encoder) = &mut self.records
-        {
-            encoder.record(crate::otlp::LogEvent {
-                level: metadata.level(),
-                time: event.since_epoch,
-                target: metadata.target(),
-                message: event.message,
-                fields: event
-                    .fields
-                    .clone()
-                    .map(|(key, value)| (key, log_value(value))),
-                span_fields: spans().flat_map(|live| live.attributes.entries()),
-                ids: innermost.map(|live| live.ids),
             });
+            for (index, sink) in self.log_sinks.iter_mut().enumerate() {
+                sink.event(
+                    &logged,
+                    &mut event.fields.clone(),
+                    &mut spans.clone().map(|live| &live.fields[index]),
+                );
+            }
         }
         if event.traced
             && let Some(record) = event
@@ -501,10 +431,10 @@ impl Collector {
             let time = crate::clock::system_time_of(event.since_epoch);
             record.event_at(time, metadata.name(), |written| {
                 if !event.message.is_empty() {
-                    written.field("message", crate::capture::FieldValue::Str(event.message));
+                    written.field("message", FieldValue::Str(event.message));
                 }
                 for (key, value) in event.fields {
-                    written.field(key, field_value(value));
+                    written.field(key, value);
                 }
             });
         }
@@ -571,13 +501,8 @@ impl Collector {
             return false;
         };
         if self.free_fields.len() < FREE_FIELDS {
-            live.fields.clear();
+            live.fields.iter_mut().for_each(SpanFields::clear);
             self.free_fields.push(live.fields);
-        }
-        #[cfg(feature = "otlp")]
-        if self.free_attributes.len() < FREE_FIELDS {
-            live.attributes.clear();
-            self.free_attributes.push(live.attributes);
         }
         if let Some(mut record) = live.record {
             let end = live.call.and_then(|call| call.ended).unwrap_or(at);
@@ -616,57 +541,25 @@ fn database_field<'a>(records: &'a Records, value: &Value) -> DatabaseField<'a> 
     }
 }
 
-/// A recorded or derived field value, before it is laid out for a line, a log record or a span.
-#[derive(Clone, Copy)]
-enum Own<'a> {
-    I64(i64),
-    U64(u64),
-    F64(f64),
-    Bool(bool),
-    Str(&'a str),
-}
-
-fn own<'a>(records: &'a Records, value: &Value) -> Own<'a> {
+fn own<'a>(records: &'a Records, value: &Value) -> FieldValue<'a> {
     match value {
-        Value::I64(value) => Own::I64(*value),
-        Value::U64(value) => Own::U64(*value),
-        Value::F64(value) => Own::F64(*value),
-        Value::Bool(value) => Own::Bool(*value),
-        Value::Text(range) => Own::Str(records.text(range)),
+        Value::I64(value) => FieldValue::I64(*value),
+        Value::U64(value) => FieldValue::U64(*value),
+        Value::F64(value) => FieldValue::F64(*value),
+        Value::Bool(value) => FieldValue::Bool(*value),
+        Value::Text(range) => FieldValue::Str(records.text(range)),
     }
 }
 
-fn line_value(value: Own<'_>) -> LineValue<'_> {
-    match value {
-        Own::I64(value) => LineValue::I64(value),
-        Own::U64(value) => LineValue::U64(value),
-        Own::F64(value) => LineValue::F64(value),
-        Own::Bool(value) => LineValue::Bool(value),
-        Own::Str(text) => LineValue::Str(text),
-    }
-}
-
-/// A value as a log record's attribute takes it.
-#[cfg(feature = "otlp")]
-fn log_value(value: Own<'_>) -> crate::otlp::LogValue<'_> {
-    use crate::otlp::LogValue;
-    match value {
-        Own::I64(value) => LogValue::I64(value),
-        Own::U64(value) => LogValue::U64(value),
-        Own::F64(value) => LogValue::F64(value),
-        Own::Bool(value) => LogValue::Bool(value),
-        Own::Str(text) => LogValue::Str(text),
-    }
-}
-
-fn field_value(value: Own<'_>) -> crate::capture::FieldValue<'_> {
-    use crate::capture::FieldValue;
-    match value {
-        Own::I64(value) => FieldValue::I64(value),
-        Own::U64(value) => FieldValue::U64(value),
-        Own::F64(value) => FieldValue::F64(value),
-        Own::Bool(value) => FieldValue::Bool(value),
-        Own::Str(text) => FieldValue::Str(text),
+/// Sets a span's field `key` in each log sink's encoding of its fields.
+fn set_field(
+    sinks: &mut [Box<dyn LogSink>],
+    fields: &mut [SpanFields],
+    key: &'static str,
+    value: FieldValue<'_>,
+) {
+    for (sink, fields) in sinks.iter_mut().zip(fields) {
+        fields.set(key, |encoded| sink.encode_span_field(encoded, key, value));
     }
 }
 
@@ -691,7 +584,7 @@ mod tests {
 
     use super::*;
     use crate::capture::{Capture, SpanLimits, SpanRecord, SpanSink};
-    use crate::logs::LineOutput;
+    use crate::logs::{LineOutput, LineSink, Style};
     use crate::trace::{TraceId, TraceState};
 
     /// Lines written, as text.
@@ -722,13 +615,11 @@ mod tests {
         let written = Written::default();
         let ended = Arc::new(Ended::default());
         let collector = Collector::new(
-            Some(Lines {
-                style: Style::Json,
-                output: LineOutput::new(Box::new(written.clone())),
-            }),
+            vec![Box::new(LineSink::new(
+                Style::Json,
+                LineOutput::new(Box::new(written.clone())),
+            ))],
             Some(Capture::new(vec![ended.clone()], SpanLimits::default())),
-            #[cfg(feature = "otlp")]
-            None,
             None,
         );
         (collector, written, ended)
@@ -825,7 +716,7 @@ mod tests {
         collector.collect(&[second, first]);
         assert!(collector.spans.contains_key(&SpanId(1)));
         let live = &collector.spans[&SpanId(1)];
-        let fields: Vec<_> = live.fields.entries().map(|(key, _)| key).collect();
+        let fields: Vec<_> = live.fields[0].entries().map(|(key, _)| key).collect();
         assert_eq!(fields, ["user.id"], "the record came after the start");
     }
 

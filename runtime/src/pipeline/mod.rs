@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::thread::Thread;
 use std::time::Duration;
 
-pub(crate) use collector::{Collector, Databases, Lines};
+pub(crate) use collector::{Collector, Databases};
 
 use crate::background::Background;
 use crate::local::{Pressure, ThreadBuffers};

@@ -8,10 +8,12 @@ mod listener;
 mod negotiate;
 mod openmetrics;
 mod protobuf;
+mod settings;
 mod text;
 
 pub(crate) use listener::listen;
 pub use negotiate::Format;
+pub(crate) use settings::{Serving, Settings};
 
 use crate::recorder::MetricsRecorder;
 

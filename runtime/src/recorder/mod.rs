@@ -14,6 +14,7 @@ mod exemplar;
 mod exponential;
 mod histogram;
 mod registry;
+mod settings;
 mod snapshot;
 
 use std::sync::{Arc, OnceLock};
@@ -28,6 +29,7 @@ pub(crate) use exponential::{Buckets as ExponentialBuckets, ExponentialValue, MA
 #[allow(unused_imports)]
 pub(crate) use histogram::HistogramValue;
 pub(crate) use registry::Buckets;
+pub(crate) use settings::Settings;
 pub(crate) use snapshot::{Family, MetricKind, Snapshot, Value};
 
 /// The default buckets of every histogram, for durations in seconds: 10 µs to 10 s in steps of

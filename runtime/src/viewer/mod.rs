@@ -11,6 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::background::Background;
+use crate::capture::{SpanLimits, SpanSink};
+use crate::sink::Part;
 
 pub(crate) use router::router;
 pub(crate) use store::{StoreLimits, TraceStore};
@@ -69,5 +71,12 @@ impl ViewerParts {
             _ingest: ingest,
             _readings: readings,
         }
+    }
+}
+
+/// The viewer as a part: finished spans go to its store.
+impl Part for ViewerParts {
+    fn span_sink(&self) -> Option<(Arc<dyn SpanSink>, Option<SpanLimits>)> {
+        Some((self.viewer.store.clone(), None))
     }
 }

@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
+use super::{Compression, ExportConfig, Protocol, Signal, Temporality, validate_url};
 use crate::capture::SpanLimits;
-use crate::otlp::{Compression, ExportConfig, Protocol, Signal, Temporality, validate_url};
 
 /// What the environment says about one signal's export.
 #[derive(Debug, Default)]
@@ -147,7 +147,7 @@ fn read_signal(
     }
     let config = &mut env.export;
     if let Some((name, list)) = either(var, signal, "HEADERS") {
-        let (pairs, mut problems) = super::key_values::parse(&list);
+        let (pairs, mut problems) = crate::key_values::parse(&list);
         for (key, value) in pairs {
             if let Err(problem) = config.headers.insert(&key, &value) {
                 problems.push(problem);
