@@ -169,22 +169,7 @@ impl Collector {
                 }
             }
             Entry::Record { span, fields, .. } => {
-                let Some(live) = self.spans.get_mut(span) else {
-                    return;
-                };
-                for (key, value) in records.values(fields) {
-                    let value = own(records, value);
-                    set_field(&mut self.log_sinks, &mut live.fields, key, value);
-                    if let Some(record) = &mut live.record {
-                        record.field(key, value);
-                    }
-                    if let Some(call) = &mut live.call
-                        && *key == calls::RETURN
-                        && let FieldValue::Str(text) = value
-                    {
-                        call.ret = Some(text.to_owned());
-                    }
-                }
+                self.record(*span, records, records.values(fields));
             }
             Entry::Link {
                 span,
@@ -230,6 +215,27 @@ impl Collector {
                 }
             }
             Entry::CallEnded { at, span, ending } => self.call_ended(*span, *at, *ending),
+        }
+    }
+
+    /// Fields recorded on the live span `span`: kept as each log sink encodes them, on its
+    /// record when it is captured, and `return` kept for its call's success line.
+    fn record(&mut self, span: SpanId, records: &Records, values: &[(&'static str, Value)]) {
+        let Some(live) = self.spans.get_mut(&span) else {
+            return;
+        };
+        for (key, value) in values {
+            let value = own(records, value);
+            set_field(&mut self.log_sinks, &mut live.fields, key, value);
+            if let Some(record) = &mut live.record {
+                record.field(key, value);
+            }
+            if let Some(call) = &mut live.call
+                && *key == calls::RETURN
+                && let FieldValue::Str(text) = value
+            {
+                call.ret = Some(text.to_owned());
+            }
         }
     }
 
