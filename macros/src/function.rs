@@ -13,8 +13,8 @@
 //!     static __TRIPOD_SITE: ::tripod::__private::Site = ::tripod::__private::site!(
 //!         name: "ml.inference", level: INFO, failure_level: [], labels: [], computed: []);
 //!     let __tripod_span = ::tripod::__private::span!(site: __TRIPOD_SITE, name: "ml.inference", level: INFO,
-//!         here: __tripod_here, bind: [__tripod_f0 = text.len()],
-//!         fields: [input.length = __tripod_f0,], ret: []);
+//!         here: __tripod_here, bind: [__tripod_f0 = text.len()], names: ["input.length"],
+//!         values: [Some(&__tripod_f0 as &dyn Value)], ret: []);
 //!     let __tripod_body = ::tripod::__private::once(move || {
 //!         /* a never-taken `return` pinning the type */
 //!         body       // in a block of its own when it declares items, so they cannot shadow it
@@ -179,30 +179,42 @@ fn parts(args: &ObserveArgs, name: &str, ident: &syn::Ident, opaque: bool) -> Pa
             let __tripod_labels = ::tripod::__private::label_values(&[#(#computed),*]);
         }
     });
-    // Fields with a value are evaluated once, bound by reference; the others are declared empty.
+    // Fields with a value are evaluated once, bound by reference, and recorded as `tracing`'s
+    // own macros record them (`%`: `display`, `?`: `debug`); the others are declared empty.
     let mut bound = Vec::new();
     let mut values = Vec::new();
-    let fields = args
+    let mut names = Vec::new();
+    let field_values = args
         .fields()
         .iter()
         .map(|field| {
             let key = &field.key;
+            names.push(
+                key.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("."),
+            );
             let Some(value) = &field.value else {
-                return quote!(#(#key).* = ::tripod::__private::tracing::field::Empty,);
+                return quote!(::core::option::Option::None);
             };
             let var = format_ident!("__tripod_f{}", bound.len());
-            let sigil = match &field.sigil {
-                Some(Sigil::Display(token)) => quote!(#token),
-                Some(Sigil::Debug(token)) => quote!(#token),
-                None => quote!(),
+            let recorded = match &field.sigil {
+                // Spanned at the sigil: a value without `Display` (or `Debug`) is reported there.
+                Some(Sigil::Display(token)) => {
+                    quote_spanned!(token.span=> &::tripod::__private::tracing::field::display(&#var))
+                }
+                Some(Sigil::Debug(token)) => {
+                    quote_spanned!(token.span=> &::tripod::__private::tracing::field::debug(&#var))
+                }
+                None => quote!(&#var),
             };
-            let entry = quote!(#(#key).* = #sigil #var,);
             bound.push(var);
             values.push(value);
-            entry
+            quote!(::core::option::Option::Some(#recorded as &dyn ::tripod::__private::Value))
         })
         .collect::<Vec<_>>();
-    let ret = args.ret.map(|span| quote_spanned!(span=> return));
+    let ret = args.ret.map(|span| quote_spanned!(span=> "return"));
     // Spanned at the function's name: `line!()` in the runtime's macros gives its line.
     let at = ident.span();
     let prelude = quote_spanned! {at=>
@@ -213,7 +225,8 @@ fn parts(args: &ObserveArgs, name: &str, ident: &syn::Ident, opaque: bool) -> Pa
         );
         let __tripod_span = ::tripod::__private::span!(
             site: __TRIPOD_SITE, name: #name, level: #level, here: __tripod_here,
-            bind: [#(#bound = #values),*], fields: [#(#fields)*], ret: [#ret]
+            bind: [#(#bound = #values),*], names: [#(#names),*], values: [#(#field_values),*],
+            ret: [#ret]
         );
         #label_values_now
     };

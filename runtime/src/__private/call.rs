@@ -10,15 +10,17 @@ use std::task::{Context, Poll};
 
 use metrics::{Gauge, Label, Recorder};
 use tracing::Span;
+use tracing::field::Value;
 use tracing::field::display;
 use tracing::level_filters::LevelFilter;
+use tracing_core::callsite::DefaultCallsite;
 
 use super::events::{self, FailureFields};
 use super::metric_handles::{self, Handles, OutcomeLabel};
 use super::outcome::{Outcome, Outcomes, Sources};
 use super::recorder::{self, RecorderKind};
 use super::site::{LabelValues, Site};
-use crate::call_path::{self, CallEnd, CallPath, Derived, Ending};
+use crate::call_path::{self, CallEnd, CallPath, Ending};
 use crate::tick::{CallMark, Lent, Tick};
 
 /// Where a call's metrics go, decided when it starts.
@@ -135,12 +137,50 @@ pub struct Opened {
 }
 
 impl Opened {
-    /// Reads the clock and lends the reading, for the span about to open of a call of `site`
-    /// (with the site's metrics, when the collector thread records them).
-    #[inline]
-    pub fn start(site: &'static Site) -> OpenedAt {
+    /// Opens a call's span from its callsite `span` and its fields' `values` (in the callsite's
+    /// order: `code.function.name`, the attribute's fields, then those recorded later, empty),
+    /// checked as `tracing`'s own `span!` checks (the callsite's cached interest, then the
+    /// subscriber), with the clock read for the call just before, and sends its `NAME.start`
+    /// event (`message`, after the attribute's fields) from the callsite `start` where the
+    /// span's start does not derive it. Out of line, so that every observed function calls this
+    /// one copy (BENCHMARKS.md, "build cost").
+    #[inline(never)]
+    pub fn open(
+        site: &'static Site,
+        span: &'static DefaultCallsite,
+        start: &'static DefaultCallsite,
+        message: &'static str,
+        values: &[Option<&dyn Value>],
+    ) -> Opened {
+        use tracing_core::Callsite as _;
+        let metadata = span.metadata();
+        let interest = span.interest();
+        if interest.is_never()
+            || !(interest.is_always()
+                || tracing::dispatcher::get_default(|dispatch| dispatch.enabled(metadata)))
+        {
+            return Opened::none();
+        }
         let metrics = site.collected_metrics();
-        OpenedAt(Lent::for_call(CallMark(metrics)), metrics.is_some())
+        let lent = Lent::for_call(CallMark(metrics));
+        let span = Span::new(metadata, &metadata.fields().value_set_all(values));
+        let path = call_path::take_start();
+        let opened = Opened {
+            span,
+            started: Some(lent),
+            path,
+            collected: metrics.is_some() && path != CallPath::Events,
+        };
+        match path {
+            CallPath::Derived => {}
+            CallPath::Events => events::start(start, &opened.span, message, values),
+            CallPath::Layer => {
+                // Dispatched for the application's other layers; tripod's derives its own.
+                let _derived = call_path::derived();
+                events::start(start, &opened.span, message, values);
+            }
+        }
+        opened
     }
 
     /// No span: nothing listens at the call's level.
@@ -153,47 +193,11 @@ impl Opened {
             collected: false,
         }
     }
-
-    /// The call's span.
-    #[inline]
-    pub fn span(&self) -> &Span {
-        &self.span
-    }
-
-    /// Whether the `NAME.start` event is dispatched: not under tripod's subscriber, whose
-    /// collector derives the line from the span's start; under tripod's layer for the other
-    /// layers only, while the returned guard lives.
-    #[inline]
-    pub fn start_event(&self) -> Option<StartEvent> {
-        match self.path {
-            CallPath::Derived => None,
-            CallPath::Events => Some(StartEvent(None)),
-            CallPath::Layer => Some(StartEvent(Some(call_path::derived()))),
-        }
-    }
 }
 
-/// While it lives, the start event being dispatched is one tripod's layer derives itself.
-pub struct StartEvent(#[allow(dead_code)] Option<Derived>);
-
-/// The reading a span is about to open at ([`Opened::start`]), and whether it carries the call
-/// site's metrics.
-pub struct OpenedAt(Lent, bool);
-
-impl OpenedAt {
-    /// The span that opened (its start said which way the call's lines go, and took the call
-    /// site's metrics when one of tripod's recorded it).
-    #[inline]
-    pub fn with(self, span: Span) -> Opened {
-        let path = call_path::take_start();
-        Opened {
-            span,
-            started: Some(self.0),
-            path,
-            collected: self.1 && path != CallPath::Events,
-        }
-    }
-}
+/// A call's recorded end: the end's reading, still lent, for its span's close, and what the close
+/// is told.
+type Finished = (Option<Lent>, Ending);
 
 /// One call of an observed function, from its start to its one recorded outcome.
 ///
@@ -214,8 +218,39 @@ impl Call {
     /// [`Tick`]), unless nothing listens.
     #[inline(always)]
     pub fn start(site: &'static Site, span: Opened, outcomes: Outcomes) -> Call {
+        if span.span.is_none()
+            && span.started.is_none()
+            && LevelFilter::current() == LevelFilter::OFF
+            && metrics::with_recorder(recorder::kind_of) == RecorderKind::Noop
+        {
+            // Nothing listens and nothing was opened: a call of constants, not the opened span
+            // moved through the stack (its copy stalled on store forwarding: ≈ 4.5 ns of
+            // nothing installed's 11).
+            std::mem::forget(span);
+            return Call::unobserved(site);
+        }
+        Call::start_listened(site, span, outcomes)
+    }
+
+    /// A call something listens to. Out of line, so that every observed function calls this one
+    /// copy (BENCHMARKS.md, "build cost").
+    #[inline(never)]
+    fn start_listened(site: &'static Site, span: Opened, outcomes: Outcomes) -> Call {
         let series = Series::open(site, outcomes, &span);
         Call::with_series(site, span, series)
+    }
+
+    /// A call nothing listens to: it runs its body bare and records nothing.
+    #[inline(always)]
+    fn unobserved(site: &'static Site) -> Call {
+        Call {
+            site,
+            span: Span::none(),
+            started: None,
+            series: Series::Off,
+            path: CallPath::Events,
+            done: false,
+        }
     }
 
     /// Starts a call of a site with labels computed per call (`labels(k = %expr)`), whose values
@@ -231,22 +266,12 @@ impl Call {
         Call::with_series(site, span, Series::open_labelled(site, outcomes, values))
     }
 
-    #[inline(always)]
+    #[inline]
     fn with_series(site: &'static Site, opened: Opened, series: Series) -> Call {
         let timed = !matches!(series, Series::Off) || LevelFilter::current() != LevelFilter::OFF;
         if !timed && opened.span.is_none() && opened.started.is_none() {
-            // Nothing listens and nothing was opened: a call of constants, not the opened span
-            // moved through the stack (its copy stalled on store forwarding: ≈ 4.5 ns of
-            // nothing installed's 11).
             std::mem::forget(opened);
-            return Call {
-                site,
-                span: Span::none(),
-                started: None,
-                series,
-                path: CallPath::Events,
-                done: false,
-            };
+            return Call::unobserved(site);
         }
         let Opened {
             span,
@@ -290,16 +315,32 @@ impl Call {
             }
             return body();
         }
+        let mut step = RunBody {
+            body: Some(body),
+            classify: Some(classify),
+            value: None,
+        };
+        self.drive(&mut step);
+        step.value.expect("an observed body returns or unwinds")
+    }
+
+    /// Runs `step` (one poll of an async body, or a sync body) inside the call's span and
+    /// records a panic out of it; `step` records the outcome (with [`finish`](Call::finish)) when
+    /// the body completed, and says how the span closes. Not generic, so that what every observed
+    /// function instantiates is only its own body and classification: the span's entry, the
+    /// unwinding's landing pad and the span's close are compiled once (BENCHMARKS.md, build
+    /// cost).
+    #[inline(never)]
+    fn drive(&mut self, step: &mut dyn Step) {
         // The outcome is recorded inside the span too, so its metrics' exemplars point at it.
         let entered = self.span.enter();
-        match panic::catch_unwind(AssertUnwindSafe(body)) {
-            Ok(value) => {
+        match panic::catch_unwind(AssertUnwindSafe(|| step.step(self))) {
+            Ok(Some((ended, ending))) => {
                 self.done = true;
-                let (ended, ending) = self.finish(classify(&value));
                 drop(entered);
                 self.close_span(ended, ending);
-                value
             }
+            Ok(None) => {}
             Err(payload) => {
                 self.done = true;
                 let ended = self.panicked(Some(&*payload));
@@ -371,7 +412,7 @@ impl Call {
 
     /// Records how the call ended (the caller has marked it done); returns the end's reading,
     /// still lent, for the span's close, and what the close is told.
-    fn finish(&self, outcome: Outcome<'_>) -> (Option<Lent>, Ending) {
+    fn finish(&self, outcome: Outcome<'_>) -> Finished {
         let (ended, seconds, millis) = self.end();
         let events = &self.site.events;
         match outcome {
@@ -572,37 +613,89 @@ where
 {
     type Output = F::Output;
 
-    #[inline]
+    #[inline(never)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         if this.call.inert() {
-            let polled = this.future.poll(cx);
+            let polled = poll_body(this.future, cx);
             this.call.done = polled.is_ready();
             return polled;
         }
-        let call = this.call;
-        let entered = call.span.enter();
-        let future = this.future;
-        match panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Ready(output)) => {
-                let classify = this
-                    .classify
-                    .take()
-                    .expect("an observed future polled after it completed");
-                call.done = true;
-                let (ended, ending) = call.finish(classify(&output));
-                drop(entered);
-                call.close_span(ended, ending);
-                Poll::Ready(output)
-            }
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => {
-                call.done = true;
-                let ended = call.panicked(Some(&*payload));
-                drop(entered);
-                call.close_span(ended, Ending::Panic);
-                panic::resume_unwind(payload)
-            }
+        let mut step = PollBody {
+            future: this.future,
+            cx,
+            classify: this.classify,
+            output: None,
+        };
+        this.call.drive(&mut step);
+        match step.output {
+            Some(value) => Poll::Ready(value),
+            None => Poll::Pending,
         }
+    }
+}
+
+/// One step of an observed body under [`Call::drive`]: a sync body run, or an async body polled
+/// once. A trait of its own rather than a `dyn FnMut` closure, whose vtable would repeat the
+/// closure's body (the user's body inlined in it) in a `call_once` shim: about 540 bytes an
+/// observed function (BENCHMARKS.md, "build cost").
+trait Step {
+    /// Runs the step; when the body completed, records its outcome ([`Call::finish`]) and
+    /// returns what the span's close is told.
+    fn step(&mut self, call: &Call) -> Option<Finished>;
+}
+
+/// A sync body, run once.
+struct RunBody<B, C, R> {
+    body: Option<B>,
+    classify: Option<C>,
+    value: Option<R>,
+}
+
+impl<B, C, R> Step for RunBody<B, C, R>
+where
+    B: FnOnce() -> R,
+    C: for<'a> FnOnce(&'a R) -> Outcome<'a>,
+{
+    fn step(&mut self, call: &Call) -> Option<Finished> {
+        let (body, classify) = (self.body.take()?, self.classify.take()?);
+        let returned = body();
+        let finished = call.finish(classify(&returned));
+        self.value = Some(returned);
+        Some(finished)
+    }
+}
+
+/// Polls an observed async body: the one place its state machine is compiled into, whether the
+/// call is observed or inert (inlined into both, it would be compiled twice).
+#[inline(never)]
+fn poll_body<F: Future>(future: Pin<&mut F>, cx: &mut Context<'_>) -> Poll<F::Output> {
+    future.poll(cx)
+}
+
+/// One poll of an async body.
+struct PollBody<'p, 'w, F: Future, C> {
+    future: Pin<&'p mut F>,
+    cx: &'p mut Context<'w>,
+    classify: &'p mut Option<C>,
+    output: Option<F::Output>,
+}
+
+impl<F, C> Step for PollBody<'_, '_, F, C>
+where
+    F: Future,
+    C: for<'a> FnOnce(&'a F::Output) -> Outcome<'a>,
+{
+    fn step(&mut self, call: &Call) -> Option<Finished> {
+        let Poll::Ready(value) = poll_body(self.future.as_mut(), self.cx) else {
+            return None;
+        };
+        let classify = self
+            .classify
+            .take()
+            .expect("an observed future polled after it completed");
+        let finished = call.finish(classify(&value));
+        self.output = Some(value);
+        Some(finished)
     }
 }

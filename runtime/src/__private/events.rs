@@ -79,6 +79,41 @@ fn send(metadata: &'static tracing::Metadata<'static>, parent: &Span, values: &V
     }
 }
 
+/// `NAME.start`: the attribute's fields (in `span_values` after the span's first field,
+/// `code.function.name`), then `message`; a child of the call's span, or, when that span is
+/// disabled, of the current span (what entering the disabled span would leave current: naming
+/// the parent spares the subscriber entering and exiting the span around the event).
+pub(crate) fn start(
+    callsite: &'static DefaultCallsite,
+    span: &Span,
+    message: &'static str,
+    span_values: &[Option<&dyn Value>],
+) {
+    use tracing_core::Callsite as _;
+    if !enabled(callsite) {
+        return;
+    }
+    let metadata = callsite.metadata();
+    let fields = metadata.fields();
+    let own = fields.len() - 1;
+    let Some(own_values) = span_values.get(1..=own) else {
+        return;
+    };
+    // The values in the event's order, on the stack for as many fields as a callsite usually has.
+    let mut inline: [Option<&dyn Value>; 32] = [None; 32];
+    let mut spilled = Vec::new();
+    let values: &mut [Option<&dyn Value>] = if own < inline.len() {
+        &mut inline[..=own]
+    } else {
+        spilled.resize(own + 1, None);
+        &mut spilled
+    };
+    values[..own].copy_from_slice(own_values);
+    values[own] = Some(&message as &dyn Value);
+    let parent = span.id().or_else(|| Span::current().id());
+    Event::child_of(parent, metadata, &fields.value_set_all(values));
+}
+
 /// `NAME.success` with `duration_ms` and, for `ret`, `return`.
 pub(crate) fn success(
     callsite: &'static DefaultCallsite,

@@ -86,7 +86,14 @@ macro_rules! __tripod_fallible {
 /// A call's span and its `NAME.start` event, both with the attribute's fields, which are
 /// evaluated once (bound by reference, so no argument moves) and only when something listens
 /// at the attribute's level; both take the clock reading the call is timed from
-/// ([`Opened`](crate::__private::Opened)).
+/// ([`Opened`](crate::__private::Opened)). The call site keeps only what must be its own: the
+/// two callsites (their metadata names its module, file and line) and its fields' values; the
+/// span is opened and the start event sent by one out-of-line function,
+/// [`Opened::open`](crate::__private::Opened::open).
+///
+/// `names` are the attribute's field names and `values` their values, each
+/// `Option<&dyn Value>` (`None` for a field declared empty); `ret` is `["return"]` when the
+/// return value is recorded on the span.
 ///
 /// `code.file.path` and `code.line.number` are the span's metadata (`file()`, `line()`, here the
 /// function's name), which the OpenTelemetry layer exports under those names: recording them as
@@ -96,39 +103,74 @@ macro_rules! __tripod_fallible {
 macro_rules! __tripod_span {
     (
         site: $site:ident, name: $name:literal, level: $level:ident, here: $here:ident,
-        bind: [$($var:ident = $value:expr),*], fields: [$($fields:tt)*], ret: [$($ret:tt)?]
+        bind: [$($var:ident = $value:expr),*], names: [$($field:literal),*],
+        values: [$($field_value:expr),*], ret: [$($ret:literal)?]
     ) => {
         if $crate::__private::level_enabled(&$crate::__private::Level::$level) {
-            let at = $crate::__private::Opened::start(&$site);
             match ($(&($value),)*) {
                 ($($var,)*) => {
-                    let span = $crate::__private::tracing::span!(
-                        target: ::core::module_path!(),
-                        $crate::__private::Level::$level,
+                    use $crate::__private::{
+                        DefaultCallsite, FieldSet, Identifier, Kind, Level, Metadata, Value,
+                    };
+                    static SPAN: DefaultCallsite = DefaultCallsite::new(&SPAN_META);
+                    static SPAN_META: Metadata<'static> = Metadata::new(
                         $name,
-                        code.function.name = $crate::__private::fn_path(&$here),
-                        $($fields)*
-                        error.type = $crate::__private::tracing::field::Empty,
-                        db.response.status_code = $crate::__private::tracing::field::Empty,
-                        otel.status_description = $crate::__private::tracing::field::Empty,
-                        $($ret = $crate::__private::tracing::field::Empty,)?
+                        ::core::module_path!(),
+                        Level::$level,
+                        ::core::option::Option::Some(::core::file!()),
+                        ::core::option::Option::Some(::core::line!()),
+                        ::core::option::Option::Some(::core::module_path!()),
+                        FieldSet::new(
+                            &[
+                                "code.function.name", $($field,)* "error.type",
+                                "db.response.status_code", "otel.status_description", $($ret)?
+                            ],
+                            Identifier(&SPAN),
+                        ),
+                        Kind::SPAN,
                     );
-                    let opened = at.with(span);
-                    if let ::core::option::Option::Some(_start) = opened.start_event() {
-                        $crate::__private::tracing::event!(
-                            target: ::core::module_path!(),
-                            parent: $crate::__private::start_event_parent(opened.span()),
-                            $crate::__private::Level::$level,
-                            $($fields)*
-                            message = ::core::concat!($name, ".start"),
-                        );
-                    }
-                    opened
+                    static START: DefaultCallsite = DefaultCallsite::new(&START_META);
+                    static START_META: Metadata<'static> = Metadata::new(
+                        ::core::concat!("event ", ::core::file!(), ":", ::core::line!()),
+                        ::core::module_path!(),
+                        Level::$level,
+                        ::core::option::Option::Some(::core::file!()),
+                        ::core::option::Option::Some(::core::line!()),
+                        ::core::option::Option::Some(::core::module_path!()),
+                        FieldSet::new(&[$($field,)* "message"], Identifier(&START)),
+                        Kind::EVENT,
+                    );
+                    $crate::__private::Opened::open(
+                        &$site,
+                        &SPAN,
+                        &START,
+                        ::core::concat!($name, ".start"),
+                        &[
+                            ::core::option::Option::Some(
+                                &$crate::__private::fn_path(::core::any::type_name_of_val(&$here))
+                                    as &dyn Value,
+                            ),
+                            $($field_value,)*
+                            ::core::option::Option::None,
+                            ::core::option::Option::None,
+                            ::core::option::Option::None,
+                            $($crate::__tripod_none!($ret))?
+                        ],
+                    )
                 }
             }
         } else {
             $crate::__private::Opened::none()
         }
+    };
+}
+
+/// `None`, for a field declared empty (the argument only drives a repetition).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tripod_none {
+    ($field:literal) => {
+        ::core::option::Option::None
     };
 }
 
@@ -148,19 +190,19 @@ macro_rules! __tripod_classify {
         #[allow(unused_imports)]
         use $crate::__private::probe::{
             AnyValue as _, CauseViaBoxedError as _, CauseViaError as _,
-            CauseViaSendSyncBoxedError as _, LabelViaErrorType as _, LabelViaName as _,
-            LevelDefault as _, LevelViaErrorType as _, MessageViaDebug as _,
-            MessageViaDisplay as _, NoCause as _, NoMessage as _, NoStatus as _, ResultValue as _,
-            StatusViaErrorType as _,
+            CauseViaSendSyncBoxedError as _, KindDefault as _, KindViaErrorType as _,
+            MessageViaDebug as _, MessageViaDisplay as _, NoCause as _, NoMessage as _,
+            ResultValue as _,
         };
         match (&Probe($result)).__tripod_err() {
             ::core::option::Option::Some(error) => {
+                let kind = (&Probe(error)).__tripod_kind();
                 $crate::__private::Outcome::failure($crate::__private::ErrorView {
-                    error_type: (&Probe(error)).__tripod_label(),
-                    level: (&Probe(error)).__tripod_level(),
+                    error_type: kind.label,
+                    level: kind.level,
                     message: (&&Probe(error)).__tripod_message(),
                     cause: (&&&Probe(error)).__tripod_cause(),
-                    db_status_code: (&Probe(error)).__tripod_status(),
+                    db_status_code: kind.status,
                 })
             }
             ::core::option::Option::None => $crate::__private::Outcome::success(),

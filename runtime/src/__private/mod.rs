@@ -16,12 +16,13 @@ pub mod probe;
 pub(crate) mod recorder;
 mod site;
 
-pub use call::{Call, Observed, Opened, OpenedAt, StartEvent};
+pub use call::{Call, Observed, Opened};
 pub use names::fn_path;
 pub use outcome::{ErrorView, Outcome, Outcomes};
 pub use site::{DebugLabel, EndEvents, LabelValues, Site, label_values};
 
 pub use tracing;
+pub use tracing::field::Value;
 pub use tracing::{Level, Span};
 pub use tracing_core::callsite::{DefaultCallsite, Identifier};
 pub use tracing_core::field::FieldSet;
@@ -44,14 +45,6 @@ pub fn once<R, F: FnOnce() -> R>(body: F) -> F {
 /// first observed call does not pay for it. `tripod::init()` calls it.
 pub fn warm_up_clock() {
     crate::tick::warm_up();
-}
-
-/// The parent of a call's `NAME.start` event: the call's span, or, when that span is disabled,
-/// the current span (what entering the disabled span would leave current). Naming the parent
-/// spares the subscriber entering and exiting the span around the event.
-#[inline]
-pub fn start_event_parent(span: &Span) -> Option<tracing::Id> {
-    span.id().or_else(|| Span::current().id())
 }
 
 /// Whether anything listens at `level`: the global maximum level, checked before a call site

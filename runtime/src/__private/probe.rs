@@ -4,8 +4,8 @@
 //!
 //! Levels, most specific first (the receiver written in `classify!` in brackets):
 //! - result `(&Probe(r))`: `Result<T, E>` gives `Some(&e)` on `Err`; anything else `None`;
-//! - label, level and database status code `(&Probe(e))`: [`ErrorType`]; else the type's short
-//!   name, ERROR and none;
+//! - label, level and database status code, together `(&Probe(e))`: [`ErrorType`]; else the
+//!   type's short name, ERROR and none;
 //! - message `(&&Probe(e))`: `Display`; else `Debug`; else none;
 //! - cause `(&&&Probe(e))`: `Error + 'static`; else `Deref<Target = dyn Error + Send + Sync>`
 //!   (`anyhow::Error`, `Box<dyn Error + Send + Sync>`); else `Deref<Target = dyn Error>`; else none.
@@ -51,57 +51,41 @@ impl<T: ?Sized> AnyValue for &Probe<'_, T> {
     }
 }
 
-pub trait LabelViaErrorType {
-    fn __tripod_label(&self) -> &'static str;
+/// What an error says of itself: its label (`error.type`), the level its failure is logged at and
+/// its database status code. One probe for the three, since all come from [`ErrorType`] or
+/// all take their defaults: each probe is a method resolution the compiler makes at every
+/// observed function (BENCHMARKS.md, "build cost").
+pub struct Declared<'a> {
+    pub label: &'static str,
+    pub level: Level,
+    pub status: Option<Cow<'a, str>>,
 }
-impl<E: ErrorType + ?Sized> LabelViaErrorType for Probe<'_, E> {
-    fn __tripod_label(&self) -> &'static str {
-        self.0.error_type()
+
+pub trait KindViaErrorType<'a> {
+    fn __tripod_kind(&self) -> Declared<'a>;
+}
+
+impl<'a, E: ErrorType + ?Sized> KindViaErrorType<'a> for Probe<'a, E> {
+    fn __tripod_kind(&self) -> Declared<'a> {
+        Declared {
+            label: self.0.error_type(),
+            level: self.0.failure_level(),
+            status: self.0.db_status_code(),
+        }
     }
 }
 
-pub trait LabelViaName {
-    fn __tripod_label(&self) -> &'static str;
-}
-impl<E: ?Sized> LabelViaName for &Probe<'_, E> {
-    fn __tripod_label(&self) -> &'static str {
-        short_type_name::<E>()
-    }
+pub trait KindDefault<'a> {
+    fn __tripod_kind(&self) -> Declared<'a>;
 }
 
-pub trait LevelViaErrorType {
-    fn __tripod_level(&self) -> Level;
-}
-impl<E: ErrorType + ?Sized> LevelViaErrorType for Probe<'_, E> {
-    fn __tripod_level(&self) -> Level {
-        self.0.failure_level()
-    }
-}
-
-pub trait LevelDefault {
-    fn __tripod_level(&self) -> Level;
-}
-impl<E: ?Sized> LevelDefault for &Probe<'_, E> {
-    fn __tripod_level(&self) -> Level {
-        Level::ERROR
-    }
-}
-
-pub trait StatusViaErrorType<'a> {
-    fn __tripod_status(&self) -> Option<Cow<'a, str>>;
-}
-impl<'a, E: ErrorType + ?Sized> StatusViaErrorType<'a> for Probe<'a, E> {
-    fn __tripod_status(&self) -> Option<Cow<'a, str>> {
-        self.0.db_status_code()
-    }
-}
-
-pub trait NoStatus<'a> {
-    fn __tripod_status(&self) -> Option<Cow<'a, str>>;
-}
-impl<'a, E: ?Sized> NoStatus<'a> for &Probe<'a, E> {
-    fn __tripod_status(&self) -> Option<Cow<'a, str>> {
-        None
+impl<'a, E: ?Sized> KindDefault<'a> for &Probe<'a, E> {
+    fn __tripod_kind(&self) -> Declared<'a> {
+        Declared {
+            label: short_type_name::<E>(),
+            level: Level::ERROR,
+            status: None,
+        }
     }
 }
 
