@@ -216,7 +216,10 @@ fn a_wrong_ca_is_one_clear_warning_per_signal_and_no_export() {
         );
     }
     assert_eq!(warnings[0]["spans"], 3);
-    assert_eq!(warnings[1]["log_records"], 6);
+    // The calls' six lines; and, when the traces or metrics export failed and its warning was
+    // collected before the logs export took its batch (a busy machine), that warning's record too.
+    let log_records = warnings[1]["log_records"].as_u64().unwrap();
+    assert!((6..=8).contains(&log_records), "{}", warnings[1]);
     // The in-flight gauge and the success histogram: the series the calls used.
     assert_eq!(warnings[2]["data_points"], 2, "{}", warnings[2]);
     assert!(!log.text().contains("s3cret"));
