@@ -76,6 +76,13 @@ fn validate_url(_url: &str) -> Result<(), String> {
     Err("tripod was built without its `otlp` feature, so nothing is exported over OTLP".into())
 }
 
+/// Whether `OTEL_SDK_DISABLED` turns telemetry off: `true`, in any case (the specification's
+/// boolean: anything else leaves it on, and [`read`] warns of a value that is neither `true` nor
+/// `false`).
+pub(crate) fn sdk_disabled(source: &Source) -> bool {
+    source("OTEL_SDK_DISABLED").is_some_and(|value| value.trim().eq_ignore_ascii_case("true"))
+}
+
 /// Reads and checks every variable tripod understands.
 pub(crate) fn read(source: &Source) -> FromEnvironment {
     let mut env = FromEnvironment::default();
@@ -85,6 +92,14 @@ pub(crate) fn read(source: &Source) -> FromEnvironment {
             .filter(|value| !value.is_empty())
     };
 
+    if let Some(value) = var("OTEL_SDK_DISABLED")
+        && !value.eq_ignore_ascii_case("true")
+        && !value.eq_ignore_ascii_case("false")
+    {
+        env.warnings.push(format!(
+            "OTEL_SDK_DISABLED={value:?} is neither \"true\" nor \"false\"; telemetry stays on"
+        ));
+    }
     env.service_name = var("OTEL_SERVICE_NAME");
     if let Some(attributes) = var("OTEL_RESOURCE_ATTRIBUTES") {
         let (pairs, problems) = crate::key_values::parse(&attributes);
@@ -220,6 +235,26 @@ mod tests {
         assert_eq!(env.log_filter, None);
         assert_eq!(env.otlp_endpoint, None);
         assert_eq!(env.sampler, None);
+    }
+
+    #[test]
+    fn otel_sdk_disabled_is_true_in_any_case_and_another_value_is_a_warning() {
+        let source = |value: &'static str| -> Source { Box::new(move |_| Some(value.to_owned())) };
+        assert!(sdk_disabled(&source("true")));
+        assert!(sdk_disabled(&source("TRUE")));
+        assert!(!sdk_disabled(&source("false")));
+        assert!(!sdk_disabled(&source("maybe")));
+        assert!(!sdk_disabled(&(Box::new(|_: &str| None) as Source)));
+        let env = env(&[("OTEL_SDK_DISABLED", "maybe")]);
+        assert_eq!(
+            env.warnings,
+            ["OTEL_SDK_DISABLED=\"maybe\" is neither \"true\" nor \"false\"; telemetry stays on"]
+        );
+        assert!(
+            self::env(&[("OTEL_SDK_DISABLED", "false")])
+                .warnings
+                .is_empty()
+        );
     }
 
     #[test]

@@ -14,13 +14,18 @@ use super::{Builder, InitError, Telemetry};
 
 impl Builder {
     /// Builds everything and installs it globally: the subscriber as `tracing`'s default, the
-    /// recorder as `metrics`' global recorder.
+    /// recorder as `metrics`' global recorder. With `OTEL_SDK_DISABLED=true` nothing is built or
+    /// installed: the guard does nothing, observed functions cost what they cost with nothing
+    /// installed, and one line on stderr says so (`build` and `into_layer` likewise).
     ///
     /// # Errors
     ///
     /// [`InitError::AlreadyInitialized`] when a global subscriber or recorder exists, and every
     /// error of [`build`](Builder::build); nothing is installed then.
     pub fn install(self) -> Result<Telemetry, InitError> {
+        if let Some(telemetry) = self.disabled() {
+            return Ok(telemetry);
+        }
         // Checked first, so a failure leaves nothing half-installed.
         if tracing::dispatcher::has_been_set() {
             return Err(InitError::AlreadyInitialized("tracing subscriber"));
@@ -54,6 +59,9 @@ impl Builder {
     /// [`InitError::MetricsListener`] and [`InitError::Exporter`], for settings given in code
     /// (unusable environment variables are warnings instead).
     pub fn build(self) -> Result<Telemetry, InitError> {
+        if let Some(telemetry) = self.disabled() {
+            return Ok(telemetry);
+        }
         let mut prepared = assemble::prepare(self)?;
         if let Some(dispatch) = prepared.own_subscriber() {
             return Ok(prepared.finish(dispatch));
@@ -94,9 +102,29 @@ impl Builder {
     where
         S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
     {
+        if let Some(telemetry) = self.disabled() {
+            // No layer: an empty list of them, which sees nothing and says nothing.
+            let none: Vec<Box<dyn Layer<S> + Send + Sync>> = Vec::new();
+            let layers: Box<dyn Layer<S> + Send + Sync> = Box::new(none);
+            return Ok((layers, telemetry));
+        }
         let mut prepared = assemble::prepare(self)?;
         let layers = prepared.layers::<S>()?;
         let telemetry = prepared.finish(tracing::Dispatch::none());
         Ok((layers, telemetry))
+    }
+
+    /// With `OTEL_SDK_DISABLED=true` (the variable operators use to switch telemetry off
+    /// without a rebuild): a guard that does nothing, nothing started and nothing to install,
+    /// said in one line on stderr (no subscriber is there to say it); `None` otherwise.
+    fn disabled(&self) -> Option<Telemetry> {
+        if !super::env::sdk_disabled(&self.environment) {
+            return None;
+        }
+        eprintln!(
+            "tripod: OTEL_SDK_DISABLED=true: telemetry is off (no subscriber, no metrics \
+             recorder, nothing exported; observed functions run as with nothing installed)"
+        );
+        Some(Telemetry::disabled())
     }
 }

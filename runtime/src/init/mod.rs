@@ -45,6 +45,7 @@ pub use telemetry::Telemetry;
 /// `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`, the span limits, `OTEL_TRACES_SAMPLER`
 /// and `OTEL_TRACES_SAMPLER_ARG`, `RUST_LOG` and `TRIPOD_LOG_FORMAT` (`json` or `pretty`). A
 /// value that cannot be used is logged as a warning and the default applies.
+/// `OTEL_SDK_DISABLED=true` turns it all off: nothing is installed or started.
 pub fn init() -> Builder {
     Builder::new()
 }

@@ -36,6 +36,20 @@ pub(crate) struct Collecting {
 }
 
 impl Telemetry {
+    /// A guard of nothing (`OTEL_SDK_DISABLED=true`): no subscriber, no recorder, no sink.
+    pub(crate) fn disabled() -> Telemetry {
+        Telemetry {
+            dispatch: Dispatch::none(),
+            collecting: None,
+            collects_metrics: false,
+            parts: Vec::new(),
+            #[cfg(feature = "_recorder")]
+            recorder: None,
+            shutdown_timeout: Duration::ZERO,
+            warnings: Vec::new(),
+        }
+    }
+
     /// Collects what every thread recorded so far (lines written out, ended spans handed to
     /// the export queue and the viewer).
     fn collect(&self) {
