@@ -76,6 +76,7 @@ impl AppError {
             AppError::Remote(RemoteError::Refused { status, .. }) => *status,
             AppError::Remote(RemoteError::Timeout) => StatusCode::GATEWAY_TIMEOUT,
             AppError::Remote(_) => StatusCode::BAD_GATEWAY,
+            AppError::Model(ModelError::Injected) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Invalid(_) | AppError::Model(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Rejected { status, .. } => *status,
             AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,

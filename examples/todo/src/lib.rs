@@ -5,6 +5,7 @@
 pub mod app;
 pub mod db;
 pub mod error;
+pub mod faults;
 pub mod model;
 pub mod predictor;
 pub mod remote_model;

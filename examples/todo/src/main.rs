@@ -11,11 +11,14 @@
 //! histograms on `/metrics` (to a Prometheus started with `--enable-feature=native-histograms`).
 //! `TODO_MODEL_URL=http://host:port` sends predictions to another instance of this service
 //! instead of the classifier in process; the request's trace continues there.
+//! `TODO_FAULT_ERROR_RATE`, `TODO_FAULT_SLOW_RATE` and `TODO_FAULT_SLOW_MS` make a share of
+//! the in-process predictions fail or wait inside `ml.inference` (`todo_app::faults`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use todo_app::db::{self, Todos};
+use todo_app::faults::Faults;
 use todo_app::predictor::Predictor;
 use todo_app::remote_model::RemoteModel;
 use todo_app::{AppState, app};
@@ -51,15 +54,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let pool = db::connect(&database_url).await?;
     let todos = Todos::new(pool);
+    // `TODO_FAULT_*`: failures and slowness on demand, inside the in-process `ml.inference`.
+    let (faults, warnings) = Faults::from_variables(|name| std::env::var(name).ok());
+    for warning in warnings {
+        tracing::warn!("{warning}");
+    }
     let predictor = match std::env::var("TODO_MODEL_URL") {
         Ok(url) => match RemoteModel::new(&url) {
             Ok(remote) => Predictor::Remote(Arc::new(remote)),
             Err(reason) => {
                 tracing::warn!(%reason, "TODO_MODEL_URL is unusable; predicting in process");
-                Predictor::shipped()
+                Predictor::shipped_with(faults)
             }
         },
-        Err(_) => Predictor::shipped(),
+        Err(_) => Predictor::shipped_with(faults),
     };
     let mut router = app(AppState {
         todos: todos.clone(),

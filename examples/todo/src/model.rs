@@ -30,6 +30,9 @@ pub enum ModelError {
     #[error("the text must contain at least one word")]
     #[error_type(level = "warn")]
     EmptyInput,
+    /// A failure asked for by `TODO_FAULT_ERROR_RATE` (`crate::faults`): a 500, at ERROR.
+    #[error("the model failed (a fault injected by TODO_FAULT_ERROR_RATE)")]
+    Injected,
 }
 
 /// A trained classifier.
@@ -102,7 +105,8 @@ impl Classifier {
     /// # Errors
     ///
     /// [`ModelError::EmptyInput`] when the text has no words.
-    #[tripod::observe(name = "ml.inference", labels(model_name = "sentiment-nb-v1"), fields(input.length = text.len()))]
+    /// (Observed as `ml.inference` by the predictor, `crate::predictor`, with the faults the
+    /// environment asks for.)
     pub fn predict(&self, text: &str) -> Result<Prediction, ModelError> {
         let tokens: Vec<String> = words(text).collect();
         if tokens.is_empty() {
