@@ -78,6 +78,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     (
         "axum",
         &[
+            "error_type",
             "trace",
             "__private",
             "http_method",

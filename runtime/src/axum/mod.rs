@@ -1,5 +1,8 @@
-//! axum integration: `/metrics` as a route, and the HTTP middleware.
+//! axum integration: `/metrics` as a route, the HTTP middleware, and handler errors as
+//! axum users write them (`StatusCode`, `(StatusCode, T)`, axum's rejections) as
+//! [`ErrorType`](crate::ErrorType)s labelled by their status code.
 
+mod handler_errors;
 mod handles;
 mod request;
 mod server;
