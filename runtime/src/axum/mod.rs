@@ -8,7 +8,7 @@ mod request;
 mod server;
 
 pub use request::CANCELLED_STATUS;
-pub use server::observe_http;
+pub use server::{observe, observe_http};
 
 /// The embedded trace and operations viewer's pages: `/debug/traces` (recent traces, newest
 /// first, filterable by operation, failure and duration, searchable by trace id),

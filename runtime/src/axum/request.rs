@@ -2,6 +2,8 @@
 //! request ends: with a response, dropped before one (client gone, outer timeout), or unwinding
 //! from a panic.
 
+use std::sync::{Arc, OnceLock};
+
 use axum::extract::MatchedPath;
 use metrics::Gauge;
 use tracing::Level;
@@ -26,6 +28,9 @@ pub(super) struct RequestGuard {
     span: tracing::Span,
     method: &'static str,
     route: Option<MatchedPath>,
+    /// Where the route is noted once it matched, when the request was observed before routing
+    /// ([`observe`](crate::axum::observe)).
+    routed: Option<Arc<OnceLock<MatchedPath>>>,
     started: quanta::Instant,
     in_flight: Gauge,
     ended: bool,
@@ -43,10 +48,17 @@ impl RequestGuard {
             span,
             method,
             route,
+            routed: None,
             started: quanta::Instant::now(),
             in_flight,
             ended: false,
         }
+    }
+
+    /// The route is learnt from `slot` when the request ends (observed before routing).
+    pub(super) fn routed_by(mut self, slot: Arc<OnceLock<MatchedPath>>) -> RequestGuard {
+        self.routed = Some(slot);
+        self
     }
 
     /// The request answered with `status`.
@@ -56,6 +68,15 @@ impl RequestGuard {
 
     fn end(&mut self, end: End) {
         self.ended = true;
+        if let Some(route) = self.routed.as_ref().and_then(|slot| slot.get()) {
+            // Routed after the span opened: its name and route now.
+            self.span.record(
+                "otel.name",
+                format_args!("{} {}", self.method, route.as_str()),
+            );
+            self.span.record("http.route", route.as_str());
+            self.route = Some(route.clone());
+        }
         let elapsed = quanta::Instant::now().duration_since(self.started);
         let seconds = elapsed.as_secs_f64();
         self.in_flight.decrement(1.0);

@@ -1,12 +1,72 @@
 //! The server middleware: a server span per request that continues the caller's trace, the
 //! seed's HTTP metrics, one access line, and the trace context in the response.
 
+use std::sync::{Arc, OnceLock};
+
 use axum::extract::MatchedPath;
 use tracing::Instrument as _;
 use tracing::field::Empty;
 
 use super::request::RequestGuard;
 use crate::metric_names::UNMATCHED_ENDPOINT;
+
+/// Observes every request `app` answers: [`observe_http`]'s server span, HTTP metrics, access line
+/// and trace context, for the routes, the fallback, unknown paths (`endpoint="unmatched"`, a 404
+/// whether or not the app set a fallback) and wrong methods (405) alike. Call it on the finished
+/// router (after `with_state`, after the routes, the fallback and your own layers):
+///
+/// ```
+/// use axum::{Router, routing::get};
+///
+/// let app: Router = tripod::axum::observe(
+///     Router::new().route("/api/todos/{id}", get(|| async { "a todo" })),
+/// );
+/// ```
+///
+/// The span opens before routing, named by the method alone (`GET`, as OpenTelemetry's HTTP
+/// conventions name a span without a route); once a route matched, its name becomes
+/// `GET /api/todos/{id}` and `http.route` its template. [`observe_http`], placed with
+/// `Router::layer`, sees only the routes (and a fallback) it wraps.
+pub fn observe(app: axum::Router) -> axum::Router {
+    // Inside: a matched route notes its template for the span and metrics outside. Outside:
+    // every request, since the whole app is the outer router's fallback.
+    let app = app.route_layer(axum::middleware::from_fn(note_route));
+    axum::Router::new()
+        .fallback_service(app)
+        .layer(axum::middleware::from_fn(observe_every_request))
+}
+
+/// Where the inner router tells the outer middleware which route matched.
+#[derive(Clone, Default)]
+struct RouteSlot(Arc<OnceLock<MatchedPath>>);
+
+/// Notes the matched route's template in the request's [`RouteSlot`].
+async fn note_route(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if let (Some(slot), Some(route)) = (
+        request.extensions().get::<RouteSlot>(),
+        request.extensions().get::<MatchedPath>(),
+    ) {
+        let _ = slot.0.set(route.clone());
+    }
+    next.run(request).await
+}
+
+/// The middleware [`observe`] puts around the whole app.
+async fn observe_every_request(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let slot = RouteSlot::default();
+    request.extensions_mut().insert(slot.clone());
+    let method = crate::http_method::method_label(request.method());
+    let span = server_span(&request, method, None);
+    let guard = RequestGuard::start(span.clone(), method, None).routed_by(slot.0);
+    let response = next.run(request).instrument(span.clone()).await;
+    respond(&span, guard, response)
+}
 
 /// Observes every request of an axum app: the seed's HTTP metrics, a server span, one access
 /// line, and W3C trace context in and out. Add it to the router with `Router::layer`, after the
@@ -51,12 +111,23 @@ pub async fn observe_http(
 ) -> axum::response::Response {
     let method = crate::http_method::method_label(request.method());
     let route = request.extensions().get::<MatchedPath>().cloned();
-    let endpoint = route
-        .as_ref()
-        .map_or(UNMATCHED_ENDPOINT, MatchedPath::as_str);
+    let span = server_span(&request, method, route.as_ref());
+    let guard = RequestGuard::start(span.clone(), method, route);
+    let response = next.run(request).instrument(span.clone()).await;
+    respond(&span, guard, response)
+}
+
+/// A request's server span, continuing the caller's trace: named `GET /route` when the route is
+/// known, `GET` until then (the route is recorded once it matched).
+fn server_span(
+    request: &axum::extract::Request,
+    method: &'static str,
+    route: Option<&MatchedPath>,
+) -> tracing::Span {
+    let endpoint = route.map_or(UNMATCHED_ENDPOINT, MatchedPath::as_str);
     let caller = crate::trace::extract(request.headers());
-    let span = crate::trace::with_remote_parent(caller, || {
-        tracing::info_span!(
+    crate::trace::with_remote_parent(caller, || match route {
+        Some(_) => tracing::info_span!(
             target: "tripod::http",
             "http.request",
             otel.name = %format_args!("{method} {endpoint}"),
@@ -68,14 +139,31 @@ pub async fn observe_http(
             error.type = Empty,
             otel.status_code = Empty,
             otel.status_description = Empty,
-        )
-    });
-    let guard = RequestGuard::start(span.clone(), method, route);
+        ),
+        None => tracing::info_span!(
+            target: "tripod::http",
+            "http.request",
+            otel.name = method,
+            otel.kind = "server",
+            http.request.method = method,
+            http.route = Empty,
+            url.path = %request.uri().path(),
+            http.response.status_code = Empty,
+            error.type = Empty,
+            otel.status_code = Empty,
+            otel.status_description = Empty,
+        ),
+    })
+}
 
-    let mut response = next.run(request).instrument(span.clone()).await;
+/// Records the request's end and puts its trace context in the response.
+fn respond(
+    span: &tracing::Span,
+    guard: RequestGuard,
+    mut response: axum::response::Response,
+) -> axum::response::Response {
     guard.responded(response.status().as_u16());
-
-    if let Some(context) = crate::trace::context_of(&span) {
+    if let Some(context) = crate::trace::context_of(span) {
         let headers = response.headers_mut();
         let mut trace_id = Vec::with_capacity(32);
         context.trace_id.write_hex(&mut trace_id);
