@@ -145,6 +145,11 @@ fn every_request_gets_a_server_span_an_access_line_and_metrics_whether_or_not_a_
         .sum();
     assert_eq!(deleted, 1.0, "{exposition}");
 
+    // The route is known before the handler runs: its lines carry it.
+    let started = log.events("todo.get.start");
+    assert_eq!(started.len(), 1, "{started:?}");
+    assert_eq!(started[0]["http.route"], "/api/todos/{id}");
+
     // One access line each.
     let access = log.events("http.server.request");
     let paths: Vec<&str> = access

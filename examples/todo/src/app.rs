@@ -16,12 +16,12 @@ pub struct AppState {
     pub predictor: Predictor,
 }
 
-/// The whole API, observed per request by `tripod::axum::observe_http` (the fallback too, so
-/// unknown paths are counted, under one `unmatched` endpoint label); a function so tests can
-/// call it without starting a server. `/metrics` is mounted by `main` (it needs the installed
-/// recorder's handle).
+/// The whole API, every request it answers observed by `tripod::axum::observe` (unknown paths
+/// and wrong methods too; unknown paths are counted under one `unmatched` endpoint label); a
+/// function so tests can call it without starting a server. `/metrics` is mounted by `main` (it
+/// needs the installed recorder's handle), outside the observed app.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let api = Router::new()
         .route("/api/todos", post(todos::create).get(todos::list))
         .route(
             "/api/todos/{id}",
@@ -31,6 +31,6 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(health::health))
         .fallback(health::no_route)
         .method_not_allowed_fallback(health::method_not_allowed)
-        .layer(axum::middleware::from_fn(tripod::axum::observe_http))
-        .with_state(state)
+        .with_state(state);
+    tripod::axum::observe(api)
 }

@@ -1,5 +1,5 @@
 //! The todo + ML-predict service, observed end to end with tripod: every handler, repository
-//! function and the model carry `#[tripod::observe]`, and `tripod::axum::observe_http` records the
+//! function and the model carry `#[tripod::observe]`, and `tripod::axum::observe(app)` records the
 //! HTTP metrics and server spans.
 
 pub mod app;

@@ -69,12 +69,7 @@ impl RequestGuard {
     fn end(&mut self, end: End) {
         self.ended = true;
         if let Some(route) = self.routed.as_ref().and_then(|slot| slot.get()) {
-            // Routed after the span opened: its name and route now.
-            self.span.record(
-                "otel.name",
-                format_args!("{} {}", self.method, route.as_str()),
-            );
-            self.span.record("http.route", route.as_str());
+            // Routed after the span opened (which then took its name and route).
             self.route = Some(route.clone());
         }
         let elapsed = quanta::Instant::now().duration_since(self.started);

@@ -36,11 +36,17 @@ pub fn observe(app: axum::Router) -> axum::Router {
         .layer(axum::middleware::from_fn(observe_every_request))
 }
 
-/// Where the inner router tells the outer middleware which route matched.
-#[derive(Clone, Default)]
-struct RouteSlot(Arc<OnceLock<MatchedPath>>);
+/// Where the inner router tells the outer middleware which route matched, and the server span
+/// to name after it.
+#[derive(Clone)]
+struct RouteSlot {
+    route: Arc<OnceLock<MatchedPath>>,
+    span: tracing::Span,
+    method: &'static str,
+}
 
-/// Notes the matched route's template in the request's [`RouteSlot`].
+/// Notes the matched route's template in the request's [`RouteSlot`] and names the server span
+/// after it, before the handler runs (so the handler's lines carry `http.route`).
 async fn note_route(
     request: axum::extract::Request,
     next: axum::middleware::Next,
@@ -48,8 +54,13 @@ async fn note_route(
     if let (Some(slot), Some(route)) = (
         request.extensions().get::<RouteSlot>(),
         request.extensions().get::<MatchedPath>(),
-    ) {
-        let _ = slot.0.set(route.clone());
+    ) && slot.route.set(route.clone()).is_ok()
+    {
+        slot.span.record(
+            "otel.name",
+            format_args!("{} {}", slot.method, route.as_str()),
+        );
+        slot.span.record("http.route", route.as_str());
     }
     next.run(request).await
 }
@@ -59,11 +70,15 @@ async fn observe_every_request(
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let slot = RouteSlot::default();
-    request.extensions_mut().insert(slot.clone());
     let method = crate::http_method::method_label(request.method());
     let span = server_span(&request, method, None);
-    let guard = RequestGuard::start(span.clone(), method, None).routed_by(slot.0);
+    let route = Arc::new(OnceLock::new());
+    request.extensions_mut().insert(RouteSlot {
+        route: route.clone(),
+        span: span.clone(),
+        method,
+    });
+    let guard = RequestGuard::start(span.clone(), method, None).routed_by(route);
     let response = next.run(request).instrument(span.clone()).await;
     respond(&span, guard, response)
 }
