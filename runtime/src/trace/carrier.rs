@@ -100,8 +100,8 @@ impl Carrier for http::HeaderMap {
 ///
 /// Works with any client that exposes an `http::HeaderMap` (reqwest's `RequestBuilder::headers`,
 /// hyper, ureq's `http` requests), with a message's headers as a `HashMap<String, String>`, and
-/// with any [`Carrier`]; [`tripod::client::ObserveLayer`](crate::client::ObserveLayer) does it
-/// for tower-based clients and opens a client span as well.
+/// with any [`Carrier`]; `tripod::client::ObserveLayer` (feature `http`) does it for tower-based
+/// clients and opens a client span as well.
 ///
 /// ```
 /// let mut headers = std::collections::HashMap::<String, String>::new();
