@@ -49,7 +49,8 @@ impl Builder {
     }
 
     /// Builds everything without installing anything globally: the subscriber is
-    /// [`Telemetry::dispatch`], the recorder [`Telemetry::recorder`]. Exporter threads run. Each
+    /// [`Telemetry::dispatch`], the recorder `Telemetry::recorder()` (with the `prometheus` or
+    /// `otlp` feature). Exporter threads run. Each
     /// environment variable that could not be used is logged as a warning through the new
     /// subscriber.
     ///
@@ -75,7 +76,7 @@ impl Builder {
     /// their own subscriber (to add tokio-console, Sentry or a file appender): the same log lines,
     /// trace ids and OTLP export as [`install`](Builder::install), each part behind its own
     /// filter so the other layers see every event. Nothing is installed: add the layer to a
-    /// registry, and install [`Telemetry::recorder`] as the metrics recorder if you want
+    /// registry, and install `Telemetry::recorder()` as the metrics recorder if you want
     /// Prometheus. Keep the returned [`Telemetry`] alive; its [`dispatch`](Telemetry::dispatch) is
     /// a no-op one, since the subscriber is yours.
     ///
