@@ -11,10 +11,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
-use support::backends::MemoryLog;
 use tokio::io::AsyncWriteExt as _;
 use tower::ServiceExt as _;
-use tripod_tests::otlp_receiver::OtlpReceiver;
 
 async fn slow() -> &'static str {
     tokio::time::sleep(Duration::from_secs(30)).await;
@@ -31,41 +29,6 @@ fn app() -> Router {
         .route("/panics", get(panics))
         .layer(axum::middleware::from_fn(tripod::axum::observe_http))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
-}
-
-/// Runs `scenario` with tripod's subscriber and recorder on this thread (a current-thread runtime
-/// keeps every task here); the exposition, the log and the exported spans afterwards.
-fn observe<F: std::future::Future<Output = ()>>(
-    scenario: impl FnOnce() -> F,
-) -> (
-    String,
-    MemoryLog,
-    Vec<tripod_tests::otlp_receiver::ReceivedSpan>,
-) {
-    let receiver = OtlpReceiver::start();
-    let log = MemoryLog::default();
-    let telemetry = tripod::init()
-        .environment(|_| None)
-        .log_writer(log.clone())
-        .otlp_endpoint(receiver.endpoint())
-        .build()
-        .expect("builds");
-    {
-        let _recorder = metrics::set_default_local_recorder(telemetry.recorder().unwrap());
-        let _subscriber = tracing::dispatcher::set_default(telemetry.dispatch());
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(scenario());
-    }
-    assert!(telemetry.flush(Duration::from_secs(10)));
-    let spans = support::backends::eventually(Duration::from_secs(5), || {
-        let spans = receiver.spans();
-        (!spans.is_empty()).then_some(spans)
-    })
-    .unwrap_or_default();
-    (telemetry.render_metrics().unwrap(), log, spans)
 }
 
 fn value(exposition: &str, series: &str) -> f64 {
@@ -99,7 +62,7 @@ fn assert_counted_once(exposition: &str, endpoint: &str, status: &str) {
 
 #[test]
 fn a_client_that_disconnects_mid_request_is_counted_as_499_and_leaves_nothing_in_flight() {
-    let (exposition, log, spans) = observe(|| async {
+    let ((), exposition, log, spans) = support::under_tripod(|| async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app()).await });
@@ -130,7 +93,7 @@ fn a_client_that_disconnects_mid_request_is_counted_as_499_and_leaves_nothing_in
 
 #[test]
 fn a_request_an_outer_timeout_gives_up_on_is_counted_once() {
-    let (exposition, log, spans) = observe(|| async {
+    let ((), exposition, log, spans) = support::under_tripod(|| async {
         let service = tower::ServiceBuilder::new()
             .timeout(Duration::from_millis(100))
             .service(app());
@@ -147,7 +110,7 @@ fn a_request_an_outer_timeout_gives_up_on_is_counted_once() {
 
 #[test]
 fn a_panicking_handler_behind_catch_panic_is_counted_as_500() {
-    let (exposition, log, spans) = observe(|| async {
+    let ((), exposition, log, spans) = support::under_tripod(|| async {
         let response = app()
             .oneshot(Request::get("/panics").body(Body::empty()).unwrap())
             .await

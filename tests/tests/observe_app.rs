@@ -4,15 +4,12 @@
 
 mod support;
 
-use std::time::Duration;
-
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
-use support::backends::MemoryLog;
 use tower::ServiceExt as _;
-use tripod_tests::otlp_receiver::{OtlpReceiver, ReceivedSpan};
+use tripod_tests::otlp_receiver::ReceivedSpan;
 
 #[tripod::observe(name = "todo.get")]
 async fn todo(axum::extract::Path(id): axum::extract::Path<u32>) -> String {
@@ -32,43 +29,27 @@ fn value(exposition: &str, series: &str) -> Option<f64> {
 
 #[test]
 fn every_request_gets_a_server_span_an_access_line_and_metrics_whether_or_not_a_route_matched() {
-    let receiver = OtlpReceiver::start();
-    let log = MemoryLog::default();
-    let telemetry = tripod::init()
-        .environment(|_| None)
-        .log_writer(log.clone())
-        .otlp_endpoint(receiver.endpoint())
-        .build()
-        .expect("builds");
-    let statuses = {
-        let _recorder = metrics::set_default_local_recorder(telemetry.recorder().unwrap());
-        let _subscriber = tracing::dispatcher::set_default(telemetry.dispatch());
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(async {
-                let mut statuses = Vec::new();
-                for (method, path) in [
-                    ("GET", "/api/todos/7"),
-                    ("GET", "/nope"),
-                    ("DELETE", "/api/todos/7"),
-                ] {
-                    let answer = app()
-                        .oneshot(
-                            Request::builder()
-                                .method(method)
-                                .uri(path)
-                                .body(Body::empty())
-                                .unwrap(),
-                        )
-                        .await
-                        .unwrap();
-                    statuses.push(answer.status());
-                }
-                statuses
-            })
-    };
+    let (statuses, exposition, log, spans) = support::under_tripod(|| async {
+        let mut statuses = Vec::new();
+        for (method, path) in [
+            ("GET", "/api/todos/7"),
+            ("GET", "/nope"),
+            ("DELETE", "/api/todos/7"),
+        ] {
+            let answer = app()
+                .oneshot(
+                    Request::builder()
+                        .method(method)
+                        .uri(path)
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            statuses.push(answer.status());
+        }
+        statuses
+    });
     assert_eq!(
         statuses,
         [
@@ -77,13 +58,12 @@ fn every_request_gets_a_server_span_an_access_line_and_metrics_whether_or_not_a_
             StatusCode::METHOD_NOT_ALLOWED
         ]
     );
-    assert!(telemetry.flush(Duration::from_secs(10)));
-    let exposition = telemetry.render_metrics().unwrap();
-    let spans: Vec<ReceivedSpan> = support::backends::eventually(Duration::from_secs(5), || {
-        let spans = receiver.spans();
-        (spans.iter().filter(|span| span.kind == "server").count() == 3).then_some(spans)
-    })
-    .expect("three server spans arrive");
+    // Flushed before it returns: every span of the three requests was exported.
+    assert_eq!(
+        spans.iter().filter(|span| span.kind == "server").count(),
+        3,
+        "{spans:#?}"
+    );
 
     // The matched route: its template names the span and the series.
     assert_eq!(

@@ -5,11 +5,19 @@
 
 mod common;
 
-use common::{App, TempDb, request};
+use common::{App, Response, TempDb, request};
 use serde_json::Value;
 
-fn predict_body() -> String {
-    serde_json::json!({ "text": "a great and lovely day" }).to_string()
+/// Starts the app with `env`, asks it `predictions` times (`POST /api/predict`), stops it: the
+/// answers and every JSON line it logged.
+fn predict_with(env: &[(&str, &str)], predictions: usize) -> (Vec<Response>, Vec<Value>) {
+    let database = TempDb::new();
+    let app = App::start_with(&database, None, env);
+    let body = serde_json::json!({ "text": "a great and lovely day" }).to_string();
+    let answers = (0..predictions)
+        .map(|_| request(app.address, "POST", "/api/predict", Some(&body), &[]))
+        .collect();
+    (answers, app.stop())
 }
 
 fn lines_of<'a>(lines: &'a [Value], event: &str) -> Vec<&'a Value> {
@@ -18,16 +26,8 @@ fn lines_of<'a>(lines: &'a [Value], event: &str) -> Vec<&'a Value> {
 
 #[test]
 fn an_error_rate_of_one_fails_every_prediction_inside_ml_inference_with_a_500() {
-    let database = TempDb::new();
-    let app = App::start_with(&database, None, &[("TODO_FAULT_ERROR_RATE", "1")]);
-    for _ in 0..3 {
-        let answer = request(
-            app.address,
-            "POST",
-            "/api/predict",
-            Some(&predict_body()),
-            &[],
-        );
+    let (answers, lines) = predict_with(&[("TODO_FAULT_ERROR_RATE", "1")], 3);
+    for answer in answers {
         assert_eq!(answer.status, 500, "{}", answer.body);
         assert!(
             answer.body.contains("TODO_FAULT_ERROR_RATE"),
@@ -35,7 +35,6 @@ fn an_error_rate_of_one_fails_every_prediction_inside_ml_inference_with_a_500() 
             answer.body
         );
     }
-    let lines = app.stop();
     let failures = lines_of(&lines, "ml.inference.failure");
     assert_eq!(failures.len(), 3, "{lines:#?}");
     for failure in failures {
@@ -49,21 +48,11 @@ fn an_error_rate_of_one_fails_every_prediction_inside_ml_inference_with_a_500() 
 
 #[test]
 fn a_slow_rate_of_one_waits_inside_ml_inference_and_still_answers() {
-    let database = TempDb::new();
-    let app = App::start_with(
-        &database,
-        None,
+    let (answers, lines) = predict_with(
         &[("TODO_FAULT_SLOW_RATE", "1"), ("TODO_FAULT_SLOW_MS", "250")],
+        1,
     );
-    let answer = request(
-        app.address,
-        "POST",
-        "/api/predict",
-        Some(&predict_body()),
-        &[],
-    );
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    let lines = app.stop();
+    assert_eq!(answers[0].status, 200, "{}", answers[0].body);
     let successes = lines_of(&lines, "ml.inference.success");
     assert_eq!(successes.len(), 1, "{lines:#?}");
     // The wait is inside the call: its own duration holds it (a lower bound: a sleep never ends
@@ -78,24 +67,14 @@ fn a_slow_rate_of_one_waits_inside_ml_inference_and_still_answers() {
 
 #[test]
 fn a_bad_fault_value_is_one_warning_and_no_fault() {
-    let database = TempDb::new();
-    let app = App::start_with(
-        &database,
-        None,
+    let (answers, lines) = predict_with(
         &[
             ("TODO_FAULT_ERROR_RATE", "often"),
             ("TODO_FAULT_SLOW_MS", "soon"),
         ],
+        1,
     );
-    let answer = request(
-        app.address,
-        "POST",
-        "/api/predict",
-        Some(&predict_body()),
-        &[],
-    );
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    let lines = app.stop();
+    assert_eq!(answers[0].status, 200, "{}", answers[0].body);
     let warnings: Vec<&str> = lines
         .iter()
         .filter(|line| line["level"] == "warning")

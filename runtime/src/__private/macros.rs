@@ -17,17 +17,17 @@ macro_rules! __tripod_site {
             &[$(($key, $value)),*],
             &[$($computed),*],
             $crate::__private::EndEvents {
-                success: $crate::__tripod_event_callsite!($level, SUCCESS_FIELDS),
+                success: $crate::__tripod_event_callsite!($level, $crate::__private::EndEvents::SUCCESS_FIELDS),
                 success_message: ::core::concat!($name, ".success"),
                 failure: [
-                    $crate::__tripod_event_callsite!(ERROR, FAILURE_FIELDS),
-                    $crate::__tripod_event_callsite!(WARN, FAILURE_FIELDS),
-                    $crate::__tripod_event_callsite!(INFO, FAILURE_FIELDS),
-                    $crate::__tripod_event_callsite!(DEBUG, FAILURE_FIELDS),
-                    $crate::__tripod_event_callsite!(TRACE, FAILURE_FIELDS),
+                    $crate::__tripod_event_callsite!(ERROR, $crate::__private::EndEvents::FAILURE_FIELDS),
+                    $crate::__tripod_event_callsite!(WARN, $crate::__private::EndEvents::FAILURE_FIELDS),
+                    $crate::__tripod_event_callsite!(INFO, $crate::__private::EndEvents::FAILURE_FIELDS),
+                    $crate::__tripod_event_callsite!(DEBUG, $crate::__private::EndEvents::FAILURE_FIELDS),
+                    $crate::__tripod_event_callsite!(TRACE, $crate::__private::EndEvents::FAILURE_FIELDS),
                 ],
                 failure_message: ::core::concat!($name, ".failure"),
-                cancelled: $crate::__tripod_event_callsite!(WARN, CANCELLED_FIELDS),
+                cancelled: $crate::__tripod_event_callsite!(WARN, $crate::__private::EndEvents::CANCELLED_FIELDS),
                 cancelled_message: ::core::concat!($name, ".cancelled"),
             },
             $crate::__tripod_level_option!($($failure_level)?),
@@ -47,26 +47,41 @@ macro_rules! __tripod_level_option {
     };
 }
 
-/// One end event's callsite at `$level`, with `EndEvents::$fields` as its fields; its metadata
-/// names the caller's file, line and module.
+/// A callsite of the caller's code (its metadata names the caller's module, file and line):
+/// `$name`, of kind `$kind` (`SPAN`, `EVENT`), at `$level`, with the field names `$fields`.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __tripod_event_callsite {
-    ($level:ident, $fields:ident) => {{
+macro_rules! __tripod_callsite {
+    ($name:expr, $kind:ident, $level:ident, $fields:expr) => {{
         use $crate::__private::{DefaultCallsite, FieldSet, Identifier, Kind, Level, Metadata};
         static CALLSITE: DefaultCallsite = DefaultCallsite::new(&META);
         static META: Metadata<'static> = Metadata::new(
-            ::core::concat!("event ", ::core::file!(), ":", ::core::line!()),
+            $name,
             ::core::module_path!(),
             Level::$level,
             ::core::option::Option::Some(::core::file!()),
             ::core::option::Option::Some(::core::line!()),
             ::core::option::Option::Some(::core::module_path!()),
-            FieldSet::new($crate::__private::EndEvents::$fields, Identifier(&CALLSITE)),
-            Kind::EVENT,
+            FieldSet::new($fields, Identifier(&CALLSITE)),
+            Kind::$kind,
         );
         &CALLSITE
     }};
+}
+
+/// An event's callsite at `$level` with the field names `$fields`, named as `tracing`'s own
+/// macros name events (`event src/lib.rs:12`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tripod_event_callsite {
+    ($level:ident, $fields:expr) => {
+        $crate::__tripod_callsite!(
+            ::core::concat!("event ", ::core::file!(), ":", ::core::line!()),
+            EVENT,
+            $level,
+            $fields
+        )
+    };
 }
 
 /// Whether an observed body (`&closure` or `&future`) can fail: `true` when it returns a
@@ -109,41 +124,22 @@ macro_rules! __tripod_span {
         if $crate::__private::level_enabled(&$crate::__private::Level::$level) {
             match ($(&($value),)*) {
                 ($($var,)*) => {
-                    use $crate::__private::{
-                        DefaultCallsite, FieldSet, Identifier, Kind, Level, Metadata, Value,
-                    };
-                    static SPAN: DefaultCallsite = DefaultCallsite::new(&SPAN_META);
-                    static SPAN_META: Metadata<'static> = Metadata::new(
+                    use $crate::__private::Value;
+                    let span = $crate::__tripod_callsite!(
                         $name,
-                        ::core::module_path!(),
-                        Level::$level,
-                        ::core::option::Option::Some(::core::file!()),
-                        ::core::option::Option::Some(::core::line!()),
-                        ::core::option::Option::Some(::core::module_path!()),
-                        FieldSet::new(
-                            &[
-                                "code.function.name", $($field,)* "error.type",
-                                "db.response.status_code", "otel.status_description", $($ret)?
-                            ],
-                            Identifier(&SPAN),
-                        ),
-                        Kind::SPAN,
+                        SPAN,
+                        $level,
+                        &[
+                            "code.function.name", $($field,)* "error.type",
+                            "db.response.status_code", "otel.status_description", $($ret)?
+                        ]
                     );
-                    static START: DefaultCallsite = DefaultCallsite::new(&START_META);
-                    static START_META: Metadata<'static> = Metadata::new(
-                        ::core::concat!("event ", ::core::file!(), ":", ::core::line!()),
-                        ::core::module_path!(),
-                        Level::$level,
-                        ::core::option::Option::Some(::core::file!()),
-                        ::core::option::Option::Some(::core::line!()),
-                        ::core::option::Option::Some(::core::module_path!()),
-                        FieldSet::new(&[$($field,)* "message"], Identifier(&START)),
-                        Kind::EVENT,
-                    );
+                    let start =
+                        $crate::__tripod_event_callsite!($level, &[$($field,)* "message"]);
                     $crate::__private::Opened::open(
                         &$site,
-                        &SPAN,
-                        &START,
+                        span,
+                        start,
                         ::core::concat!($name, ".start"),
                         &[
                             ::core::option::Option::Some(

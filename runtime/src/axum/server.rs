@@ -58,7 +58,10 @@ async fn note_route(
     {
         slot.span.record(
             "otel.name",
-            format_args!("{} {}", slot.method, route.as_str()),
+            tracing::field::display(SpanName {
+                method: slot.method,
+                route: Some(route.as_str()),
+            }),
         );
         slot.span.record("http.route", route.as_str());
     }
@@ -126,49 +129,54 @@ pub async fn observe_http(
 ) -> axum::response::Response {
     let method = crate::http_method::method_label(request.method());
     let route = request.extensions().get::<MatchedPath>().cloned();
-    let span = server_span(&request, method, route.as_ref());
+    let endpoint = route
+        .as_ref()
+        .map_or(UNMATCHED_ENDPOINT, MatchedPath::as_str);
+    let span = server_span(&request, method, Some(endpoint));
     let guard = RequestGuard::start(span.clone(), method, route);
     let response = next.run(request).instrument(span.clone()).await;
     respond(&span, guard, response)
 }
 
-/// A request's server span, continuing the caller's trace: named `GET /route` when the route is
-/// known, `GET` until then (the route is recorded once it matched).
+/// A request's server span, continuing the caller's trace: named `GET /route` (with
+/// `http.route`) when the route is known, `GET` until then (the route is recorded once one
+/// matched).
 fn server_span(
     request: &axum::extract::Request,
     method: &'static str,
-    route: Option<&MatchedPath>,
+    route: Option<&str>,
 ) -> tracing::Span {
-    let endpoint = route.map_or(UNMATCHED_ENDPOINT, MatchedPath::as_str);
     let caller = crate::trace::extract(request.headers());
-    crate::trace::with_remote_parent(caller, || match route {
-        Some(_) => tracing::info_span!(
+    crate::trace::with_remote_parent(caller, || {
+        tracing::info_span!(
             target: "tripod::http",
             "http.request",
-            otel.name = %format_args!("{method} {endpoint}"),
+            otel.name = %SpanName { method, route },
             otel.kind = "server",
             http.request.method = method,
-            http.route = endpoint,
+            http.route = route,
             url.path = %request.uri().path(),
             http.response.status_code = Empty,
             error.type = Empty,
             otel.status_code = Empty,
             otel.status_description = Empty,
-        ),
-        None => tracing::info_span!(
-            target: "tripod::http",
-            "http.request",
-            otel.name = method,
-            otel.kind = "server",
-            http.request.method = method,
-            http.route = Empty,
-            url.path = %request.uri().path(),
-            http.response.status_code = Empty,
-            error.type = Empty,
-            otel.status_code = Empty,
-            otel.status_description = Empty,
-        ),
+        )
     })
+}
+
+/// A server span's name: `GET /api/todos/{id}`, or the method alone without a route.
+struct SpanName<'a> {
+    method: &'static str,
+    route: Option<&'a str>,
+}
+
+impl std::fmt::Display for SpanName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.route {
+            Some(route) => write!(f, "{} {route}", self.method),
+            None => f.write_str(self.method),
+        }
+    }
 }
 
 /// Records the request's end and puts its trace context in the response.

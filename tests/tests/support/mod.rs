@@ -29,3 +29,41 @@ pub fn capture_async<F: std::future::Future>(future: F) -> (F::Output, Telemetry
             .block_on(future)
     })
 }
+
+/// Runs `scenario` with tripod's own subscriber and recorder on this thread (a current-thread
+/// runtime keeps every task here), its spans exported to a live receiver; the scenario's output,
+/// then the Prometheus exposition, the log lines and the exported spans.
+pub fn under_tripod<R, F: std::future::Future<Output = R>>(
+    scenario: impl FnOnce() -> F,
+) -> (
+    R,
+    String,
+    backends::MemoryLog,
+    Vec<tripod_tests::otlp_receiver::ReceivedSpan>,
+) {
+    use std::time::Duration;
+    let receiver = tripod_tests::otlp_receiver::OtlpReceiver::start();
+    let log = backends::MemoryLog::default();
+    let telemetry = tripod::init()
+        .environment(|_| None)
+        .log_writer(log.clone())
+        .otlp_endpoint(receiver.endpoint())
+        .build()
+        .expect("builds");
+    let output = {
+        let _recorder = metrics::set_default_local_recorder(telemetry.recorder().unwrap());
+        let _subscriber = tracing::dispatcher::set_default(telemetry.dispatch());
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(scenario())
+    };
+    assert!(telemetry.flush(Duration::from_secs(10)));
+    let spans = backends::eventually(Duration::from_secs(5), || {
+        let spans = receiver.spans();
+        (!spans.is_empty()).then_some(spans)
+    })
+    .unwrap_or_default();
+    (output, telemetry.render_metrics().unwrap(), log, spans)
+}
