@@ -9,7 +9,7 @@ use syn::parse::{ParseStream, Parser};
 use syn::{Expr, Ident, LitStr, Token};
 
 /// The options an attribute may carry, in the order the error message lists them.
-const OPTIONS: &str = "`name`, `level`, `failure_level`, `fields`, `labels`, `ret` (and `skip` on a method of an observed `impl` block)";
+const OPTIONS: &str = "`name`, `level`, `failure_level`, `fields`, `labels`, `ret`, `still_running_after` (and `skip` on a method of an observed `impl` block)";
 
 /// Label names the runtime sets itself (`name`, `outcome`, `error_type`) or Prometheus adds to
 /// histograms and summaries (`le`, `quantile`); a static label may not reuse them.
@@ -32,6 +32,8 @@ pub(crate) struct ObserveArgs {
     pub(crate) ret: Option<Span>,
     /// `skip`: the keyword (valid only on a method of an observed `impl` block).
     pub(crate) skip: Option<Ident>,
+    /// `still_running_after = "2m"` (`Some(millis)`) or `= "off"` (`None`).
+    pub(crate) still_running_after: Option<Option<u64>>,
 }
 
 impl ObserveArgs {
@@ -56,6 +58,7 @@ impl ObserveArgs {
             labels: self.labels.or_else(|| defaults.labels.clone()),
             ret: self.ret.or(defaults.ret),
             skip: self.skip,
+            still_running_after: self.still_running_after.or(defaults.still_running_after),
         }
     }
 }
@@ -187,7 +190,14 @@ fn parse_option(
         errors.spanned(&key, format!("duplicate `{option}` option"));
     } else if matches!(
         option.as_str(),
-        "name" | "level" | "failure_level" | "fields" | "labels" | "ret" | "skip"
+        "name"
+            | "level"
+            | "failure_level"
+            | "fields"
+            | "labels"
+            | "ret"
+            | "skip"
+            | "still_running_after"
     ) {
         seen.push(option.clone());
     }
@@ -249,6 +259,15 @@ fn parse_option(
                 Ok(())
             });
             args.labels.get_or_insert((key, labels));
+        }
+        "still_running_after" => {
+            let value = parse_string_value(input, &key)?;
+            match parse_still_running(&value) {
+                Ok(after) => {
+                    args.still_running_after.get_or_insert(after);
+                }
+                Err(message) => errors.spanned(&value, message),
+            }
         }
         "skip" if input.peek(syn::token::Paren) => {
             skip_value(input);
@@ -333,6 +352,21 @@ fn parse_level(
         );
     }
     Ok(level)
+}
+
+/// `still_running_after`'s value: `"off"` (`None`), or a duration above zero in milliseconds.
+fn parse_still_running(value: &LitStr) -> Result<Option<u64>, String> {
+    let text = value.value();
+    if text.trim() == "off" {
+        return Ok(None);
+    }
+    match crate::duration::millis(&text) {
+        Ok(0) => Err("`still_running_after` must be above zero: write \"off\" to never report the call while it runs".to_owned()),
+        Ok(millis) => Ok(Some(millis)),
+        Err(reason) => Err(format!(
+            "`still_running_after`: {reason}, or \"off\""
+        )),
+    }
 }
 
 /// Skips `= value` or `(...)` after an unknown option, so its value raises no second error.
@@ -656,5 +690,23 @@ mod tests {
         assert!(errors_of(quote!(name = "a-b")).len() == 1);
         assert!(errors_of(quote!(name = "db.todos_2.insert")).is_empty());
         assert!(errors_of(quote!(name = 3)).len() == 1);
+    }
+
+    #[test]
+    fn still_running_after_takes_a_duration_above_zero_or_off() {
+        let args = parse(quote!(still_running_after = "2m")).unwrap();
+        assert_eq!(args.still_running_after, Some(Some(120_000)));
+        let args = parse(quote!(still_running_after = "off")).unwrap();
+        assert_eq!(args.still_running_after, Some(None));
+        let errors = errors_of(quote!(
+            still_running_after = "soon",
+            level = "loud",
+            still_running_after = "1s"
+        ));
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert!(errors[0].contains("whole number and a unit"), "{errors:#?}");
+        assert!(errors[2].contains("duplicate"), "{errors:#?}");
+        let errors = errors_of(quote!(still_running_after = "0s"));
+        assert!(errors[0].contains("above zero"), "{errors:#?}");
     }
 }

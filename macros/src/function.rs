@@ -11,7 +11,8 @@
 //! fn predict(text: &str) -> Result<Label, ModelError> {
 //!     fn __tripod_here() {}
 //!     static __TRIPOD_SITE: ::tripod::__private::Site = ::tripod::__private::site!(
-//!         name: "ml.inference", level: INFO, failure_level: [], labels: [], computed: []);
+//!         name: "ml.inference", level: INFO, failure_level: [], labels: [], computed: [],
+//!         still_running: []);
 //!     let __tripod_span = ::tripod::__private::span!(site: __TRIPOD_SITE, name: "ml.inference", level: INFO,
 //!         here: __tripod_here, bind: [__tripod_f0 = text.len()], names: ["input.length"],
 //!         values: [Some(&__tripod_f0 as &dyn Value)], ret: []);
@@ -215,13 +216,19 @@ fn parts(args: &ObserveArgs, name: &str, ident: &syn::Ident, opaque: bool) -> Pa
         })
         .collect::<Vec<_>>();
     let ret = args.ret.map(|span| quote_spanned!(span=> "return"));
+    let still_running = match args.still_running_after {
+        None => quote!(),
+        Some(None) => quote!(off),
+        Some(Some(millis)) => quote!(#millis),
+    };
     // Spanned at the function's name: `line!()` in the runtime's macros gives its line.
     let at = ident.span();
     let prelude = quote_spanned! {at=>
         fn __tripod_here() {}
         static __TRIPOD_SITE: ::tripod::__private::Site = ::tripod::__private::site!(
             name: #name, level: #level, failure_level: [#failure_level],
-            labels: [#((#label_keys, #label_values)),*], computed: [#(#computed_keys),*]
+            labels: [#((#label_keys, #label_values)),*], computed: [#(#computed_keys),*],
+            still_running: [#still_running]
         );
         let __tripod_span = ::tripod::__private::span!(
             site: __TRIPOD_SITE, name: #name, level: #level, here: __tripod_here,

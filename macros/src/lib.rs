@@ -4,6 +4,7 @@
 
 mod args;
 mod derive_error_type;
+mod duration;
 mod expand;
 mod function;
 mod impl_block;

@@ -61,6 +61,20 @@ pub(crate) enum Ending {
     Cancelled,
 }
 
+/// When a call of an observed function that is still running is reported
+/// (`#[observe(still_running_after = "..")]`): after the default threshold (10 s, or what
+/// `tripod::init()` was told), after the function's own, or never.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StillRunning {
+    /// After the threshold `tripod::init()` configured.
+    #[default]
+    Default,
+    /// After this many milliseconds (above zero).
+    AfterMillis(u64),
+    /// Never: long-polling and streaming calls are meant to run long.
+    Off,
+}
+
 /// An observed call site's metrics, recorded by the collector thread from its calls' records
 /// when tripod's recorder and collector are installed ([`metrics_collected`]): no shared atomic
 /// on the calling thread.

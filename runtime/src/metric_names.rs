@@ -11,6 +11,18 @@ pub const OPERATION_DURATION: &str = "operation_duration_seconds";
 pub const OPERATION_ERRORS: &str = "operation_errors_total";
 /// Gauge of observed calls in progress, by `name` and the constant labels.
 pub const OPERATION_IN_FLIGHT: &str = "operation_in_flight";
+/// Gauge of how long the oldest call of an operation still running has run, by `name`; 0 when
+/// none runs.
+pub const OPERATION_OLDEST_IN_FLIGHT: &str = "operation_oldest_in_flight_seconds";
+/// Gauge of how long the oldest HTTP request still being served has run, by `method` and
+/// `endpoint`; 0 when none is.
+pub const HTTP_REQUESTS_OLDEST_IN_FLIGHT: &str = "http_requests_oldest_in_flight_seconds";
+/// Counter of spans still open whose fields and record were freed because the open spans held
+/// more than their bound (they are not exported, their calls still counted).
+pub const OPEN_SPANS_TRIMMED: &str = "tripod_open_spans_trimmed_total";
+/// Counter of spans still open forgotten because, even trimmed, the open spans held more than
+/// their bound (their ends are then not recorded: leaked calls, most often).
+pub const OPEN_SPANS_FORGOTTEN: &str = "tripod_open_spans_forgotten_total";
 /// Counter of spans dropped because the trace export queue was full.
 pub const SPANS_DROPPED: &str = "tripod_spans_dropped_total";
 /// Counter of spans lost to failed exports, by `reason`: `connection`, `tls`, `timeout`,
@@ -74,6 +86,30 @@ const DESCRIPTIONS: &[(&str, MetricKind, metrics::Unit, &str)] = &[
         MetricKind::Gauge,
         metrics::Unit::Count,
         "Calls of observed operations in progress.",
+    ),
+    (
+        OPERATION_OLDEST_IN_FLIGHT,
+        MetricKind::Gauge,
+        metrics::Unit::Seconds,
+        "How long the oldest call of an operation still running has run (0 when none runs).",
+    ),
+    (
+        HTTP_REQUESTS_OLDEST_IN_FLIGHT,
+        MetricKind::Gauge,
+        metrics::Unit::Seconds,
+        "How long the oldest HTTP request still being served has run, by method and route template (0 when none is).",
+    ),
+    (
+        OPEN_SPANS_TRIMMED,
+        MetricKind::Counter,
+        metrics::Unit::Count,
+        "Open spans whose fields and record were freed past the open spans' memory bound.",
+    ),
+    (
+        OPEN_SPANS_FORGOTTEN,
+        MetricKind::Counter,
+        metrics::Unit::Count,
+        "Open spans forgotten past the open spans' memory bound, even trimmed.",
     ),
     (
         SPANS_EXPORT_FAILED,

@@ -11,13 +11,13 @@
 
 use std::any::Any;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use tracing::Level;
 
 pub(crate) use crate::capture::FieldValue;
-use crate::capture::{SpanLimits, SpanSink};
+use crate::capture::{OpenSpans, SpanLimits, SpanSink};
 use crate::trace::SpanIds;
 
 /// One event, as a log sink needs it besides its fields.
@@ -82,6 +82,11 @@ pub(crate) trait Part: Any + Send + Sync {
         None
     }
 
+    /// Where the part finds the spans that have not ended, when it shows them (the viewer).
+    fn open_spans_from(&self, open: &Weak<dyn OpenSpans>) {
+        let _ = open;
+    }
+
     /// What the part reports about itself (an export failing) goes through `dispatch` from now
     /// on.
     fn log_through(&self, dispatch: &tracing::Dispatch) {
@@ -112,6 +117,12 @@ pub(crate) struct SpanFields {
 }
 
 impl SpanFields {
+    /// The bytes it holds besides itself.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.encoded.capacity()
+            + self.entries.capacity() * std::mem::size_of::<(&'static str, Range<usize>)>()
+    }
+
     /// Empties the fields, keeping their memory.
     pub(crate) fn clear(&mut self) {
         self.encoded.clear();

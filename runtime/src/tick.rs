@@ -12,7 +12,7 @@ use std::cell::Cell;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::call_path::CallMetrics;
+use crate::call_path::{CallMetrics, StillRunning};
 
 /// The process's clock, calibrated once (about a millisecond, the first time it is read).
 fn clock() -> &'static quanta::Clock {
@@ -58,10 +58,14 @@ struct Lend {
     call: Option<CallMark>,
 }
 
-/// An observed call's mark: its site's metrics, when the collector thread records them.
+/// An observed call's mark: its site's metrics, when the collector thread records them, and when
+/// the call is reported while it still runs.
 #[cfg_attr(not(feature = "_init"), allow(dead_code))]
 #[derive(Clone, Copy)]
-pub(crate) struct CallMark(pub(crate) Option<&'static dyn CallMetrics>);
+pub(crate) struct CallMark {
+    pub(crate) metrics: Option<&'static dyn CallMetrics>,
+    pub(crate) still_running: StillRunning,
+}
 
 thread_local! {
     /// The reading lent to this thread's records, while a [`Lent`] lives.

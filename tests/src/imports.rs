@@ -6,7 +6,8 @@
 //! in `trace/layer.rs`, re-exported by `trace/mod.rs` from `trace/ids.rs`, is an edge to
 //! `trace/ids.rs`: a module root that declares and re-exports its children adds no edge by doing
 //! so, while a child that imports back from its parent's own items does. Code under
-//! `#[cfg(test)]` is left out (tests may reach across layers), and so are doc comments.
+//! `#[cfg(test)]` is left out (tests may reach across layers), so is a whole file that begins
+//! `#![cfg(test)]` (a module of test helpers), and so are doc comments.
 //!
 //! Files are read as tokens (proc-macro2's lexer), not type-checked: a path is resolved by the
 //! module files that exist and the `use` declarations each file makes.
@@ -97,7 +98,8 @@ impl Graph {
             // Attributes: `#[..]` and `#![..]`.
             if is_punct(&tokens[i], '#') {
                 let mut j = i + 1;
-                if tokens.get(j).is_some_and(|t| is_punct(t, '!')) {
+                let of_the_file = tokens.get(j).is_some_and(|t| is_punct(t, '!'));
+                if of_the_file {
                     j += 1;
                 }
                 if let Some(TokenTree::Group(group)) = tokens.get(j)
@@ -106,8 +108,14 @@ impl Graph {
                     let inner: Vec<TokenTree> = group.stream().into_iter().collect();
                     match inner.first() {
                         Some(TokenTree::Ident(name)) if name == "cfg" => {
-                            if let Some(TokenTree::Group(predicate)) = inner.get(1) {
-                                test_only |= requires_test(&predicate.stream());
+                            if let Some(TokenTree::Group(predicate)) = inner.get(1)
+                                && requires_test(&predicate.stream())
+                            {
+                                if of_the_file {
+                                    // The whole file is compiled for tests only.
+                                    return;
+                                }
+                                test_only = true;
                             }
                         }
                         Some(TokenTree::Ident(name)) if name == "macro_export" => {
@@ -657,6 +665,20 @@ mod tests {
             })
             .collect();
         pairs.into_iter().collect()
+    }
+
+    #[test]
+    fn a_file_compiled_for_tests_only_imports_nothing() {
+        let edges = edges_of(&[
+            ("lib.rs", "mod a; mod b; #[cfg(test)] mod testing;"),
+            ("a.rs", "pub struct A;"),
+            ("b.rs", "pub struct B;"),
+            (
+                "testing.rs",
+                "//! Helpers.\n#![cfg(test)]\nuse crate::a::A;",
+            ),
+        ]);
+        assert!(edges.is_empty(), "{edges:?}");
     }
 
     #[test]

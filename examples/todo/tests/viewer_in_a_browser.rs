@@ -3,12 +3,16 @@
 //! the rendered DOM holds the trace list (newest first, the failure marked, the caller's trace
 //! id), the waterfall (spans nested parent first, each bar inside its parent's) and the
 //! operations table; screenshots are saved, at desktop and phone widths. The JSON behind each
-//! page answers `Accept: application/json`.
+//! page answers `Accept: application/json`. A request held open inside `ml.inference` is listed
+//! while it runs, its waterfall drawn up to now with running bars, reported in
+//! `http.server.request.still_running` lines and in the oldest-in-flight gauges, and is an
+//! ordinary finished trace once it ends.
 
 mod common;
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use common::{App, TempDb, request};
 use serde_json::Value;
@@ -256,5 +260,164 @@ fn the_viewer_shows_traces_waterfalls_and_operations_in_a_real_browser() {
     assert!(create["p99_ms"].as_f64().unwrap() > 0.0);
     assert_eq!(create["p99_exemplar"]["trace_id"], created_trace.as_str());
     assert!(create["p99_exemplar"]["duration_ms"].as_f64().unwrap() > 0.0);
+    app.stop();
+}
+
+/// The value of the sample `series` (its name and labels as the text exposition writes them).
+fn sample(metrics: &str, series: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+}
+
+#[test]
+fn a_request_held_open_is_shown_running_reported_and_counted_before_it_ends() {
+    let database = TempDb::new();
+    let app = App::start_with(
+        &database,
+        None,
+        &[
+            ("TODO_FAULT_SLOW_RATE", "1"),
+            ("TODO_FAULT_SLOW_MS", "7000"),
+            ("TRIPOD_STILL_RUNNING_AFTER_MS", "1000"),
+        ],
+    );
+    let at = app.address;
+    let sent = Instant::now();
+    let held = std::thread::spawn(move || {
+        request(
+            at,
+            "POST",
+            "/api/predict",
+            Some(r#"{"text":"a lovely day"}"#),
+            &[],
+        )
+    });
+    let json = |path: &str| -> Value {
+        let answer = request(at, "GET", path, None, &[("Accept", "application/json")]);
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+        serde_json::from_str(&answer.body).unwrap()
+    };
+
+    // Listed while it runs (asked every 50 ms), with its age and where it is now.
+    let listed = loop {
+        let list = json("/debug/traces");
+        if let Some(running) = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|trace| trace["in_progress"] == true)
+        {
+            break running.clone();
+        }
+        assert!(
+            !held.is_finished(),
+            "the request ended before it was listed"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let listed_after = sent.elapsed();
+    eprintln!("listed {listed_after:?} after the request was sent");
+    assert_eq!(listed["operation"], "POST /api/predict", "{listed}");
+    assert_eq!(listed["current_span"], "ml.inference", "{listed}");
+    let age_ms = listed["duration_ns"].as_f64().unwrap() / 1e6;
+    assert!(
+        age_ms >= 250.0 && age_ms <= listed_after.as_secs_f64() * 1e3,
+        "{age_ms} ms"
+    );
+    let trace_id = listed["trace_id"].as_str().unwrap().to_owned();
+
+    // The gauges read its age.
+    let metrics = request(at, "GET", "/metrics", None, &[]).body;
+    let asked = sent.elapsed().as_secs_f64();
+    for series in [
+        "operation_oldest_in_flight_seconds{name=\"ml.inference\"}",
+        "http_requests_oldest_in_flight_seconds{method=\"POST\",endpoint=\"/api/predict\"}",
+    ] {
+        let seconds = sample(&metrics, series).unwrap_or_else(|| panic!("{series}: {metrics}"));
+        assert!(seconds >= 0.25 && seconds <= asked, "{series} {seconds}");
+    }
+
+    // Its waterfall: the spans so far, those open running, in the JSON and in a real browser.
+    let trace = json(&format!("/debug/traces/{trace_id}"));
+    assert_eq!(trace["in_progress"], true);
+    let running: Vec<&str> = trace["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|span| span["running"] == true)
+        .map(|span| span["name"].as_str().unwrap())
+        .collect();
+    for name in ["POST /api/predict", "api.predict", "ml.inference"] {
+        assert!(running.contains(&name), "{name} runs: {running:?}");
+    }
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let page = open(
+        &format!("http://{at}/debug/traces/{trace_id}"),
+        &shots.join("waterfall-running.png"),
+        (1280, 420),
+    );
+    let flags = attributes_of(&page, "<details class=\"span", "data-running");
+    assert_eq!(
+        flags.iter().filter(|flag| *flag == "true").count(),
+        3,
+        "{page}"
+    );
+    assert!(
+        page.contains("running\" style=\"left:"),
+        "a running bar: {page}"
+    );
+    let list_page = open(
+        &format!("http://{at}/debug/traces"),
+        &shots.join("traces-running.png"),
+        (1280, 420),
+    );
+    assert!(
+        list_page.contains(&format!(
+            "<tr class=\"trace running\" data-trace-id=\"{trace_id}\""
+        )),
+        "{list_page}"
+    );
+
+    // One line past the threshold, others past twice and four times it.
+    let answer = held.join().unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.header("x-trace-id"), Some(trace_id.as_str()));
+    let lines = app.lines();
+    let still: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["event"] == "http.server.request.still_running")
+        .collect();
+    assert_eq!(still.len(), 3, "at 1 s, 2 s and 4 s: {still:#?}");
+    for (line, threshold) in still.iter().zip([1000, 2000, 4000]) {
+        assert_eq!(line["level"], "warning");
+        assert_eq!(line["trace_id"], trace_id.as_str());
+        assert_eq!(line["innermost_span"], "ml.inference");
+        assert_eq!(line["http.route"], "/api/predict");
+        let running = line["running_ms"].as_u64().unwrap();
+        assert!((threshold..threshold + 1000).contains(&running), "{line}");
+    }
+
+    // Ended, it is an ordinary finished trace, and the gauges read 0.
+    let trace = json(&format!("/debug/traces/{trace_id}"));
+    assert_eq!(trace["in_progress"], false, "{trace}");
+    assert!(
+        trace["spans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|span| span["running"] == false)
+    );
+    let listed = json("/debug/traces");
+    assert_eq!(listed[0]["trace_id"], trace_id.as_str());
+    assert_eq!(listed[0]["in_progress"], false);
+    let metrics = request(at, "GET", "/metrics", None, &[]).body;
+    assert_eq!(
+        sample(
+            &metrics,
+            "operation_oldest_in_flight_seconds{name=\"ml.inference\"}"
+        ),
+        Some(0.0)
+    );
     app.stop();
 }

@@ -162,7 +162,10 @@ impl Opened {
             return Opened::none();
         }
         let metrics = site.collected_metrics();
-        let lent = Lent::for_call(CallMark(metrics));
+        let lent = Lent::for_call(CallMark {
+            metrics,
+            still_running: site.still_running,
+        });
         let span = Span::new(metadata, &metadata.fields().value_set_all(values));
         let path = call_path::take_start();
         let opened = Opened {

@@ -3,14 +3,15 @@
 
 /// A call site's [`Site`](crate::__private::Site): its end events' callsites and metadata
 /// (target: the caller's module; one failure callsite per level, since a failure is logged at
-/// its error's level), the operation's name, the attribute's failure level, its constant labels
-/// and the keys of the labels it computes per call.
+/// its error's level), the operation's name, the attribute's failure level, its constant labels,
+/// the keys of the labels it computes per call, and when a call still running is reported.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __tripod_site {
     (
         name: $name:literal, level: $level:ident, failure_level: [$($failure_level:ident)?],
-        labels: [$(($key:literal, $value:literal)),*], computed: [$($computed:literal),*]
+        labels: [$(($key:literal, $value:literal)),*], computed: [$($computed:literal),*],
+        still_running: [$($still_running:tt)?]
     ) => {
         $crate::__private::Site::new(
             $name,
@@ -31,7 +32,24 @@ macro_rules! __tripod_site {
                 cancelled_message: ::core::concat!($name, ".cancelled"),
             },
             $crate::__tripod_level_option!($($failure_level)?),
+            $crate::__tripod_still_running!($($still_running)?),
         )
+    };
+}
+
+/// The site's [`StillRunning`](crate::__private::StillRunning): the default, `off`, or after a
+/// number of milliseconds.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tripod_still_running {
+    () => {
+        $crate::__private::StillRunning::Default
+    };
+    (off) => {
+        $crate::__private::StillRunning::Off
+    };
+    ($millis:literal) => {
+        $crate::__private::StillRunning::AfterMillis($millis)
     };
 }
 

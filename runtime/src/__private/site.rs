@@ -31,6 +31,8 @@ pub struct Site {
     pub(crate) events: EndEvents,
     /// `failure_level = "..."`: the level of every failure, whatever the error says.
     pub(crate) failure_level: Option<Level>,
+    /// `still_running_after = "..."`: when a call still running is reported.
+    pub(crate) still_running: crate::call_path::StillRunning,
     /// The handles of a site without computed labels.
     global: OnceLock<Handles>,
     /// Those of a site with computed labels, by the labels' values.
@@ -45,6 +47,7 @@ impl Site {
         computed: &'static [&'static str],
         events: EndEvents,
         failure_level: Option<Level>,
+        still_running: crate::call_path::StillRunning,
     ) -> Self {
         Site {
             name,
@@ -52,6 +55,7 @@ impl Site {
             computed,
             events,
             failure_level,
+            still_running,
             global: OnceLock::new(),
             by_values: OnceLock::new(),
         }

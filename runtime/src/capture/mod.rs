@@ -8,7 +8,7 @@ mod sinks;
 mod span;
 
 pub(crate) use limits::SpanLimits;
-pub(crate) use sinks::{Capture, SpanSink};
+pub(crate) use sinks::{Capture, OpenSpans, SpanSink};
 // Each sink reads the parts it needs: which are used depends on the features built.
 #[allow(unused_imports)]
 pub(crate) use span::{

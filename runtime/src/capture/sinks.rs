@@ -27,6 +27,15 @@ pub(crate) trait SpanSink: Send + Sync {
     }
 }
 
+/// The spans that started and have not ended, as tripod's collector holds them: what the viewer
+/// shows of unfinished traces (without the viewer nothing asks).
+#[cfg_attr(not(feature = "viewer"), allow(dead_code))]
+pub(crate) trait OpenSpans: Send + Sync {
+    /// A copy of each captured span that still runs, ended now, as far as it got (what the
+    /// application's threads recorded is collected first: what ended is handed to the sinks).
+    fn open_spans(&self) -> Vec<SpanRecord>;
+}
+
 /// The sinks finished spans go to, and the limits spans are recorded within.
 pub(crate) struct Capture {
     sinks: Vec<Arc<dyn SpanSink>>,

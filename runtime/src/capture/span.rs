@@ -40,14 +40,14 @@ pub(crate) enum AttrValue {
 /// Whose attribute it is: the span's, or the n-th event's.
 pub(crate) const SPAN: u32 = u32::MAX;
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Attribute {
     pub(crate) owner: u32,
     pub(crate) key: &'static str,
     pub(crate) value: AttrValue,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct EventRecord {
     pub(crate) name: Text,
     pub(crate) time: SystemTime,
@@ -57,7 +57,7 @@ pub(crate) struct EventRecord {
 }
 
 /// A span's status as recorded: `otel.status_code` and `otel.status_description`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum StatusRecord {
     Unset,
     Ok,
@@ -65,7 +65,7 @@ pub(crate) enum StatusRecord {
 }
 
 /// A link to another span's context (exported; the viewer does not show links).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
 pub(crate) struct LinkRecord {
     pub(crate) ids: SpanIds,
@@ -73,7 +73,7 @@ pub(crate) struct LinkRecord {
 }
 
 /// One span, recorded while it runs and queued when it closes.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct SpanRecord {
     pub(crate) ids: SpanIds,
     /// The trace's vendor entries (`tracestate`), exported as the span's `trace_state`.

@@ -33,6 +33,8 @@ pub(super) struct Prepared {
     collecting: Option<super::telemetry::Collecting>,
     /// How sqlx's events become database spans, when they do.
     database: Option<crate::database::DatabaseSpans>,
+    /// What is told of calls and requests that have not ended.
+    unfinished: crate::pipeline::UnfinishedSettings,
 }
 
 /// Reads the environment over the builder's settings and starts the sinks, each from its own
@@ -93,6 +95,12 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
         shutdown_timeout: builder.shutdown_timeout,
         collecting: None,
         database,
+        unfinished: crate::pipeline::UnfinishedSettings {
+            still_running_after: env
+                .still_running_after
+                .unwrap_or(builder.unfinished.still_running_after),
+            ..builder.unfinished
+        },
     })
 }
 
@@ -116,6 +124,11 @@ impl Prepared {
         });
         #[cfg(not(feature = "_recorder"))]
         let recorder = None;
+        let unfinished = crate::pipeline::Unfinished::new(
+            self.unfinished.clone(),
+            self.log_filter.parse::<Targets>().ok(),
+            recorder.clone(),
+        );
         // sqlx's events are recorded only when they become a span or a metric.
         let database = self
             .database
@@ -132,9 +145,14 @@ impl Prepared {
             .iter()
             .filter_map(|part| part.log_sink())
             .collect();
-        let collector = crate::pipeline::Collector::new(log_sinks, capture, database);
+        let collector = crate::pipeline::Collector::new(log_sinks, capture, database, unfinished);
         let (pipeline, thread) =
             crate::pipeline::Pipeline::start(recording.buffers.clone(), collector);
+        let weak = std::sync::Arc::downgrade(&pipeline);
+        let open: std::sync::Weak<dyn crate::capture::OpenSpans> = weak;
+        for part in &self.parts {
+            part.open_spans_from(&open);
+        }
         // A read of the metrics first collects what the threads recorded: the collector thread
         // records observed calls' metrics, so a scrape sees every call that ended before it.
         #[cfg(feature = "_recorder")]

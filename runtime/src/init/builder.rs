@@ -24,6 +24,7 @@ pub struct Builder {
     pub(super) access_log: bool,
     pub(super) sampler: Sampler,
     pub(super) shutdown_timeout: Duration,
+    pub(super) unfinished: crate::pipeline::UnfinishedSettings,
     #[cfg(feature = "_recorder")]
     pub(super) metrics: crate::recorder::Settings,
     #[cfg(feature = "prometheus")]
@@ -66,6 +67,7 @@ impl Builder {
             access_log: true,
             sampler: Sampler::default(),
             shutdown_timeout: Duration::from_secs(3),
+            unfinished: crate::pipeline::UnfinishedSettings::default(),
             #[cfg(feature = "_recorder")]
             metrics: crate::recorder::Settings::default(),
             #[cfg(feature = "prometheus")]
@@ -176,6 +178,40 @@ impl Builder {
     /// `parentbased_always_on`.
     pub fn sampler(mut self, sampler: Sampler) -> Self {
         self.sampler = sampler;
+        self
+    }
+
+    /// How long an observed call runs before one WARN line `NAME.still_running` says it still
+    /// does (with its fields, `trace_id`, `span_id`, `running_ms` and `innermost_span`, where it
+    /// is now), then again at twice, four times … that; a served request's line is
+    /// `http.server.request.still_running`. Of spans inside one another only the outermost due
+    /// is reported. A function's `#[observe(still_running_after = "2m")]` (or `"off"`) overrides
+    /// it; `TRIPOD_STILL_RUNNING_AFTER_MS` overrides this (`0`: never). `None`: never. Defaults
+    /// to 10 s.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let builder = tripod::init().still_running_after(Some(Duration::from_secs(30)));
+    /// # drop(builder);
+    /// ```
+    pub fn still_running_after(mut self, after: Option<Duration>) -> Self {
+        self.unfinished.still_running_after = after.filter(|after| !after.is_zero());
+        self
+    }
+
+    /// The most memory the spans that have not ended may hold (their fields and records).
+    /// Past it the oldest are trimmed (their fields and record freed: not exported; their calls
+    /// still counted and logged), then, if that is not enough, forgotten, counted in
+    /// `tripod_open_spans_trimmed_total` and `tripod_open_spans_forgotten_total` with a WARN
+    /// line `tripod.open_spans.trimmed`. Defaults to 64 MiB.
+    ///
+    /// ```
+    /// let builder = tripod::init().open_spans_max_bytes(16 << 20);
+    /// # drop(builder);
+    /// ```
+    pub fn open_spans_max_bytes(mut self, bytes: usize) -> Self {
+        self.unfinished.max_bytes = bytes;
         self
     }
 

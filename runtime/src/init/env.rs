@@ -41,6 +41,8 @@ pub(crate) struct FromEnvironment {
     #[cfg(feature = "otlp")]
     pub(crate) otlp: crate::otlp::OtlpEnv,
     pub(crate) sampler: Option<Sampler>,
+    /// `TRIPOD_STILL_RUNNING_AFTER_MS`: `Some(None)` for `0` (never).
+    pub(crate) still_running_after: Option<Option<std::time::Duration>>,
     pub(crate) warnings: Vec<String>,
 }
 
@@ -114,6 +116,18 @@ pub(crate) fn read(source: &Source) -> FromEnvironment {
         match LogFormat::from_variable(&value) {
             Ok(format) => env.log_format = Some(format),
             Err(warning) => env.warnings.push(warning),
+        }
+    }
+    if let Some(value) = var("TRIPOD_STILL_RUNNING_AFTER_MS") {
+        match value.parse::<u64>() {
+            Ok(0) => env.still_running_after = Some(None),
+            Ok(millis) => {
+                env.still_running_after = Some(Some(std::time::Duration::from_millis(millis)))
+            }
+            Err(_) => env.warnings.push(format!(
+                "TRIPOD_STILL_RUNNING_AFTER_MS={value:?} is not a whole number of milliseconds \
+                 (0 turns the lines off); using the default"
+            )),
         }
     }
     if let Some(filter) = var("RUST_LOG") {

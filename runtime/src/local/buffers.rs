@@ -138,7 +138,8 @@ impl ThreadBuffers {
                 call_path::set_start(path);
                 CallStart {
                     logged: logged(),
-                    metrics: mark.0,
+                    metrics: mark.metrics,
+                    still_running: mark.still_running,
                 }
             });
         self.record(|records| {

@@ -10,7 +10,7 @@ use std::ops::Range;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Metadata};
 
-use crate::call_path::{CallMetrics, Ending};
+use crate::call_path::{CallMetrics, Ending, StillRunning};
 use crate::tick::Tick;
 use crate::trace::{SpanId, SpanIds, TraceState};
 
@@ -78,6 +78,8 @@ pub(crate) struct CallStart {
     pub(crate) logged: bool,
     /// Its site's metrics, when the collector thread records them.
     pub(crate) metrics: Option<&'static dyn CallMetrics>,
+    /// When it is reported while it still runs.
+    pub(crate) still_running: StillRunning,
 }
 
 impl Entry {

@@ -8,10 +8,11 @@
 //! events and end.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BinaryHeap;
 
 use super::calls;
+use super::live::{Live, Spans};
+use super::unfinished::{Report, ReportValue, Unfinished};
 use crate::call_path::Ending;
 use crate::capture::FieldWriter as _;
 use crate::clock::WallClock;
@@ -37,23 +38,6 @@ pub(crate) struct Databases {
 static DATABASE_METRIC: metrics::Metadata<'static> =
     metrics::Metadata::new("tripod", metrics::Level::INFO, Some(module_path!()));
 
-/// A span that started and has not ended.
-struct Live {
-    ids: SpanIds,
-    /// Its fields as each log sink encodes them (in the order of the sinks), for the events
-    /// inside it and inside its descendants.
-    fields: Vec<SpanFields>,
-    /// Its record, when it is captured.
-    record: Option<crate::capture::SpanRecord>,
-    /// What is kept of the observed call it is the span of.
-    call: Option<calls::Call>,
-    /// The reading it started at: its record ends at its start plus the time between the two
-    /// readings, so its duration is the one its call's histogram got (converting each reading
-    /// to wall-clock time apart, in two collections, could move the end by the clock's
-    /// recalibration between them: a span a few µs longer than its call's exemplar bucket).
-    started: Tick,
-}
-
 /// The collector's state.
 pub(crate) struct Collector {
     /// Where log events go (none when no line is written and no record exported).
@@ -62,7 +46,9 @@ pub(crate) struct Collector {
     /// What sqlx's events become, when database spans are on.
     database: Option<Databases>,
     clock: WallClock,
-    spans: HashMap<SpanId, Live, BuildHasherDefault<IdHasher>>,
+    spans: Spans,
+    /// What is told of the spans that have not ended.
+    unfinished: Unfinished,
     /// Span ends seen before their span's start in this batch.
     early_ends: Vec<(SpanId, Tick, Option<Ending>)>,
     /// Fields of ended spans, emptied, for the next spans.
@@ -71,38 +57,22 @@ pub(crate) struct Collector {
     ended: Vec<std::sync::Arc<crate::capture::SpanRecord>>,
 }
 
-/// Span ids are random: their low bits hash them as well as any hash function would.
-/// (Hand-written: SipHash, the default, took 1.4% of the collector's time.)
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
-        }
-    }
-    fn write_u64(&mut self, id: u64) {
-        self.0 = id;
-    }
-}
-
 impl Collector {
-    /// A collector handing log events to `log_sinks` and span records to `capture`'s sinks.
+    /// A collector handing log events to `log_sinks` and span records to `capture`'s sinks,
+    /// telling of unfinished spans as `unfinished` says.
     pub(crate) fn new(
         log_sinks: Vec<Box<dyn LogSink>>,
         capture: Option<crate::capture::Capture>,
         database: Option<Databases>,
+        unfinished: Unfinished,
     ) -> Collector {
         Collector {
             log_sinks,
             database,
             capture,
             clock: WallClock::default(),
-            spans: HashMap::default(),
+            spans: Spans::default(),
+            unfinished,
             early_ends: Vec::new(),
             free_fields: Vec::new(),
             ended: Vec::new(),
@@ -131,6 +101,9 @@ impl Collector {
                 // Never before the thread's previous entry, should its clock read lower.
                 next.push(Reverse((entry.at().max(at), thread, index + 1)));
             }
+        }
+        for report in self.unfinished.scan(&mut self.spans, Tick::now()) {
+            self.report(&report, now);
         }
         for sink in &mut self.log_sinks {
             sink.collected();
@@ -230,6 +203,9 @@ impl Collector {
             if let Some(record) = &mut live.record {
                 record.field(key, value);
             }
+            if let (Some(watched), FieldValue::Str(text)) = (&mut live.watched, value) {
+                watched.field(key, text);
+            }
             if let Some(call) = &mut live.call
                 && *key == calls::RETURN
                 && let FieldValue::Str(text) = value
@@ -263,7 +239,7 @@ impl Collector {
             })
             .flatten();
         self.emit(Emitted {
-            metadata,
+            origin: Origin::of(metadata),
             since_epoch,
             message,
             fields,
@@ -311,14 +287,24 @@ impl Collector {
             }
             _ => None,
         };
+        let mut watched = self.unfinished.request(metadata);
+        if let Some(watched) = &mut watched {
+            for (key, value) in values {
+                if let FieldValue::Str(text) = own(records, value) {
+                    watched.field(key, text);
+                }
+            }
+        }
         self.spans.insert(
             ids.span_id,
             Live {
                 ids: *ids,
+                name: metadata.name(),
                 fields: span_fields,
                 record,
                 started: at,
                 call: None,
+                watched,
             },
         );
     }
@@ -339,6 +325,11 @@ impl Collector {
         let Some(live) = self.spans.get_mut(&span) else {
             return;
         };
+        live.watched = Some(self.unfinished.call(
+            metadata.name(),
+            metadata.target(),
+            call.still_running,
+        ));
         live.call = Some(calls::Call {
             metadata,
             logged: call.logged,
@@ -348,7 +339,7 @@ impl Collector {
             metrics: call.metrics.map(|metrics| (metrics, metrics.started())),
         });
         self.emit(Emitted {
-            metadata,
+            origin: Origin::of(metadata),
             since_epoch: self.clock.at(at.instant()),
             message: messages.start,
             fields: values
@@ -387,7 +378,7 @@ impl Collector {
         let (messages, logged) = (call.messages, call.logged);
         let ret = call.ret.take();
         self.emit(Emitted {
-            metadata,
+            origin: Origin::of(metadata),
             since_epoch: self.clock.at(at.instant()),
             message: messages.success,
             fields: std::iter::once((calls::DURATION, FieldValue::F64(millis))).chain(
@@ -406,20 +397,18 @@ impl Collector {
         &mut self,
         event: Emitted<'a, impl Iterator<Item = (&'static str, FieldValue<'a>)> + Clone>,
     ) {
-        let metadata = event.metadata;
+        let origin = event.origin;
         if event.logged && !self.log_sinks.is_empty() {
             let innermost = event.span.and_then(|span| self.spans.get(&span));
             let logged = LogEvent {
-                level: metadata.level(),
-                target: metadata.target(),
+                level: origin.level,
+                target: origin.target,
                 since_epoch: event.since_epoch,
                 message: event.message,
                 ids: innermost.map(|live| live.ids),
             };
-            let spans = std::iter::successors(innermost, |live| {
-                let parent = live.ids.parent.filter(|_| !live.ids.parent_is_remote)?;
-                self.spans.get(&parent)
-            });
+            let spans =
+                std::iter::successors(innermost, |live| self.spans.get(&live.local_parent()?));
             for (index, sink) in self.log_sinks.iter_mut().enumerate() {
                 sink.event(
                     &logged,
@@ -435,7 +424,7 @@ impl Collector {
                 .and_then(|live| live.record.as_mut())
         {
             let time = crate::clock::system_time_of(event.since_epoch);
-            record.event_at(time, metadata.name(), |written| {
+            record.event_at(time, origin.name, |written| {
                 if !event.message.is_empty() {
                     written.field("message", FieldValue::Str(event.message));
                 }
@@ -444,6 +433,45 @@ impl Collector {
                 }
             });
         }
+    }
+
+    /// A line about unfinished spans ([`Unfinished`]), written at `now` (since the Unix epoch).
+    fn report(&mut self, report: &Report, now: std::time::Duration) {
+        self.emit(Emitted {
+            origin: Origin {
+                level: report.level,
+                target: report.target,
+                name: "",
+            },
+            since_epoch: now,
+            message: &report.message,
+            fields: report.fields.iter().map(|(key, value)| {
+                let value = match value {
+                    ReportValue::U64(value) => FieldValue::U64(*value),
+                    ReportValue::Str(text) => FieldValue::Str(text),
+                };
+                (*key, value)
+            }),
+            span: report.span,
+            logged: report.logged,
+            traced: false,
+        });
+    }
+
+    /// A copy of each captured span that still runs, ended now, as far as it got (the viewer's
+    /// unfinished traces).
+    #[cfg_attr(not(feature = "viewer"), allow(dead_code))]
+    pub(crate) fn open_records(&self) -> Vec<crate::capture::SpanRecord> {
+        let now = crate::clock::system_time_of(self.clock.at(quanta::Instant::now()));
+        self.spans
+            .values()
+            .filter(|live| live.running())
+            .filter_map(|live| {
+                let mut record = live.record.clone()?;
+                record.end_at(now.max(record.start));
+                Some(record)
+            })
+            .collect()
     }
 
     /// One of sqlx's events, which happened in `span` at `since_epoch`: a statement's duration
@@ -569,9 +597,28 @@ fn set_field(
     }
 }
 
+/// Where an event comes from: its level and target, and the name its span event takes.
+#[derive(Clone, Copy)]
+struct Origin {
+    level: &'static tracing::Level,
+    target: &'static str,
+    name: &'static str,
+}
+
+impl Origin {
+    /// An event of the callsite `metadata` (or derived from its span's).
+    fn of(metadata: &'static tracing::Metadata<'static>) -> Origin {
+        Origin {
+            level: metadata.level(),
+            target: metadata.target(),
+            name: metadata.name(),
+        }
+    }
+}
+
 /// One event as [`Collector::emit`] lays it out.
 struct Emitted<'a, F> {
-    metadata: &'static tracing::Metadata<'static>,
+    origin: Origin,
     since_epoch: std::time::Duration,
     message: &'a str,
     /// Its own fields.
@@ -584,52 +631,11 @@ struct Emitted<'a, F> {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
+    use super::super::testing::{Written, call_metadata, collector, ids};
     use super::*;
-    use crate::capture::{Capture, SpanLimits, SpanRecord, SpanSink};
-    use crate::logs::{LineOutput, LineSink, Style};
-    use crate::trace::{TraceId, TraceState};
-
-    /// Lines written, as text.
-    #[derive(Clone, Default)]
-    struct Written(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Written {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    /// Spans handed to the sinks.
-    #[derive(Default)]
-    struct Ended(Mutex<Vec<Arc<SpanRecord>>>);
-
-    impl SpanSink for Ended {
-        fn span_closed(&self, span: Arc<SpanRecord>) {
-            self.0.lock().unwrap().push(span);
-        }
-    }
-
-    fn collector() -> (Collector, Written, Arc<Ended>) {
-        let written = Written::default();
-        let ended = Arc::new(Ended::default());
-        let collector = Collector::new(
-            vec![Box::new(LineSink::new(
-                Style::Json,
-                LineOutput::new(Box::new(written.clone())),
-            ))],
-            Some(Capture::new(vec![ended.clone()], SpanLimits::default())),
-            None,
-        );
-        (collector, written, ended)
-    }
+    use crate::trace::TraceState;
 
     /// A callsite's metadata, as `tracing` hands it to subscribers.
     fn metadata() -> &'static tracing::Metadata<'static> {
@@ -651,16 +657,6 @@ mod tests {
             None,
             |_| {},
         );
-    }
-
-    fn ids(span: u64) -> SpanIds {
-        SpanIds {
-            trace_id: TraceId(7),
-            span_id: SpanId(span),
-            parent: None,
-            parent_is_remote: false,
-            sampled: true,
-        }
     }
 
     #[test]
@@ -726,21 +722,6 @@ mod tests {
         assert_eq!(fields, ["user.id"], "the record came after the start");
     }
 
-    /// An observed call's span callsite: `code.function.name` first, then the user's field.
-    fn call_metadata() -> &'static tracing::Metadata<'static> {
-        let registry = tracing_subscriber::registry();
-        tracing::subscriber::with_default(registry, || {
-            tracing::info_span!(
-                "todo.create",
-                code.function.name = "app::create",
-                user.id = 42_u64,
-                return = tracing::field::Empty
-            )
-            .metadata()
-            .expect("an enabled span")
-        })
-    }
-
     /// Records the start of a call span with its function's name and `user.id`, at the reading
     /// it returns.
     fn call_started(
@@ -753,15 +734,10 @@ mod tests {
             ids(1),
             TraceState::default(),
             true,
-            Some(CallStart {
-                logged: true,
-                metrics: None,
-            }),
-            |visitor| {
-                let fields = metadata.fields();
-                visitor.record_str(&fields.field("code.function.name").unwrap(), "app::create");
-                visitor.record_u64(&fields.field("user.id").unwrap(), 42);
-            },
+            Some(super::super::testing::call_start(
+                crate::call_path::StillRunning::Default,
+            )),
+            super::super::testing::call_fields(metadata),
         );
         started.tick()
     }

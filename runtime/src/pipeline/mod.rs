@@ -7,6 +7,11 @@
 
 mod calls;
 mod collector;
+mod live;
+#[cfg(test)]
+mod testing;
+mod unfinished;
+mod watched;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
@@ -14,6 +19,7 @@ use std::thread::Thread;
 use std::time::Duration;
 
 pub(crate) use collector::{Collector, Databases};
+pub(crate) use unfinished::{Unfinished, UnfinishedSettings};
 
 use crate::background::Background;
 use crate::local::{Pressure, ThreadBuffers};
@@ -82,6 +88,14 @@ impl Pipeline {
         let taken = self.buffers.take();
         collector.collect(&taken);
         self.buffers.give_back(taken);
+    }
+}
+
+/// Collects, then copies each captured span that still runs, ended now.
+impl crate::capture::OpenSpans for Pipeline {
+    fn open_spans(&self) -> Vec<crate::capture::SpanRecord> {
+        self.collect();
+        lock(&self.collector).open_records()
     }
 }
 

@@ -2,6 +2,7 @@
 //! OpenTelemetry Collector or backend at all), their waterfalls, and each operation's and route's rate, error rate and
 //! latency, served as plain pages by [`tripod::axum::viewer_router`](crate::axum::viewer_router).
 
+mod open;
 mod operations;
 mod pages;
 mod router;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::background::Background;
-use crate::capture::{SpanLimits, SpanSink};
+use crate::capture::{OpenSpans, SpanLimits, SpanSink};
 use crate::sink::Part;
 
 pub(crate) use router::router;
@@ -78,5 +79,9 @@ impl ViewerParts {
 impl Part for ViewerParts {
     fn span_sink(&self) -> Option<(Arc<dyn SpanSink>, Option<SpanLimits>)> {
         Some((self.viewer.store.clone(), None))
+    }
+
+    fn open_spans_from(&self, open: &std::sync::Weak<dyn OpenSpans>) {
+        self.viewer.store.show_open(open);
     }
 }

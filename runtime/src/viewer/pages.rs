@@ -70,7 +70,8 @@ fn page(title: &str, active: &str, body: &str) -> String {
     )
 }
 
-/// `/debug/traces`: the filter form and the recent traces, newest first.
+/// `/debug/traces`: the filter form, the traces still running (oldest first, with where each is
+/// now), then the recent traces, newest first.
 pub(crate) fn traces(
     summaries: &[TraceSummary],
     filter: &TraceFilter,
@@ -110,14 +111,21 @@ pub(crate) fn traces(
              <th>Spans</th><th>Time (UTC)</th><th>Trace id</th></tr></thead><tbody>",
         );
         for summary in summaries {
-            let (status_class, status) = if summary.failed {
+            let (status_class, status) = if summary.in_progress {
+                ("running", "running")
+            } else if summary.failed {
                 ("error", "error")
             } else {
                 ("ok", "ok")
             };
+            let now = summary
+                .current_span
+                .as_deref()
+                .map(|span| format!(" <small class=\"now\">now in {}</small>", esc(span)))
+                .unwrap_or_default();
             let _ = write!(
                 body,
-                "<tr class=\"trace {status_class}\" data-trace-id=\"{id}\"><td><a href=\"/debug/traces/{id}\">{operation}</a></td>\
+                "<tr class=\"trace {status_class}\" data-trace-id=\"{id}\"><td><a href=\"/debug/traces/{id}\">{operation}</a>{now}</td>\
                  <td class=\"num\">{duration}</td><td><span class=\"status {status_class}\">{status}</span></td>\
                  <td class=\"num\">{spans}</td><td>{time}</td><td class=\"id\">{id}</td></tr>",
                 id = summary.trace_id,
@@ -185,10 +193,15 @@ pub(crate) fn trace(trace: &ViewTrace) -> String {
         .map(|(_, span)| span.name.as_str())
         .unwrap_or("trace");
     let mut body = format!(
-        "<h1>{}</h1><p class=\"meta\">Trace <span class=\"id\">{}</span> · {} · {} spans · {} UTC</p>",
+        "<h1>{}</h1><p class=\"meta\">Trace <span class=\"id\">{}</span> · {}{} · {} spans · {} UTC</p>",
         esc(root),
         trace.trace_id,
         duration(end - start),
+        if trace.in_progress {
+            " so far, <span class=\"status running\">running</span>"
+        } else {
+            ""
+        },
         trace.spans.len(),
         time_of_day(start)
     );
@@ -208,10 +221,12 @@ pub(crate) fn trace(trace: &ViewTrace) -> String {
         let _ = write!(
             body,
             "<details class=\"span {status}\" data-span-id=\"{id}\" data-parent=\"{parent}\" data-depth=\"{depth}\" \
-             data-left=\"{left:.3}\" data-width=\"{width:.3}\"><summary>\
+             data-left=\"{left:.3}\" data-width=\"{width:.3}\" data-running=\"{running}\"><summary>\
              <span class=\"name\" style=\"padding-left:{indent}em\">{name} <small>{service}</small></span>\
-             <span class=\"track\"><span class=\"bar {status}\" style=\"left:{left:.3}%;width:{width:.3}%\"></span>",
+             <span class=\"track\"><span class=\"bar {status}{running_class}\" style=\"left:{left:.3}%;width:{width:.3}%\"></span>",
             status = span.status,
+            running = span.running,
+            running_class = if span.running { " running" } else { "" },
             id = span.span_id,
             parent = span.parent_span_id.as_deref().unwrap_or_default(),
             indent = depth as f64 * 1.1,
@@ -229,8 +244,9 @@ pub(crate) fn trace(trace: &ViewTrace) -> String {
         }
         let _ = write!(
             body,
-            "</span><span class=\"dur\">{}</span></summary><div class=\"detail\">",
-            duration(span.duration_ns)
+            "</span><span class=\"dur\">{}{}</span></summary><div class=\"detail\">",
+            duration(span.duration_ns),
+            if span.running { " running" } else { "" }
         );
         if let Some(message) = &span.status_message {
             let _ = write!(body, "<p class=\"status error\">{}</p>", esc(message));

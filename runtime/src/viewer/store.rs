@@ -8,13 +8,17 @@
 //! after a burst of successes.
 
 use std::collections::{HashMap, VecDeque};
+use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::capture::{AttrValue, SPAN, SpanKind, SpanRecord, SpanSink, StatusRecord, Text};
+use crate::capture::{
+    AttrValue, OpenSpans, SPAN, SpanKind, SpanRecord, SpanSink, StatusRecord, Text,
+};
+use crate::trace::SpanId;
 
 /// The store's bounds. Defaults: 1,000 traces, 32 MiB, and per operation the 5 slowest and the
 /// 5 latest failed traces of the last 15 minutes.
@@ -37,6 +41,10 @@ impl Default for StoreLimits {
     }
 }
 
+/// How long a trace has run before the list shows it unfinished: the list is not crowded with
+/// requests a few milliseconds from their end.
+pub(crate) const UNFINISHED_AFTER: Duration = Duration::from_millis(250);
+
 /// Finished spans waiting to be stored; past this many, spans are dropped (and counted).
 const MAX_PENDING: usize = 50_000;
 
@@ -55,6 +63,8 @@ pub(crate) struct ViewSpan {
     pub(crate) status_message: Option<String>,
     pub(crate) attributes: Vec<(String, String)>,
     pub(crate) events: Vec<ViewEvent>,
+    /// Whether it still runs (its duration is then its age).
+    pub(crate) running: bool,
 }
 
 /// A log event inside a span.
@@ -65,10 +75,12 @@ pub(crate) struct ViewEvent {
     pub(crate) attributes: Vec<(String, String)>,
 }
 
-/// A trace: its spans, as they arrived.
+/// A trace: its spans, as they arrived (those still open last).
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct ViewTrace {
     pub(crate) trace_id: String,
+    /// Whether a span of it is still open.
+    pub(crate) in_progress: bool,
     pub(crate) spans: Vec<ViewSpan>,
 }
 
@@ -83,6 +95,11 @@ pub(crate) struct TraceSummary {
     pub(crate) duration_ns: u64,
     pub(crate) failed: bool,
     pub(crate) span_count: usize,
+    /// Whether a span of it is still open: its duration is then its age.
+    pub(crate) in_progress: bool,
+    /// Where an unfinished trace is now: the name of its innermost open span.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) current_span: Option<String>,
 }
 
 /// Which traces to list.
@@ -106,59 +123,64 @@ fn nanos(time: std::time::SystemTime) -> u64 {
         .map_or(0, |since| since.as_nanos() as u64)
 }
 
-impl Trace {
-    /// The root: the span whose parent is not in the trace.
-    fn root(&self) -> Option<&SpanRecord> {
-        self.records
-            .iter()
-            .find(|record| {
-                record.ids.parent.is_none_or(|parent| {
-                    !self.records.iter().any(|other| other.ids.span_id == parent)
-                })
-            })
-            .map(|record| &**record)
-    }
+/// The root of a trace's spans: the span whose parent is not among them.
+fn root<R: Deref<Target = SpanRecord>>(records: &[R]) -> Option<&SpanRecord> {
+    records
+        .iter()
+        .find(|record| {
+            record
+                .ids
+                .parent
+                .is_none_or(|parent| !records.iter().any(|other| other.ids.span_id == parent))
+        })
+        .map(|record| &**record)
+}
 
-    /// The trace's start and duration, in nanoseconds: from its first span's start to its last
-    /// span's end.
-    fn window(&self) -> (u64, u64) {
-        let start = self
-            .records
-            .iter()
-            .map(|record| nanos(record.start))
-            .min()
-            .unwrap_or(0);
-        let end = self
-            .records
-            .iter()
-            .map(|record| nanos(record.end))
-            .max()
-            .unwrap_or(start);
-        (start, end.saturating_sub(start))
-    }
+/// A trace's start and duration, in nanoseconds: from its first span's start to its last
+/// span's end (an open span's: now).
+fn window<R: Deref<Target = SpanRecord>>(records: &[R]) -> (u64, u64) {
+    let start = records
+        .iter()
+        .map(|record| nanos(record.start))
+        .min()
+        .unwrap_or(0);
+    let end = records
+        .iter()
+        .map(|record| nanos(record.end))
+        .max()
+        .unwrap_or(start);
+    (start, end.saturating_sub(start))
+}
 
-    /// Whether a span of the trace ended with an error status.
-    fn failed(&self) -> bool {
-        self.records
-            .iter()
-            .any(|record| matches!(record.status, StatusRecord::Error(_)))
-    }
+/// Whether a span of the trace ended with an error status.
+fn failed<R: Deref<Target = SpanRecord>>(records: &[R]) -> bool {
+    records
+        .iter()
+        .any(|record| matches!(record.status, StatusRecord::Error(_)))
+}
 
-    fn summary(&self, service: &str) -> TraceSummary {
-        let root = self.root();
-        let (start, duration) = self.window();
-        TraceSummary {
-            trace_id: format!("{:032x}", self.id),
-            operation: root
-                .or(self.records.first().map(|record| &**record))
-                .map(|record| record.text(&record.name).to_owned())
-                .unwrap_or_default(),
-            service: service.to_owned(),
-            start_unix_nano: start,
-            duration_ns: duration,
-            failed: self.failed(),
-            span_count: self.records.len(),
-        }
+/// The list's line of trace `id`, whose spans are `records`, of which `open` are still open.
+fn summary<R: Deref<Target = SpanRecord>>(
+    id: u128,
+    records: &[R],
+    open: &[SpanId],
+    service: &str,
+) -> TraceSummary {
+    let (start, duration) = window(records);
+    let name = |record: &SpanRecord| record.text(&record.name).to_owned();
+    TraceSummary {
+        trace_id: format!("{id:032x}"),
+        operation: root(records)
+            .or(records.first().map(|record| &**record))
+            .map(name)
+            .unwrap_or_default(),
+        service: service.to_owned(),
+        start_unix_nano: start,
+        duration_ns: duration,
+        failed: failed(records),
+        span_count: records.len(),
+        in_progress: !open.is_empty(),
+        current_span: super::open::innermost(records, open).map(name),
     }
 }
 
@@ -185,6 +207,8 @@ pub(crate) struct TraceStore {
     pending: Mutex<Vec<Arc<SpanRecord>>>,
     dropped: AtomicU64,
     state: Mutex<State>,
+    /// Where the spans still open are found (tripod's collector).
+    open: OnceLock<Weak<dyn OpenSpans>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -213,6 +237,7 @@ impl TraceStore {
             pending: Mutex::new(Vec::new()),
             dropped: AtomicU64::new(0),
             state: Mutex::new(State::default()),
+            open: OnceLock::new(),
         }
     }
 
@@ -248,8 +273,8 @@ impl TraceStore {
             // A root (a span whose parent is not local) ends its trace: keep it aside if it is
             // among its operation's slowest or failed (no summary built: no allocation here).
             if is_root {
-                let (_, duration) = trace.window();
-                let failed = trace.failed();
+                let (_, duration) = window(&trace.records);
+                let failed = failed(&trace.records);
                 let root = trace.records.last().expect("just pushed");
                 let operation = root.text(&root.name);
                 let kept = match kept.get_mut(operation) {
@@ -296,14 +321,40 @@ impl TraceStore {
         }
     }
 
-    /// The traces `filter` selects, newest first, at most `limit`.
+    /// Shows the spans `open` holds, as they run, with the finished ones.
+    pub(crate) fn show_open(&self, open: &Weak<dyn OpenSpans>) {
+        let _ = self.open.set(open.clone());
+    }
+
+    /// The traces `filter` selects: those still running for [`UNFINISHED_AFTER`] or more
+    /// first, oldest first, then the finished ones, newest first; at most `limit`.
     pub(crate) fn list(&self, filter: &TraceFilter, limit: usize) -> Vec<TraceSummary> {
+        // Open spans first: asking for them collects, and what ended by then is ingested.
+        let open = super::open::by_trace(self.open.get());
         self.ingest();
         let state = lock(&self.state);
-        let mut summaries: Vec<TraceSummary> = state
+        let now = nanos(SystemTime::now());
+        let unfinished = open.iter().filter_map(|(id, running)| {
+            let started = running.iter().map(|record| nanos(record.start)).min()?;
+            if now.saturating_sub(started) < UNFINISHED_AFTER.as_nanos() as u64 {
+                return None;
+            }
+            let finished = state.traces.get(id).map_or(&[][..], |trace| &trace.records);
+            let records: Vec<&SpanRecord> = finished
+                .iter()
+                .map(|record| &**record)
+                .chain(running.iter())
+                .collect();
+            let ids: Vec<SpanId> = running.iter().map(|record| record.ids.span_id).collect();
+            Some(summary(*id, &records, &ids, &self.service))
+        });
+        let finished = state
             .traces
             .values()
-            .map(|trace| trace.summary(&self.service))
+            .filter(|trace| !open.contains_key(&trace.id))
+            .map(|trace| summary(trace.id, &trace.records, &[], &self.service));
+        let mut summaries: Vec<TraceSummary> = unfinished
+            .chain(finished)
             .filter(|summary| {
                 filter
                     .operation
@@ -319,24 +370,41 @@ impl TraceStore {
                         .is_none_or(|id| summary.trace_id.starts_with(&id.to_ascii_lowercase()))
             })
             .collect();
-        summaries.sort_by_key(|summary| std::cmp::Reverse(summary.start_unix_nano));
+        summaries.sort_by_key(|summary| {
+            if summary.in_progress {
+                (false, summary.start_unix_nano)
+            } else {
+                (true, u64::MAX - summary.start_unix_nano)
+            }
+        });
         summaries.truncate(limit);
         summaries
     }
 
-    /// One trace, by its 32 hex digits.
+    /// One trace, by its 32 hex digits, with its spans still open.
     pub(crate) fn trace(&self, trace_id: &str) -> Option<ViewTrace> {
-        self.ingest();
         let id = u128::from_str_radix(trace_id, 16).ok()?;
+        let running = super::open::by_trace(self.open.get())
+            .remove(&id)
+            .unwrap_or_default();
+        self.ingest();
         let state = lock(&self.state);
-        let trace = state.traces.get(&id)?;
+        let finished = state
+            .traces
+            .get(&id)
+            .map_or(&[][..], |trace| &trace.records);
+        if finished.is_empty() && running.is_empty() {
+            return None;
+        }
+        let spans = finished
+            .iter()
+            .map(|record| self.view(record, false))
+            .chain(running.iter().map(|record| self.view(record, true)))
+            .collect();
         Some(ViewTrace {
             trace_id: format!("{id:032x}"),
-            spans: trace
-                .records
-                .iter()
-                .map(|record| self.view(record))
-                .collect(),
+            in_progress: !running.is_empty(),
+            spans,
         })
     }
 
@@ -347,7 +415,7 @@ impl TraceStore {
         let mut names: Vec<String> = state
             .traces
             .values()
-            .map(|trace| trace.summary(&self.service).operation)
+            .map(|trace| summary(trace.id, &trace.records, &[], &self.service).operation)
             .collect();
         names.sort();
         names.dedup();
@@ -384,8 +452,8 @@ impl TraceStore {
         self.dropped.load(Ordering::Relaxed)
     }
 
-    /// The viewer's form of a captured span.
-    fn view(&self, record: &SpanRecord) -> ViewSpan {
+    /// The viewer's form of a captured span, `running` or not.
+    fn view(&self, record: &SpanRecord, running: bool) -> ViewSpan {
         let value = |value: &AttrValue| match value {
             AttrValue::I64(value) => value.to_string(),
             AttrValue::F64(value) => value.to_string(),
@@ -438,6 +506,7 @@ impl TraceStore {
                     attributes: attributes_of(index as u32),
                 })
                 .collect(),
+            running,
         }
     }
 }

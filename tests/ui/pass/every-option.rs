@@ -12,12 +12,29 @@ struct User {
     fields(user.id = user.id, user.name = %user.name, user = ?user, r#type = "greeting"),
     labels(channel = "email", r#region = "eu"),
     ret,
+    still_running_after = "2m",
 )]
 fn greet(user: &User) -> String {
     format!("hello {}", user.name)
 }
 
+/// A stream is meant to run long: never reported while it runs, on every method.
+struct Feed;
+
+#[tripod::observe(still_running_after = "off")]
+impl Feed {
+    fn follow(&self) -> u32 {
+        7
+    }
+
+    #[tripod::observe(still_running_after = "1h")]
+    fn catch_up(&self) -> u32 {
+        8
+    }
+}
+
 fn main() {
+    assert_eq!(Feed.follow() + Feed.catch_up(), 15);
     let user = User { id: 1, name: "ada".into() };
     assert_eq!(greet(&user), "hello ada");
 }

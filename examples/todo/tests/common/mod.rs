@@ -219,6 +219,11 @@ impl App {
         }
     }
 
+    /// The JSON lines it logged so far.
+    pub fn lines(&self) -> Vec<Value> {
+        self.logs.lock().unwrap().clone()
+    }
+
     /// SIGTERM, then waits for a clean exit; every JSON line it logged.
     pub fn stop(mut self) -> Vec<Value> {
         let status = Command::new("kill")
