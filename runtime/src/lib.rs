@@ -83,6 +83,8 @@ mod pipeline;
 mod prometheus;
 #[cfg(feature = "_recorder")]
 mod recorder;
+#[cfg(feature = "_recorder")]
+mod resource;
 #[cfg(feature = "_init")]
 mod sink;
 #[cfg(feature = "_init")]

@@ -53,12 +53,15 @@ pub const DB_CLIENT_OPERATION_DURATION: &str = "db_client_operation_duration_sec
 pub const UNMATCHED_ENDPOINT: &str = "unmatched";
 
 /// What a metric is: a counter, a gauge or a histogram (how it is recorded, and the `# TYPE` the
-/// expositions give it).
+/// expositions give it), or an info (`target_info`: labels, value 1; a gauge where the format
+/// has no info type).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum MetricKind {
     Counter,
     Gauge,
     Histogram,
+    #[cfg_attr(not(feature = "prometheus"), allow(dead_code))]
+    Info,
 }
 
 /// Every metric tripod records, described.
@@ -175,7 +178,7 @@ pub(crate) fn describe(recorder: &dyn metrics::Recorder) {
         let (key, help) = (name.into(), metrics::SharedString::const_str(help));
         match kind {
             MetricKind::Counter => recorder.describe_counter(key, Some(unit), help),
-            MetricKind::Gauge => recorder.describe_gauge(key, Some(unit), help),
+            MetricKind::Gauge | MetricKind::Info => recorder.describe_gauge(key, Some(unit), help),
             MetricKind::Histogram => recorder.describe_histogram(key, Some(unit), help),
         }
     }

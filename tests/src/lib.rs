@@ -8,3 +8,4 @@ pub mod backends;
 pub mod certificates;
 pub mod imports;
 pub mod otlp_receiver;
+pub mod prometheus_translation;

@@ -85,6 +85,8 @@ pub struct ReceivedSpan {
     pub links: Vec<(String, String)>,
     /// How long it lasted: its end's time less its start's, in nanoseconds.
     pub duration_nanos: u64,
+    /// Its resource's attributes (who sent it).
+    pub resource: BTreeMap<String, Value>,
 }
 
 impl ReceivedSpan {
@@ -152,6 +154,8 @@ struct Received {
     logs: Vec<ReceivedLogRecord>,
     /// Each metrics request's metrics, in order.
     metrics: Vec<Vec<Metric>>,
+    /// Each metrics request's resource attributes, in the same order.
+    metric_resources: Vec<BTreeMap<String, Value>>,
     requests: Vec<ReceivedRequest>,
     /// Spans each trace export is answered as rejecting (a partial success), and why.
     rejecting: Option<(i64, String)>,
@@ -316,6 +320,18 @@ impl OtlpReceiver {
     /// The metrics of each metrics request received so far, in order.
     pub fn metric_exports(&self) -> Vec<Vec<Metric>> {
         self.received.lock().unwrap().metrics.clone()
+    }
+
+    /// Each metrics request received so far, in order: its resource's attributes and its
+    /// metrics.
+    pub fn metric_exports_with_resource(&self) -> Vec<(BTreeMap<String, Value>, Vec<Metric>)> {
+        let received = self.received.lock().unwrap();
+        received
+            .metric_resources
+            .iter()
+            .cloned()
+            .zip(received.metrics.iter().cloned())
+            .collect()
     }
 
     /// Every request received so far.
@@ -510,6 +526,12 @@ async fn answer(
             let Ok(request) = ExportMetricsServiceRequest::decode(message.as_slice()) else {
                 return Ok(plain(StatusCode::BAD_REQUEST, "no OTLP metrics request"));
             };
+            let resource = request
+                .resource_metrics
+                .first()
+                .and_then(|resource| resource.resource.as_ref())
+                .map(|resource| attributes(&resource.attributes))
+                .unwrap_or_default();
             let metrics: Vec<Metric> = request
                 .resource_metrics
                 .into_iter()
@@ -518,6 +540,7 @@ async fn answer(
                 .collect();
             let count = metrics.len();
             state.metrics.push(metrics);
+            state.metric_resources.push(resource);
             count
         }
     };
@@ -675,6 +698,7 @@ fn spans_of(request: ExportTraceServiceRequest) -> Vec<ReceivedSpan> {
                     duration_nanos: span
                         .end_time_unix_nano
                         .saturating_sub(span.start_time_unix_nano),
+                    resource: resource.clone(),
                 });
             }
         }

@@ -20,6 +20,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("call_path", &[]),
     ("key_values", &[]),
     ("trace", &["clock"]),
+    ("resource", &["trace"]),
     (
         "__private",
         &["error_type", "metric_names", "tick", "call_path"],
@@ -57,6 +58,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "clock",
             "metric_names",
             "key_values",
+            "resource",
         ],
     ),
     (
@@ -73,7 +75,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ),
     (
         "prometheus",
-        &["sink", "recorder", "background", "metric_names"],
+        &["sink", "recorder", "background", "metric_names", "resource"],
     ),
     (
         "axum",

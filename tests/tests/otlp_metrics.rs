@@ -11,6 +11,7 @@ use std::time::Duration;
 use opentelemetry_proto::tonic::metrics::v1::{Metric, metric::Data, number_data_point};
 use tripod_tests::backends::MemoryLog;
 use tripod_tests::otlp_receiver::{OtlpReceiver, hex, string_attribute};
+use tripod_tests::prometheus_translation;
 
 #[derive(Debug, tripod::ErrorType)]
 enum ModelError {
@@ -204,53 +205,6 @@ fn shutting_down_exports_a_last_reading_with_every_call_since_the_previous() {
     );
 }
 
-/// A metric's Prometheus name and label names after the translation the OpenTelemetry
-/// specification's Prometheus compatibility section gives (what a Collector's `prometheus`
-/// exporter and Prometheus's OTLP ingest do): the unit's suffix unless the name ends in it, and
-/// `_total` for a monotonic sum unless it ends in that.
-fn translated(metric: &Metric) -> (String, Vec<Vec<String>>) {
-    let mut name = metric.name.replace(['.', '-'], "_");
-    let suffix = match metric.unit.as_str() {
-        "s" => "seconds",
-        "ms" => "milliseconds",
-        "By" => "bytes",
-        "%" => "percent",
-        "1" if matches!(metric.data, Some(Data::Gauge(_))) => "ratio",
-        _ => "",
-    };
-    if !suffix.is_empty() && !name.ends_with(&format!("_{suffix}")) {
-        name = format!("{name}_{suffix}");
-    }
-    let keys = |attributes: &[opentelemetry_proto::tonic::common::v1::KeyValue]| {
-        let mut keys: Vec<String> = attributes.iter().map(|kv| kv.key.clone()).collect();
-        keys.sort();
-        keys
-    };
-    let label_sets = match &metric.data {
-        Some(Data::Sum(sum)) => {
-            if sum.is_monotonic && !name.ends_with("_total") {
-                name.push_str("_total");
-            }
-            sum.data_points
-                .iter()
-                .map(|p| keys(&p.attributes))
-                .collect()
-        }
-        Some(Data::Gauge(gauge)) => gauge
-            .data_points
-            .iter()
-            .map(|p| keys(&p.attributes))
-            .collect(),
-        Some(Data::Histogram(histogram)) => histogram
-            .data_points
-            .iter()
-            .map(|p| keys(&p.attributes))
-            .collect(),
-        other => panic!("{} exported as {other:?}", metric.name),
-    };
-    (name, label_sets)
-}
-
 /// The families of a classic Prometheus text, with each series' label names (histograms by
 /// their `_count` series).
 fn scraped(text: &str) -> std::collections::BTreeMap<String, Vec<Vec<String>>> {
@@ -266,7 +220,8 @@ fn scraped(text: &str) -> std::collections::BTreeMap<String, Vec<Vec<String>>> {
         if line.starts_with('#') || line.is_empty() {
             continue;
         }
-        let series = line.split(' ').next().unwrap();
+        // The value is last; a label value may hold spaces.
+        let series = line.rsplit_once(' ').map_or(line, |(series, _)| series);
         let (name, labels) = series.split_once('{').unwrap_or((series, ""));
         let family = match name.strip_suffix("_count") {
             Some(family) if kinds.get(family).map(String::as_str) == Some("histogram") => family,
@@ -307,17 +262,32 @@ fn translated_by_the_prometheus_compatibility_rules_the_export_is_what_metrics_s
     });
     assert!(telemetry.flush(Duration::from_secs(10)));
     let mut scrape = scraped(&telemetry.prometheus_handle().expect("/metrics").render());
-    let exports = receiver.metric_exports();
-    let mut translated: std::collections::BTreeMap<String, Vec<Vec<String>>> = exports
-        .last()
-        .expect("an export")
-        .iter()
-        .map(translated)
-        .collect();
+    let exports = receiver.metric_exports_with_resource();
+    let (resource, metrics) = exports.last().expect("an export");
+    // A scrape has no `job` and `instance` on its series: its scraper adds them.
+    let mut translated: std::collections::BTreeMap<String, Vec<Vec<String>>> =
+        prometheus_translation::families(resource, metrics)
+            .into_iter()
+            .map(|(family, series)| {
+                let keys = series
+                    .into_iter()
+                    .map(|labels| {
+                        labels
+                            .into_keys()
+                            .filter(|key| {
+                                family == "target_info" || (key != "job" && key != "instance")
+                            })
+                            .collect()
+                    })
+                    .collect();
+                (family, keys)
+            })
+            .collect();
     for label_sets in translated.values_mut().chain(scrape.values_mut()) {
         label_sets.sort();
     }
     assert!(translated.contains_key("operation_duration_seconds"));
     assert!(translated.contains_key("payload_size_bytes"));
+    assert!(translated.contains_key("process_cpu_seconds_total"));
     assert_eq!(translated, scrape, "the same families and series");
 }

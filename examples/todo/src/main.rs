@@ -31,6 +31,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ => Some(
             tripod::init()
                 .service_name("todo-app")
+                .service_version(env!("CARGO_PKG_VERSION"))
                 // Every statement sqlx runs is a span (`INSERT todos`) and is timed in
                 // db_client_operation_duration_seconds; `TODO_DB_SPANS=off` turns that off.
                 .database_system("sqlite")

@@ -283,9 +283,16 @@ fn log_record_shapes(records: &[ReceivedLogRecord]) -> Vec<String> {
 /// appear when the export threads first meet the recorder, which the application installs after
 /// `into_layer()` has started them.
 fn metric_shapes(exposition: &str) -> Vec<String> {
+    // The process's, the runtime's and `target_info` describe the process, not the calls.
+    let about_the_process = ["tripod_", "process_", "tokio_", "target_info"];
     let mut lines: Vec<String> = exposition
         .lines()
-        .filter(|line| !line.is_empty() && !line.starts_with('#') && !line.starts_with("tripod_"))
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter(|line| {
+            !about_the_process
+                .iter()
+                .any(|prefix| line.starts_with(prefix))
+        })
         .filter(|line| {
             let name = line.split(['{', ' ']).next().unwrap_or_default();
             !name.ends_with("_sum") && !name.ends_with("_bucket")

@@ -127,6 +127,46 @@ fn every_dashboard_query_returns_data_from_a_real_prometheus() {
             assert!(ids.iter().all(|id| id.len() == 32), "{ids:?}");
         }
     }
+
+    // Who was scraped: target_info, its job and instance kept as exported_* beside the
+    // scraper's own, the process's metrics as ps sees them.
+    let info = eventually(Duration::from_secs(30), || {
+        prometheus.query("target_info").into_iter().next()
+    })
+    .expect("target_info is scraped");
+    let labels = &info["metric"];
+    assert_eq!(labels["exported_job"], "todo-app", "{info}");
+    assert_eq!(
+        labels["service_version"],
+        env!("CARGO_PKG_VERSION"),
+        "{info}"
+    );
+    assert_eq!(labels["process_pid"], app.pid().to_string(), "{info}");
+    assert_eq!(
+        labels["exported_instance"].as_str().unwrap().len(),
+        36,
+        "a UUID: {info}"
+    );
+    let sample = |promql: &str| -> f64 {
+        let result = prometheus.query(promql);
+        result[0]["value"][1].as_str().unwrap().parse().unwrap()
+    };
+    let resident = sample("process_resident_memory_bytes");
+    let ps = std::process::Command::new("ps")
+        .args(["-o", "rss=", "-p", &app.pid().to_string()])
+        .output()
+        .unwrap();
+    let rss_kib: f64 = String::from_utf8(ps.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // Scraped up to 1 s before ps looked: within a quarter.
+    assert!(
+        (resident / 1024.0 - rss_kib).abs() <= rss_kib / 4.0,
+        "{resident} bytes scraped, ps {rss_kib} KiB"
+    );
+    assert!(sample("tokio_workers") >= 1.0);
     drop(prometheus);
     app.stop();
 }

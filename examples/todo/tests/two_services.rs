@@ -142,3 +142,128 @@ fn a_prediction_served_by_a_second_service_is_one_trace_across_both() {
         assert_eq!(access[0]["http.route"], "/api/predict");
     }
 }
+
+/// Starts the model service and the front calling it, both with `env`, exporting to `receiver`.
+fn two_services(receiver: &OtlpReceiver, env: &[(&str, &str)]) -> (App, App, [TempDb; 2]) {
+    let databases = [TempDb::new(), TempDb::new()];
+    let mut model_env = vec![("OTEL_SERVICE_NAME", "todo-model")];
+    model_env.extend_from_slice(env);
+    let model = App::start_with(&databases[0], Some(receiver.endpoint()), &model_env);
+    let model_url = format!("http://{}", model.address);
+    let mut front_env = vec![
+        ("OTEL_SERVICE_NAME", "todo-app"),
+        ("TODO_MODEL_URL", &model_url),
+    ];
+    front_env.extend_from_slice(env);
+    let front = App::start_with(&databases[1], Some(receiver.endpoint()), &front_env);
+    (model, front, databases)
+}
+
+#[test]
+fn baggage_travels_to_the_second_service_and_only_the_named_entries_reach_its_lines() {
+    let receiver = OtlpReceiver::start();
+    let (model, front, _databases) =
+        two_services(&receiver, &[("TRIPOD_BAGGAGE_FIELDS", "tenant.id")]);
+    let answered = request(
+        front.address,
+        "POST",
+        "/api/predict",
+        Some(r#"{"text":"friendly staff"}"#),
+        &[("baggage", "tenant.id=acme,session=s3cret")],
+    );
+    assert_eq!(answered.status, 200, "{}", answered.body);
+    let trace_id = answered.header("x-trace-id").unwrap().to_owned();
+    let front_logs = front.stop();
+    let model_logs = model.stop();
+
+    for (service, logs) in [("todo-app", &front_logs), ("todo-model", &model_logs)] {
+        let lines: Vec<&Value> = logs
+            .iter()
+            .filter(|line| line["trace_id"] == trace_id.as_str())
+            .collect();
+        assert!(lines.len() >= 4, "{service}: {logs:#?}");
+        for line in lines {
+            assert_eq!(line["tenant.id"], "acme", "{service}: {line}");
+        }
+        let text = serde_json::to_string(logs).unwrap();
+        assert!(
+            !text.contains("s3cret"),
+            "{service} never records an entry not named"
+        );
+    }
+    let spans = receiver.wait_for_trace(&trace_id, 7, Duration::from_secs(15));
+    let model_server = find(&spans, "todo-model", "POST /api/predict");
+    assert_eq!(model_server.attribute("tenant.id"), "acme");
+    assert!(model_server.attribute("session").is_null());
+}
+
+#[test]
+fn bad_propagators_and_malformed_baggage_are_warnings_and_the_default() {
+    let receiver = OtlpReceiver::start();
+    let (model, front, _databases) = two_services(
+        &receiver,
+        &[
+            ("OTEL_PROPAGATORS", "tracecontext,bogus"),
+            ("TRIPOD_BAGGAGE_FIELDS", "tenant.id"),
+        ],
+    );
+    for _ in 0..2 {
+        let answered = request(
+            front.address,
+            "POST",
+            "/api/predict",
+            Some(r#"{"text":"friendly staff"}"#),
+            &[("baggage", "tenant.id=acme")],
+        );
+        assert_eq!(answered.status, 200, "{}", answered.body);
+    }
+    let front_logs = front.stop();
+    model.stop();
+    let warnings = |logs: &[Value], starting: &str| {
+        logs.iter()
+            .filter(|line| line["level"] == "warning")
+            .filter(|line| {
+                line["event"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with(starting)
+            })
+            .count()
+    };
+    assert_eq!(
+        warnings(&front_logs, "OTEL_PROPAGATORS"),
+        1,
+        "{front_logs:#?}"
+    );
+    // `baggage` is not in the list: nothing is extracted, nothing recorded.
+    assert!(front_logs.iter().all(|line| line["tenant.id"].is_null()));
+    // The trace still travels.
+    let spans = receiver.spans();
+    assert!(spans.iter().any(|span| {
+        span.service_name == "todo-model"
+            && spans
+                .iter()
+                .any(|caller| caller.span_id == span.parent_span_id)
+    }));
+
+    // A malformed header, where baggage is on: one warning, the request served.
+    let receiver = OtlpReceiver::start();
+    let (model, front, _databases) = two_services(&receiver, &[]);
+    for _ in 0..2 {
+        let answer = request(
+            model.address,
+            "GET",
+            "/api/todos",
+            None,
+            &[("baggage", "no equals sign")],
+        );
+        assert_eq!(answer.status, 200);
+    }
+    let model_logs = model.stop();
+    drop(front);
+    assert_eq!(
+        warnings(&model_logs, "baggage member"),
+        1,
+        "one warning, whatever the number of bad headers: {model_logs:#?}"
+    );
+}

@@ -74,7 +74,7 @@ async fn observe_every_request(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let method = crate::http_method::method_label(request.method());
-    let span = server_span(&request, method, None);
+    let (span, baggage) = server_span(&request, method, None);
     let route = Arc::new(OnceLock::new());
     request.extensions_mut().insert(RouteSlot {
         route: route.clone(),
@@ -82,7 +82,9 @@ async fn observe_every_request(
         method,
     });
     let guard = RequestGuard::start(span.clone(), method, None).routed_by(route);
-    let response = next.run(request).instrument(span.clone()).await;
+    let response = baggage
+        .scope(next.run(request).instrument(span.clone()))
+        .await;
     respond(&span, guard, response)
 }
 
@@ -113,7 +115,10 @@ async fn observe_every_request(
 /// incoming `traceparent` makes it continue the caller's trace: its trace id and parent are the
 /// caller's, `tracestate` is carried along, and the configured sampler decides with the caller's
 /// sampled flag (see [`with_remote_parent`](crate::trace::with_remote_parent)); a malformed one
-/// starts a new trace. 5xx answers, cancelled and panicked requests end the span with an Error
+/// starts a new trace. An incoming W3C `baggage` travels with the request: the handler's
+/// outgoing requests through [`inject`](crate::trace::inject) or the client layer send it on,
+/// and the entries `TRIPOD_BAGGAGE_FIELDS` names are recorded on the span, and so on every line
+/// of the request (nothing else from baggage is ever recorded). 5xx answers, cancelled and panicked requests end the span with an Error
 /// status and `error.type` (the status code, `cancelled` or `panic`); 4xx leave it unset, as
 /// OpenTelemetry's HTTP server conventions say. The response carries the trace id in
 /// `x-trace-id` and the server span in `traceparent`.
@@ -132,22 +137,26 @@ pub async fn observe_http(
     let endpoint = route
         .as_ref()
         .map_or(UNMATCHED_ENDPOINT, MatchedPath::as_str);
-    let span = server_span(&request, method, Some(endpoint));
+    let (span, baggage) = server_span(&request, method, Some(endpoint));
     let guard = RequestGuard::start(span.clone(), method, route);
-    let response = next.run(request).instrument(span.clone()).await;
+    let response = baggage
+        .scope(next.run(request).instrument(span.clone()))
+        .await;
     respond(&span, guard, response)
 }
 
 /// A request's server span, continuing the caller's trace: named `GET /route` (with
 /// `http.route`) when the route is known, `GET` until then (the route is recorded once one
-/// matched).
+/// matched); and the request's baggage, whose entries `TRIPOD_BAGGAGE_FIELDS` names the span
+/// records.
 fn server_span(
     request: &axum::extract::Request,
     method: &'static str,
     route: Option<&str>,
-) -> tracing::Span {
+) -> (tracing::Span, crate::trace::Baggage) {
     let caller = crate::trace::extract(request.headers());
-    crate::trace::with_remote_parent(caller, || {
+    let baggage = crate::trace::extract_baggage(request.headers());
+    let span = crate::trace::with_remote_parent(caller, || {
         tracing::info_span!(
             target: "tripod::http",
             "http.request",
@@ -160,8 +169,13 @@ fn server_span(
             error.type = Empty,
             otel.status_code = Empty,
             otel.status_description = Empty,
+            baggage = Empty,
         )
-    })
+    });
+    if let Some(recorded) = crate::trace::recorded(&baggage) {
+        span.record(crate::trace::RECORDED_FIELD, recorded);
+    }
+    (span, baggage)
 }
 
 /// A server span's name: `GET /api/todos/{id}`, or the method alone without a route.

@@ -42,6 +42,10 @@ pub(super) struct Prepared {
 /// viewer.
 pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
     let env = env::read(&builder.environment);
+    // Which context travels, and which baggage entries are recorded: process-wide, as the
+    // server layer and `inject` read them.
+    env.propagators.unwrap_or_default().install();
+    crate::trace::record_fields(&env.baggage_fields);
     let sampler = env.sampler.unwrap_or(builder.sampler);
     let mut log_filter = env
         .log_filter
@@ -70,10 +74,19 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
     }
     #[cfg(feature = "_recorder")]
     let recorder = builder.start_recorder(&env)?;
+    // One resource for every signal: the same `service.instance.id` everywhere.
+    #[cfg(feature = "_recorder")]
+    let resource = crate::resource::Resource::detect(
+        env.service_name
+            .as_deref()
+            .or(builder.service_name.as_deref()),
+        builder.service_version.as_deref(),
+        &env.resource_attributes,
+    );
     #[cfg(feature = "prometheus")]
-    parts.extend(builder.prometheus_part(&env, recorder.as_ref())?);
+    parts.extend(builder.prometheus_part(&env, recorder.as_ref(), &resource)?);
     #[cfg(feature = "otlp")]
-    parts.extend(builder.otlp_part(&env, recorder.as_ref())?);
+    parts.extend(builder.otlp_part(&env, recorder.as_ref(), &resource)?);
     #[cfg(feature = "viewer")]
     parts.extend(builder.viewer_part(&env, recorder.as_ref()));
 

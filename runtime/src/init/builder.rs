@@ -15,6 +15,7 @@ use crate::trace::Sampler;
 pub struct Builder {
     pub(super) environment: env::Source,
     pub(super) service_name: Option<String>,
+    pub(super) service_version: Option<String>,
     pub(super) lines: crate::logs::Settings,
     pub(super) log_filter: String,
     pub(super) trace_filter: String,
@@ -58,6 +59,7 @@ impl Builder {
         Builder {
             environment: env::process_environment(),
             service_name: None,
+            service_version: None,
             lines: crate::logs::Settings::default(),
             log_filter: "info".into(),
             trace_filter: "info".into(),
@@ -83,6 +85,21 @@ impl Builder {
     /// OpenTelemetry SDK's `unknown_service`.
     pub fn service_name(mut self, name: impl Into<String>) -> Self {
         self.service_name = Some(name.into());
+        self
+    }
+
+    /// The `service.version` of everything exported (and of `target_info` on `/metrics`), e.g.
+    /// the application's own version. `service.version` in `OTEL_RESOURCE_ATTRIBUTES` overrides
+    /// it. Defaults to none.
+    ///
+    /// ```
+    /// let builder = tripod::init()
+    ///     .service_name("todo-app")
+    ///     .service_version(env!("CARGO_PKG_VERSION"));
+    /// # drop(builder);
+    /// ```
+    pub fn service_version(mut self, version: impl Into<String>) -> Self {
+        self.service_version = Some(version.into());
         self
     }
 

@@ -41,6 +41,10 @@ pub(crate) struct FromEnvironment {
     #[cfg(feature = "otlp")]
     pub(crate) otlp: crate::otlp::OtlpEnv,
     pub(crate) sampler: Option<Sampler>,
+    /// `OTEL_PROPAGATORS`, when set.
+    pub(crate) propagators: Option<crate::trace::Propagators>,
+    /// `TRIPOD_BAGGAGE_FIELDS`: the baggage entries recorded on server spans.
+    pub(crate) baggage_fields: Vec<String>,
     /// `TRIPOD_STILL_RUNNING_AFTER_MS`: `Some(None)` for `0` (never).
     pub(crate) still_running_after: Option<Option<std::time::Duration>>,
     pub(crate) warnings: Vec<String>,
@@ -117,6 +121,19 @@ pub(crate) fn read(source: &Source) -> FromEnvironment {
             Ok(format) => env.log_format = Some(format),
             Err(warning) => env.warnings.push(warning),
         }
+    }
+    if let Some(list) = var("OTEL_PROPAGATORS") {
+        let (propagators, warnings) = crate::trace::Propagators::parse(&list);
+        env.propagators = Some(propagators);
+        env.warnings.extend(warnings);
+    }
+    if let Some(list) = var("TRIPOD_BAGGAGE_FIELDS") {
+        env.baggage_fields = list
+            .split(',')
+            .map(str::trim)
+            .filter(|key| !key.is_empty())
+            .map(str::to_owned)
+            .collect();
     }
     if let Some(value) = var("TRIPOD_STILL_RUNNING_AFTER_MS") {
         match value.parse::<u64>() {

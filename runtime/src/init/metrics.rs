@@ -39,6 +39,52 @@ impl Builder {
         self
     }
 
+    /// Whether the process's metrics are read with the others, when scraped or pushed, under the
+    /// names Prometheus clients give them: `process_cpu_seconds_total`,
+    /// `process_resident_memory_bytes`, `process_virtual_memory_bytes`, `process_open_fds`,
+    /// `process_max_fds`, `process_start_time_seconds`, `process_threads` (Linux; elsewhere
+    /// none). Defaults to `true`.
+    ///
+    /// ```
+    /// let telemetry = tripod::init().environment(|_| None).build()?;
+    /// # #[cfg(target_os = "linux")]
+    /// assert!(telemetry.render_metrics().unwrap().contains("process_resident_memory_bytes "));
+    /// let telemetry = tripod::init().environment(|_| None).process_metrics(false).build()?;
+    /// assert!(!telemetry.render_metrics().unwrap().contains("process_cpu_seconds_total"));
+    /// # Ok::<(), tripod::InitError>(())
+    /// ```
+    pub fn process_metrics(mut self, enabled: bool) -> Self {
+        self.metrics.process_metrics = enabled;
+        self
+    }
+
+    /// Whether the Tokio runtime's metrics are read with the others, when scraped or pushed:
+    /// `tokio_workers`, `tokio_alive_tasks`, `tokio_global_queue_depth`,
+    /// `tokio_worker_busy_seconds_total{worker}` and `tokio_worker_park_total{worker}`, from
+    /// Tokio's stable `RuntimeMetrics`. The runtime is the one `install()` (or `build()`) is
+    /// called on, or the one [`tokio_runtime`](Builder::tokio_runtime) names. Defaults to `true`.
+    pub fn runtime_metrics(mut self, enabled: bool) -> Self {
+        self.metrics.runtime_metrics = enabled;
+        self
+    }
+
+    /// The Tokio runtime whose metrics are read, for an application that calls `install()`
+    /// before its runtime runs (outside it, none is found). Defaults to the current one.
+    ///
+    /// ```
+    /// let runtime = tokio::runtime::Runtime::new()?;
+    /// let telemetry = tripod::init()
+    ///     .environment(|_| None)
+    ///     .tokio_runtime(runtime.handle().clone())
+    ///     .build()?;
+    /// assert!(telemetry.render_metrics().unwrap().contains("tokio_workers "));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn tokio_runtime(mut self, handle: tokio::runtime::Handle) -> Self {
+        self.metrics.runtime = Some(handle);
+        self
+    }
+
     /// The recorder, when `/metrics` or OTLP metrics want it; its histograms count in
     /// exponential buckets too when either offers them.
     pub(super) fn start_recorder(

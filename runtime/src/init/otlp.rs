@@ -186,8 +186,6 @@ impl Builder {
                 env.metrics_exporters,
             ]
             .map(|listed| listed.map(|outputs| outputs.otlp)),
-            service_name: env.service_name.as_deref().or(self.service_name.as_deref()),
-            resource_attributes: &env.resource_attributes,
         }
     }
 
@@ -204,10 +202,11 @@ impl Builder {
         &self,
         env: &FromEnvironment,
         recorder: Option<&crate::MetricsRecorder>,
+        resource: &crate::resource::Resource,
     ) -> Result<Option<Box<dyn Part>>, InitError> {
         let exporting = self
             .otlp
-            .start(&env.otlp, &self.otlp_shared(env), recorder)
+            .start(&env.otlp, &self.otlp_shared(env), recorder, resource)
             .map_err(|(endpoint, reason)| InitError::Exporter { endpoint, reason })?;
         Ok(exporting.map(|exporting| Box::new(exporting) as Box<dyn Part>))
     }

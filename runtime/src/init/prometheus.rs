@@ -53,6 +53,7 @@ impl Builder {
         &self,
         env: &FromEnvironment,
         recorder: Option<&crate::MetricsRecorder>,
+        resource: &crate::resource::Resource,
     ) -> Result<Option<Box<dyn Part>>, InitError> {
         let Some(recorder) = recorder.filter(|_| {
             self.prometheus.enabled
@@ -64,7 +65,7 @@ impl Builder {
         };
         let serving = self
             .prometheus
-            .start(recorder)
+            .start(recorder, resource)
             .map_err(|(address, source)| InitError::MetricsListener { address, source })?;
         Ok(Some(Box::new(serving)))
     }

@@ -4,8 +4,9 @@
 //!
 //! - [`Propagator`] is a `TextMapPropagator` for `opentelemetry::global::set_text_map_propagator`:
 //!   it injects the context it is given or, when that holds no span (code that never made an
-//!   OpenTelemetry span, as under tripod), tripod's current span; and it extracts W3C trace
-//!   context, as tripod's own [`extract`](crate::trace::extract) does.
+//!   OpenTelemetry span, as under tripod), tripod's current span, with the context's baggage or
+//!   else tripod's current one; and it extracts W3C trace context and baggage, as tripod's own
+//!   [`extract`](crate::trace::extract) and [`extract_baggage`](crate::trace::extract_baggage) do.
 //! - [`context`] gives the OpenTelemetry `Context` of tripod's current span, and [`span_context`]
 //!   tripod's [`SpanContext`] of an OpenTelemetry one, for
 //!   [`with_remote_parent`](crate::trace::with_remote_parent).
@@ -24,6 +25,7 @@
 //! # drop(span);
 //! ```
 
+use opentelemetry::baggage::BaggageExt as _;
 use opentelemetry::propagation::{
     Extractor, Injector, TextMapPropagator, text_map_propagator::FieldIter,
 };
@@ -36,15 +38,27 @@ use crate::trace::{Carrier, SpanContext, SpanId, TraceId, TraceState};
 pub struct Propagator;
 
 /// The fields the propagator reads and writes.
-static FIELDS: std::sync::LazyLock<[String; 2]> =
-    std::sync::LazyLock::new(|| ["traceparent".to_owned(), "tracestate".to_owned()]);
+static FIELDS: std::sync::LazyLock<[String; 3]> = std::sync::LazyLock::new(|| {
+    [
+        "traceparent".to_owned(),
+        "tracestate".to_owned(),
+        "baggage".to_owned(),
+    ]
+});
 
 impl TextMapPropagator for Propagator {
+    /// The context's span (else tripod's current one) and its baggage (else tripod's current
+    /// baggage), as `OTEL_PROPAGATORS` allows.
     fn inject_context(&self, cx: &opentelemetry::Context, injector: &mut dyn Injector) {
         let context = span_context(cx).or_else(crate::trace::current);
         if let Some(context) = context {
             crate::trace::inject_context(&context, &mut Injecting(injector));
         }
+        let baggage = match baggage_of(cx) {
+            baggage if baggage.is_empty() => crate::trace::current_baggage(),
+            baggage => baggage,
+        };
+        crate::trace::inject_baggage(&baggage, &mut Injecting(injector));
     }
 
     fn extract_with_context(
@@ -52,9 +66,18 @@ impl TextMapPropagator for Propagator {
         cx: &opentelemetry::Context,
         extractor: &dyn Extractor,
     ) -> opentelemetry::Context {
+        let baggage = crate::trace::extract_baggage(&Extracting(extractor));
+        let cx =
+            if baggage.is_empty() {
+                cx.clone()
+            } else {
+                cx.with_baggage(baggage.iter().map(|(key, value)| {
+                    opentelemetry::KeyValue::new(key.to_owned(), value.to_owned())
+                }))
+            };
         match crate::trace::extract(&Extracting(extractor)) {
             Some(context) => cx.with_remote_span_context(remote(&context)),
-            None => cx.clone(),
+            None => cx,
         }
     }
 
@@ -64,7 +87,8 @@ impl TextMapPropagator for Propagator {
 }
 
 /// The OpenTelemetry `Context` of tripod's current span (an empty one when no span is current
-/// or tripod's subscriber is not installed): `cx.span().span_context()` has its ids.
+/// or tripod's subscriber is not installed), with the current baggage:
+/// `cx.span().span_context()` has its ids, `cx.baggage()` the request's entries.
 ///
 /// ```
 /// use opentelemetry::trace::TraceContextExt as _;
@@ -73,10 +97,36 @@ impl TextMapPropagator for Propagator {
 /// assert!(!tripod::otel::context().span().span_context().is_valid());
 /// ```
 pub fn context() -> opentelemetry::Context {
+    let baggage = crate::trace::current_baggage();
+    let cx = if baggage.is_empty() {
+        opentelemetry::Context::new()
+    } else {
+        opentelemetry::Context::new().with_baggage(
+            baggage
+                .iter()
+                .map(|(key, value)| opentelemetry::KeyValue::new(key.to_owned(), value.to_owned())),
+        )
+    };
     match crate::trace::current() {
-        Some(context) => opentelemetry::Context::new().with_remote_span_context(local(&context)),
-        None => opentelemetry::Context::new(),
+        Some(context) => cx.with_remote_span_context(local(&context)),
+        None => cx,
     }
+}
+
+/// tripod's [`Baggage`](crate::trace::Baggage) of the OpenTelemetry baggage `cx` holds.
+fn baggage_of(cx: &opentelemetry::Context) -> crate::trace::Baggage {
+    let header: Vec<String> = cx
+        .baggage()
+        .iter()
+        .map(|(key, (value, _))| {
+            let value = value.as_str();
+            format!(
+                "{key}={}",
+                percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+            )
+        })
+        .collect();
+    header.join(",").parse().unwrap_or_default()
 }
 
 /// tripod's context of the span `cx` holds, when it holds a valid one.

@@ -284,7 +284,11 @@ mod tests {
         encoder.collected();
         let (chunks, _, _) = queue.take_batch();
         assert_eq!(chunks.iter().map(Item::count).sum::<usize>(), 2);
-        let preamble = Arc::new(Preamble::new(Some("todo-app"), &[]));
+        let preamble = Arc::new(Preamble::new(&crate::resource::Resource::detect(
+            Some("todo-app"),
+            None,
+            &[],
+        )));
         let body = LogBatches { preamble }.encode(&chunks);
         let request = ExportLogsServiceRequest::decode(body.as_slice()).unwrap();
         let resource_logs = &request.resource_logs[0];
@@ -362,7 +366,11 @@ mod tests {
         );
         encoder.collected();
         let (chunks, _, _) = queue.take_batch();
-        let preamble = Arc::new(Preamble::new(Some("todo-app"), &[]));
+        let preamble = Arc::new(Preamble::new(&crate::resource::Resource::detect(
+            Some("todo-app"),
+            None,
+            &[],
+        )));
         let body = LogBatches { preamble }.encode(&chunks);
         let request = ExportLogsServiceRequest::decode(body.as_slice()).unwrap();
         request.resource_logs[0].scope_logs[0].log_records[0]

@@ -70,6 +70,7 @@ impl Item for MetricRequest {
 /// What a series held at the last export, for deltas.
 enum Previous {
     Counter(u64),
+    FloatCounter(f64),
     Histogram {
         buckets: Vec<u64>,
         count: u64,
@@ -157,6 +158,20 @@ impl MetricBatches {
                     Point::Counter(reported, exemplar.filter(|e| self.fresh(e)))
                 }
                 (Value::Gauge(value), _) => Point::Gauge(*value),
+                (Value::FloatCounter(value), Temporality::Cumulative) => {
+                    Point::FloatCounter(*value)
+                }
+                (Value::FloatCounter(value), Temporality::Delta) => {
+                    let before = match self.previous.insert(key, Previous::FloatCounter(*value)) {
+                        Some(Previous::FloatCounter(before)) => before,
+                        _ => 0.0,
+                    };
+                    let change = (value - before).max(0.0);
+                    if change == 0.0 {
+                        continue;
+                    }
+                    Point::FloatCounter(change)
+                }
                 (Value::Histogram(histogram), Temporality::Cumulative) => {
                     Point::Histogram(histogram.clone())
                 }
@@ -207,7 +222,7 @@ impl MetricBatches {
                     let exponential = matches!(&series.value, Value::Histogram(histogram) if histogram.exponential.is_some());
                     let data = writer.open(match family.kind {
                         MetricKind::Counter => field::METRIC_SUM,
-                        MetricKind::Gauge => field::METRIC_GAUGE,
+                        MetricKind::Gauge | MetricKind::Info => field::METRIC_GAUGE,
                         MetricKind::Histogram if exponential => field::METRIC_EXPONENTIAL_HISTOGRAM,
                         MetricKind::Histogram => field::METRIC_HISTOGRAM,
                     });
@@ -226,7 +241,7 @@ impl MetricBatches {
                 MetricKind::Histogram => {
                     writer.varint(field::AGGREGATION_TEMPORALITY, self.temporality.number());
                 }
-                MetricKind::Gauge => {}
+                MetricKind::Gauge | MetricKind::Info => {}
             }
             writer.close(data);
             writer.close(open);
@@ -243,6 +258,7 @@ impl MetricBatches {
 /// One data point to write.
 enum Point {
     Counter(u64, Option<Exemplar>),
+    FloatCounter(f64),
     Gauge(f64),
     Histogram(HistogramValue),
 }
@@ -259,6 +275,12 @@ impl Point {
                 if let Some(exemplar) = exemplar {
                     write_exemplar(writer, field::NUMBER_EXEMPLARS, &exemplar);
                 }
+            }
+            Point::FloatCounter(value) => {
+                attributes(writer, field::NUMBER_ATTRIBUTES, key);
+                writer.fixed64_always(field::NUMBER_START_TIME, start);
+                writer.fixed64_always(field::NUMBER_TIME, now);
+                writer.double(field::NUMBER_AS_DOUBLE, value);
             }
             Point::Gauge(value) => {
                 attributes(writer, field::NUMBER_ATTRIBUTES, key);
@@ -431,7 +453,11 @@ mod tests {
         for value in [0.05, 0.5, 5.0] {
             histogram.record(value);
         }
-        let preamble = Arc::new(Preamble::new(Some("todo-app"), &[]));
+        let preamble = Arc::new(Preamble::new(&crate::resource::Resource::detect(
+            Some("todo-app"),
+            None,
+            &[],
+        )));
         let mut batches = MetricBatches::new(recorder, preamble, Temporality::Cumulative);
         let request = batches.read();
         let metrics = decoded(&request);
@@ -486,7 +512,11 @@ mod tests {
         let metadata = metrics::Metadata::new("test", metrics::Level::INFO, None);
         let histogram =
             recorder.register_histogram(&Key::from_name("operation_duration_seconds"), &metadata);
-        let preamble = Arc::new(Preamble::new(None, &[]));
+        let preamble = Arc::new(Preamble::new(&crate::resource::Resource::detect(
+            None,
+            None,
+            &[],
+        )));
         let samples = [40e-6, 45e-6, 50e-6, 0.002, 1.5];
         for sample in samples {
             histogram.record(sample);
@@ -536,7 +566,11 @@ mod tests {
         let metadata = metrics::Metadata::new("test", metrics::Level::INFO, None);
         let counter = recorder.register_counter(&Key::from_name("jobs_total"), &metadata);
         let histogram = recorder.register_histogram(&Key::from_name("wait_seconds"), &metadata);
-        let preamble = Arc::new(Preamble::new(None, &[]));
+        let preamble = Arc::new(Preamble::new(&crate::resource::Resource::detect(
+            None,
+            None,
+            &[],
+        )));
         let mut batches = MetricBatches::new(recorder, preamble, Temporality::Delta);
         counter.increment(5);
         histogram.record(0.5);

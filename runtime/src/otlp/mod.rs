@@ -59,8 +59,8 @@ pub(crate) struct SignalSetup {
 
 /// What to export, and as whom.
 pub(crate) struct Setup<'a> {
-    pub(crate) service_name: Option<&'a str>,
-    pub(crate) resource_attributes: &'a [(String, String)],
+    /// Who sends: every request's resource.
+    pub(crate) resource: &'a crate::resource::Resource,
     /// The limits exported spans are recorded within.
     pub(crate) limits: SpanLimits,
     pub(crate) traces: Option<SignalSetup>,
@@ -128,13 +128,9 @@ pub(crate) struct Exporting {
     limits: SpanLimits,
 }
 
-/// Starts the export of each signal `setup` names, as the service `service_name` with the
-/// resource attributes; the error names the endpoint whose configuration is unusable, and why.
+/// Starts the export of each signal `setup` names, each request with its resource; the error names the endpoint whose configuration is unusable, and why.
 pub(crate) fn start(setup: Setup<'_>) -> Result<Exporting, (String, String)> {
-    let preamble = Arc::new(resource::Preamble::new(
-        setup.service_name,
-        setup.resource_attributes,
-    ));
+    let preamble = Arc::new(resource::Preamble::new(setup.resource));
     let traces = setup
         .traces
         .map(|traces| {

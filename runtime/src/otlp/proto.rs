@@ -290,11 +290,6 @@ impl ProtoWriter {
         }
     }
 
-    /// A `KeyValue` with a string value, in the repeated field `field`.
-    pub(crate) fn key_string(&mut self, field: u32, key: &str, value: &str) {
-        self.key_value(field, key, Any::Str(value));
-    }
-
     /// A `KeyValue`, in the repeated field `field`.
     pub(crate) fn key_value(&mut self, field: u32, key: &str, value: Any<'_>) {
         let pair = self.open(field);
@@ -341,7 +336,7 @@ mod tests {
     #[test]
     fn padded_lengths_and_fields_decode_as_protobuf() {
         let mut writer = ProtoWriter::default();
-        writer.key_string(7, "service.name", &"x".repeat(300));
+        writer.key_value(7, "service.name", Any::Str(&"x".repeat(300)));
         // A KeyValue written at field 7 is a KeyValue message when read as one.
         let bytes = writer.into_bytes();
         assert_eq!(bytes[0], (7 << 3) | 2);

@@ -1,11 +1,12 @@
-//! What every export request starts with: the process's resource (`service.name`, the
-//! resource attributes, `telemetry.sdk.*`) and tripod's instrumentation scope, encoded once, at
-//! start-up; and the traces request, which wraps a batch of spans in them.
+//! What every export request starts with: the process's resource (`crate::resource`) and
+//! tripod's instrumentation scope, encoded once, at start-up; and the traces request, which
+//! wraps a batch of spans in them.
 
-use super::proto::{ProtoWriter, field};
+use super::proto::{Any, ProtoWriter, field};
 use std::sync::Arc;
 
 use crate::capture::SpanRecord;
+use crate::resource::{AttributeValue, Resource};
 
 /// The parts of every request that never change, pre-encoded.
 pub(crate) struct Preamble {
@@ -16,33 +17,18 @@ pub(crate) struct Preamble {
 }
 
 impl Preamble {
-    /// The resource: `service.name` (given, else from `attributes`, else `unknown_service`, as
-    /// the OpenTelemetry SDKs do), the other `attributes` (`OTEL_RESOURCE_ATTRIBUTES`), and
-    /// `telemetry.sdk.*` naming tripod.
-    pub(crate) fn new(service_name: Option<&str>, attributes: &[(String, String)]) -> Preamble {
-        let mut resource = ProtoWriter::default();
-        let service_name = service_name
-            .or_else(|| {
-                attributes
-                    .iter()
-                    .find(|(key, _)| key == "service.name")
-                    .map(|(_, value)| value.as_str())
-            })
-            .unwrap_or("unknown_service");
-        resource.key_string(field::RESOURCE_ATTRIBUTES, "service.name", service_name);
-        for (key, value) in attributes
-            .iter()
-            .filter(|(key, _)| key != "service.name" && !key.starts_with("telemetry.sdk."))
-        {
-            resource.key_string(field::RESOURCE_ATTRIBUTES, key, value);
+    /// The parts for `resource` (its attributes, `process.pid` as an integer) and tripod's
+    /// scope.
+    pub(crate) fn new(resource: &Resource) -> Preamble {
+        let mut encoded = ProtoWriter::default();
+        for (key, value) in resource.attributes() {
+            let value = match value {
+                AttributeValue::Str(text) => Any::Str(text),
+                AttributeValue::Int(value) => Any::Int(*value),
+            };
+            encoded.key_value(field::RESOURCE_ATTRIBUTES, key, value);
         }
-        resource.key_string(field::RESOURCE_ATTRIBUTES, "telemetry.sdk.name", "tripod");
-        resource.key_string(field::RESOURCE_ATTRIBUTES, "telemetry.sdk.language", "rust");
-        resource.key_string(
-            field::RESOURCE_ATTRIBUTES,
-            "telemetry.sdk.version",
-            env!("CARGO_PKG_VERSION"),
-        );
+        let resource = encoded;
         let mut scope = ProtoWriter::default();
         scope.string(field::SCOPE_NAME, "tripod");
         scope.string(field::SCOPE_VERSION, env!("CARGO_PKG_VERSION"));
@@ -108,13 +94,14 @@ mod tests {
 
     #[test]
     fn a_request_decodes_with_its_resource_scope_and_every_span() {
-        let preamble = Preamble::new(
+        let preamble = Preamble::new(&Resource::detect(
             Some("todo-app"),
+            None,
             &[
                 ("deployment.environment".into(), "test".into()),
                 ("service.name".into(), "ignored".into()),
             ],
-        );
+        ));
         let body = preamble.encode(&[span(1), span(2), span(3)]);
         let request = ExportTraceServiceRequest::decode(body.as_slice()).unwrap();
         assert_eq!(request.resource_spans.len(), 1);
@@ -126,10 +113,10 @@ mod tests {
             .attributes
             .iter()
             .map(|kv| {
-                let Some(Value::StringValue(value)) =
-                    kv.value.as_ref().and_then(|v| v.value.clone())
-                else {
-                    panic!("a string: {kv:?}")
+                let value = match kv.value.as_ref().and_then(|v| v.value.clone()) {
+                    Some(Value::StringValue(value)) => value,
+                    Some(Value::IntValue(value)) => value.to_string(),
+                    other => panic!("a string or an integer: {other:?}"),
                 };
                 (kv.key.clone(), value)
             })
@@ -143,6 +130,13 @@ mod tests {
                 .filter(|(key, _)| key == "service.name")
                 .count(),
             1
+        );
+        let pid = resource_spans.resource.as_ref().unwrap().attributes.iter();
+        let pid = pid.clone().find(|kv| kv.key == "process.pid").unwrap();
+        assert_eq!(
+            pid.value.as_ref().unwrap().value,
+            Some(Value::IntValue(i64::from(std::process::id()))),
+            "an integer, as the conventions type it"
         );
         let scope_spans = &resource_spans.scope_spans[0];
         assert_eq!(scope_spans.scope.as_ref().unwrap().name, "tripod");
@@ -159,7 +153,7 @@ mod tests {
 
     #[test]
     fn without_a_name_the_service_is_unknown_service() {
-        let body = Preamble::new(None, &[]).encode(&[]);
+        let body = Preamble::new(&Resource::detect(None, None, &[])).encode(&[]);
         let request = ExportTraceServiceRequest::decode(body.as_slice()).unwrap();
         let resource = request.resource_spans[0].resource.as_ref().unwrap();
         assert_eq!(

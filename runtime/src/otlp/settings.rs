@@ -54,8 +54,6 @@ pub(crate) struct Shared<'a> {
     /// For traces, logs and metrics, whether their `OTEL_*_EXPORTER` list names `otlp`, when
     /// it is set.
     pub(crate) listed: [Option<bool>; 3],
-    pub(crate) service_name: Option<&'a str>,
-    pub(crate) resource_attributes: &'a [(String, String)],
 }
 
 impl Settings {
@@ -77,6 +75,7 @@ impl Settings {
         env: &OtlpEnv,
         shared: &Shared<'_>,
         recorder: Option<&MetricsRecorder>,
+        resource: &crate::resource::Resource,
     ) -> Result<Option<Exporting>, (String, String)> {
         let setup = |signal| self.signal_setup(env, shared, signal).transpose();
         let traces = setup(Signal::Traces)?;
@@ -93,8 +92,7 @@ impl Settings {
             return Ok(None);
         }
         super::start(super::Setup {
-            service_name: shared.service_name,
-            resource_attributes: shared.resource_attributes,
+            resource,
             limits: env.limits,
             traces,
             logs,

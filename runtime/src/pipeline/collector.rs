@@ -199,10 +199,13 @@ impl Collector {
         };
         for (key, value) in values {
             let value = own(records, value);
-            set_field(&mut self.log_sinks, &mut live.fields, key, value);
-            if let Some(record) = &mut live.record {
-                record.field(key, value);
-            }
+            set_field(
+                &mut self.log_sinks,
+                &mut live.fields,
+                live.record.as_mut(),
+                key,
+                value,
+            );
             if let (Some(watched), FieldValue::Str(text)) = (&mut live.watched, value) {
                 watched.field(key, text);
             }
@@ -268,25 +271,22 @@ impl Collector {
     ) {
         let mut span_fields = self.free_fields.pop().unwrap_or_default();
         span_fields.resize_with(self.log_sinks.len(), SpanFields::default);
+        let mut record = match &self.capture {
+            Some(capture) if captured => {
+                let start = crate::clock::system_time_of(self.clock.at(at.instant()));
+                Some(capture.begin(*ids, trace_state, metadata, start))
+            }
+            _ => None,
+        };
         for (key, value) in values {
             set_field(
                 &mut self.log_sinks,
                 &mut span_fields,
+                record.as_mut(),
                 key,
                 own(records, value),
             );
         }
-        let record = match &self.capture {
-            Some(capture) if captured => {
-                let start = crate::clock::system_time_of(self.clock.at(at.instant()));
-                let mut record = capture.begin(*ids, trace_state, metadata, start);
-                for (key, value) in values {
-                    record.field(key, own(records, value));
-                }
-                Some(record)
-            }
-            _ => None,
-        };
         let mut watched = self.unfinished.request(metadata);
         if let Some(watched) = &mut watched {
             for (key, value) in values {
@@ -585,15 +585,37 @@ fn own<'a>(records: &'a Records, value: &Value) -> FieldValue<'a> {
     }
 }
 
-/// Sets a span's field `key` in each log sink's encoding of its fields.
+/// Sets a span's field `key` in each log sink's encoding of its fields, and on its `record`
+/// when it has one. The baggage entries a server span recorded ([`crate::trace::RECORDED_FIELD`])
+/// become fields of their own, named as `TRIPOD_BAGGAGE_FIELDS` names them.
 fn set_field(
     sinks: &mut [Box<dyn LogSink>],
     fields: &mut [SpanFields],
+    record: Option<&mut crate::capture::SpanRecord>,
     key: &'static str,
     value: FieldValue<'_>,
 ) {
+    if key == crate::trace::RECORDED_FIELD
+        && let FieldValue::Str(text) = value
+    {
+        let entries = crate::trace::recorded_fields(text);
+        let mut record = record;
+        for (key, text) in &entries {
+            set_field(
+                sinks,
+                fields,
+                record.as_deref_mut(),
+                key,
+                FieldValue::Str(text),
+            );
+        }
+        return;
+    }
     for (sink, fields) in sinks.iter_mut().zip(fields) {
         fields.set(key, |encoded| sink.encode_span_field(encoded, key, value));
+    }
+    if let Some(record) = record {
+        record.field(key, value);
     }
 }
 

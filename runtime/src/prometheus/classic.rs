@@ -13,6 +13,7 @@ const CLASSIC: Dialect = Dialect {
     counter_suffix: b"",
     exemplars: false,
     sum_with_negative_buckets: true,
+    info_suffix: b"",
 };
 
 /// `snapshot` as classic text.
@@ -32,7 +33,7 @@ pub(crate) fn render(snapshot: &Snapshot) -> Vec<u8> {
         out.extend_from_slice(&name);
         out.extend_from_slice(match family.kind {
             MetricKind::Counter => b" counter\n",
-            MetricKind::Gauge => b" gauge\n",
+            MetricKind::Gauge | MetricKind::Info => b" gauge\n",
             MetricKind::Histogram => b" histogram\n",
         });
         series(&mut out, &name, family, &CLASSIC);

@@ -9,6 +9,7 @@ mod negotiate;
 mod openmetrics;
 mod protobuf;
 mod settings;
+mod target_info;
 mod text;
 
 pub(crate) use listener::listen;
@@ -32,11 +33,19 @@ use crate::recorder::MetricsRecorder;
 #[derive(Clone, Debug)]
 pub struct PrometheusHandle {
     recorder: MetricsRecorder,
+    /// The labels of `target_info`: the resource, as the compatibility rules write it.
+    target_info: std::sync::Arc<[(String, String)]>,
 }
 
 impl PrometheusHandle {
-    pub(crate) fn new(recorder: MetricsRecorder) -> PrometheusHandle {
-        PrometheusHandle { recorder }
+    pub(crate) fn new(
+        recorder: MetricsRecorder,
+        target_info: Vec<(String, String)>,
+    ) -> PrometheusHandle {
+        PrometheusHandle {
+            recorder,
+            target_info: target_info.into(),
+        }
     }
 
     /// The classic text exposition (0.0.4): what a scraper that asks for nothing in particular
@@ -47,7 +56,8 @@ impl PrometheusHandle {
 
     /// The exposition in `format`.
     pub fn render_as(&self, format: Format) -> Vec<u8> {
-        let snapshot = self.recorder.snapshot();
+        let mut snapshot = self.recorder.snapshot();
+        target_info::add(&mut snapshot, &self.target_info);
         match format {
             Format::Text => classic::render(&snapshot),
             Format::OpenMetrics => openmetrics::render(&snapshot),

@@ -18,6 +18,7 @@ const OPENMETRICS: Dialect = Dialect {
     counter_suffix: b"_total",
     exemplars: true,
     sum_with_negative_buckets: false,
+    info_suffix: b"_info",
 };
 
 /// `snapshot` as OpenMetrics text.
@@ -26,8 +27,13 @@ pub(crate) fn render(snapshot: &Snapshot) -> Vec<u8> {
     for family in &snapshot.families {
         let mut name = Vec::new();
         metric_name(&mut name, family.name.as_str());
-        if family.kind == MetricKind::Counter && name.ends_with(b"_total") {
-            name.truncate(name.len() - b"_total".len());
+        for (kind, suffix) in [
+            (MetricKind::Counter, &b"_total"[..]),
+            (MetricKind::Info, &b"_info"[..]),
+        ] {
+            if family.kind == kind && name.ends_with(suffix) {
+                name.truncate(name.len() - suffix.len());
+            }
         }
         out.extend_from_slice(b"# TYPE ");
         out.extend_from_slice(&name);
@@ -35,6 +41,7 @@ pub(crate) fn render(snapshot: &Snapshot) -> Vec<u8> {
             MetricKind::Counter => b" counter\n",
             MetricKind::Gauge => b" gauge\n",
             MetricKind::Histogram => b" histogram\n",
+            MetricKind::Info => b" info\n",
         });
         if let Some(unit) = family.unit.and_then(unit_name)
             && name.ends_with(format!("_{unit}").as_bytes())

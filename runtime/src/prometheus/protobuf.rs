@@ -153,7 +153,7 @@ fn family_message(family: &Family) -> MetricFamily {
         help: family.help.as_deref().unwrap_or_default().to_owned(),
         r#type: match family.kind {
             MetricKind::Counter => 0,
-            MetricKind::Gauge => 1,
+            MetricKind::Gauge | MetricKind::Info => 1,
             MetricKind::Histogram => 4,
         },
         metric: family
@@ -180,6 +180,12 @@ fn family_message(family: &Family) -> MetricFamily {
                         });
                     }
                     Value::Gauge(value) => metric.gauge = Some(Gauge { value: *value }),
+                    Value::FloatCounter(value) => {
+                        metric.counter = Some(Counter {
+                            value: *value,
+                            exemplar: None,
+                        });
+                    }
                     Value::Histogram(histogram) => {
                         let mut cumulative = 0;
                         let bucket = histogram

@@ -46,8 +46,9 @@ impl Settings {
     pub(crate) fn start(
         &self,
         recorder: &MetricsRecorder,
+        resource: &crate::resource::Resource,
     ) -> Result<Serving, (SocketAddr, std::io::Error)> {
-        let handle = PrometheusHandle::new(recorder.clone());
+        let handle = PrometheusHandle::new(recorder.clone(), super::target_info::labels(resource));
         let listener = match self.listener {
             Some(address) => {
                 Some(listen(address, handle.clone()).map_err(|source| (address, source))?)

@@ -22,6 +22,8 @@ pub(crate) struct Dialect {
     pub(crate) exemplars: bool,
     /// Whether a histogram with negative buckets still shows its sum.
     pub(crate) sum_with_negative_buckets: bool,
+    /// The suffix of an info's sample (`_info` in OpenMetrics, whose family name has none).
+    pub(crate) info_suffix: &'static [u8],
 }
 
 /// Writes each series of `family`, named `name`.
@@ -47,7 +49,16 @@ pub(crate) fn series(out: &mut Vec<u8>, name: &[u8], family: &Family, dialect: &
                 out.push(b'\n');
             }
             Value::Gauge(value) => {
-                sample(out, name, b"", &series_labels, None);
+                let suffix = match family.kind {
+                    crate::recorder::MetricKind::Info => dialect.info_suffix,
+                    _ => b"",
+                };
+                sample(out, name, suffix, &series_labels, None);
+                float(out, *value);
+                out.push(b'\n');
+            }
+            Value::FloatCounter(value) => {
+                sample(out, name, dialect.counter_suffix, &series_labels, None);
                 float(out, *value);
                 out.push(b'\n');
             }

@@ -13,11 +13,13 @@ mod counter;
 mod exemplar;
 mod exponential;
 mod histogram;
+mod process;
 mod registry;
+mod runtime;
 mod settings;
 mod snapshot;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use metrics::{Key, KeyName, Metadata, SharedString, Unit};
 
@@ -30,6 +32,8 @@ pub(crate) use exponential::{Buckets as ExponentialBuckets, ExponentialValue, MA
 pub(crate) use histogram::HistogramValue;
 pub(crate) use registry::Buckets;
 pub(crate) use settings::Settings;
+#[allow(unused_imports)]
+pub(crate) use snapshot::SnapshotSeries;
 pub(crate) use snapshot::{Family, MetricKind, Snapshot, Value};
 
 /// The default buckets of every histogram, for durations in seconds: 10 µs to 10 s in steps of
@@ -72,9 +76,12 @@ pub struct MetricsRecorder {
     /// What brings the series up to date before they are read: the collector thread records
     /// observed calls' metrics from their records, so a read first collects what was recorded.
     before_read: Arc<OnceLock<BeforeRead>>,
+    /// Families read when the series are read, not recorded: the process's, the runtime's.
+    read_also: Arc<RwLock<Vec<ReadFamilies>>>,
 }
 
 type BeforeRead = Box<dyn Fn() + Send + Sync>;
+type ReadFamilies = Box<dyn Fn(&mut Vec<Family>) + Send + Sync>;
 
 impl std::fmt::Debug for MetricsRecorder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -89,6 +96,7 @@ impl MetricsRecorder {
         let recorder = MetricsRecorder {
             registry: Arc::new(registry::Registry::new(buckets, series_limit)),
             before_read: Arc::default(),
+            read_also: Arc::default(),
         };
         crate::metric_names::describe(&recorder);
         recorder
@@ -100,24 +108,46 @@ impl MetricsRecorder {
         let _ = self.before_read.set(Box::new(refresh));
     }
 
-    fn refresh(&self) {
+    /// Adds the families `read` gives to every read of the series from now on.
+    pub(crate) fn read_also(&self, read: impl Fn(&mut Vec<Family>) + Send + Sync + 'static) {
+        self.read_also
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(Box::new(read));
+    }
+
+    /// Every series now (the collector's records collected first), and the families read
+    /// meanwhile, sorted by name: with `deltas`, the histograms' min and max start over.
+    fn snapshot_now(&self, deltas: bool) -> Snapshot {
         if let Some(refresh) = self.before_read.get() {
             refresh();
         }
+        let mut snapshot = self.registry.snapshot(deltas);
+        let read_also = self
+            .read_also
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !read_also.is_empty() {
+            for read in read_also.iter() {
+                read(&mut snapshot.families);
+            }
+            snapshot
+                .families
+                .sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+        }
+        snapshot
     }
 
     /// Every series now.
     #[cfg(feature = "prometheus")]
     pub(crate) fn snapshot(&self) -> Snapshot {
-        self.refresh();
-        self.registry.snapshot(false)
+        self.snapshot_now(false)
     }
 
     /// Every series now, for an export: with `deltas`, the histograms' min and max start over.
     #[cfg(feature = "otlp")]
     pub(crate) fn snapshot_for_export(&self, deltas: bool) -> Snapshot {
-        self.refresh();
-        self.registry.snapshot(deltas)
+        self.snapshot_now(deltas)
     }
 }
 

@@ -1,5 +1,6 @@
-//! The recorder's settings as the builder holds them ([`Settings`]): the histograms' buckets and
-//! how many label sets a metric may have; and the recorder made from them.
+//! The recorder's settings as the builder holds them ([`Settings`]): the histograms' buckets, how
+//! many label sets a metric may have, and whether the process's and the runtime's metrics are
+//! read with the series; and the recorder made from them.
 
 use super::{Buckets, DEFAULT_BUCKETS, DEFAULT_SERIES_LIMIT, MetricsRecorder};
 
@@ -12,6 +13,12 @@ pub(crate) struct Settings {
     pub(crate) metric_buckets: Vec<(String, Vec<f64>)>,
     /// How many label sets one metric may have.
     pub(crate) series_limit: usize,
+    /// Whether the process's metrics are read with the series (`process_*`).
+    pub(crate) process_metrics: bool,
+    /// Whether the Tokio runtime's metrics are read with the series (`tokio_*`), and of which
+    /// runtime (`None`: the one `install()` runs on, if any).
+    pub(crate) runtime_metrics: bool,
+    pub(crate) runtime: Option<tokio::runtime::Handle>,
 }
 
 impl Default for Settings {
@@ -20,6 +27,9 @@ impl Default for Settings {
             default_buckets: DEFAULT_BUCKETS.to_vec(),
             metric_buckets: Vec::new(),
             series_limit: DEFAULT_SERIES_LIMIT,
+            process_metrics: true,
+            runtime_metrics: true,
+            runtime: None,
         }
     }
 }
@@ -30,6 +40,19 @@ impl Settings {
     pub(crate) fn start(&self, exponential: bool) -> Result<MetricsRecorder, String> {
         let mut buckets = Buckets::new(&self.default_buckets, &self.metric_buckets)?;
         buckets.exponential = exponential;
-        Ok(MetricsRecorder::new(buckets, self.series_limit))
+        let recorder = MetricsRecorder::new(buckets, self.series_limit);
+        if self.process_metrics {
+            recorder.read_also(super::process::read);
+        }
+        let runtime = self
+            .runtime
+            .clone()
+            .or_else(|| tokio::runtime::Handle::try_current().ok())
+            .filter(|_| self.runtime_metrics);
+        if let Some(runtime) = runtime {
+            let reader = super::runtime::RuntimeReader::new(&runtime);
+            recorder.read_also(move |families| reader.read(families));
+        }
+        Ok(recorder)
     }
 }

@@ -35,4 +35,6 @@ pub(crate) enum Value {
     },
     Gauge(f64),
     Histogram(HistogramValue),
+    /// A counter kept elsewhere and read as a float (`process_cpu_seconds_total`), no exemplar.
+    FloatCounter(f64),
 }

@@ -1,13 +1,17 @@
-//! W3C trace context in and out of any carrier: HTTP headers (`http::HeaderMap`, with the `http`
+//! W3C trace context and baggage in and out of any carrier: HTTP headers (`http::HeaderMap`, with the `http`
 //! feature), a message's headers (Kafka, NATS, AMQP: a `HashMap<String, String>`), or anything
 //! that implements [`Carrier`].
 
 use std::collections::HashMap;
 
-use super::{SpanContext, TraceState};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::baggage::{MAX_BYTES, MAX_MEMBERS};
+use super::{Baggage, SpanContext, TraceState};
 
 const TRACEPARENT: &str = "traceparent";
 const TRACESTATE: &str = "tracestate";
+const BAGGAGE: &str = "baggage";
 
 /// Where trace context travels: the headers of a request or a message.
 ///
@@ -95,8 +99,10 @@ impl Carrier for http::HeaderMap {
 }
 
 /// Writes the current span's trace context into `carrier` (`traceparent`, and `tracestate` when
-/// the trace has one), so the service a request or message goes to continues the trace. Returns
-/// `false`, writing nothing, when no span is current or tripod's subscriber is not installed.
+/// the trace has one), so the service a request or message goes to continues the trace, and the
+/// current [baggage](super::current_baggage) (`baggage`). Returns `false`, writing no trace
+/// context, when no span is current or tripod's subscriber is not installed. `OTEL_PROPAGATORS`
+/// says which of the two are written.
 ///
 /// Works with any client that exposes an `http::HeaderMap` (reqwest's `RequestBuilder::headers`,
 /// hyper, ureq's `http` requests), with a message's headers as a `HashMap<String, String>`, and
@@ -110,7 +116,8 @@ impl Carrier for http::HeaderMap {
 /// assert!(headers.is_empty());
 /// ```
 pub fn inject(carrier: &mut impl Carrier) -> bool {
-    match super::current() {
+    super::inject_baggage(&super::current_baggage(), carrier);
+    match super::current().filter(|_| super::propagators::tracecontext()) {
         Some(context) => {
             inject_context(&context, carrier);
             true
@@ -120,7 +127,8 @@ pub fn inject(carrier: &mut impl Carrier) -> bool {
 }
 
 /// Writes `context` into `carrier`, replacing any trace context it had: for a context kept from
-/// elsewhere (a job queued by a request, a span that is not current).
+/// elsewhere (a job queued by a request, a span that is not current). Nothing, when
+/// `OTEL_PROPAGATORS` leaves `tracecontext` out.
 ///
 /// ```
 /// let context: tripod::trace::SpanContext =
@@ -130,6 +138,9 @@ pub fn inject(carrier: &mut impl Carrier) -> bool {
 /// assert_eq!(headers["traceparent"], "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
 /// ```
 pub fn inject_context(context: &SpanContext, carrier: &mut impl Carrier) {
+    if !super::propagators::tracecontext() {
+        return;
+    }
     carrier.set(TRACEPARENT, context.traceparent());
     carrier.remove(TRACESTATE);
     if !context.trace_state.is_empty() {
@@ -141,7 +152,8 @@ pub fn inject_context(context: &SpanContext, carrier: &mut impl Carrier) {
 /// [`with_remote_parent`](super::with_remote_parent). `None` when there is no `traceparent`, when
 /// it is malformed (wrong version or length, bad hex, all-zero ids) or when it appears twice: the
 /// work then starts a new trace. A `tracestate` that breaks the specification's grammar is
-/// dropped and the `traceparent` still used; several `tracestate` headers are joined.
+/// dropped and the `traceparent` still used; several `tracestate` headers are joined. `None`, too,
+/// when `OTEL_PROPAGATORS` leaves `tracecontext` out.
 ///
 /// ```
 /// let mut headers = std::collections::HashMap::new();
@@ -155,6 +167,9 @@ pub fn inject_context(context: &SpanContext, carrier: &mut impl Carrier) {
 /// assert!(tripod::trace::extract(&headers).is_none());
 /// ```
 pub fn extract(carrier: &impl Carrier) -> Option<SpanContext> {
+    if !super::propagators::tracecontext() {
+        return None;
+    }
     let parents = carrier.get_all(TRACEPARENT);
     let [parent] = parents.as_slice() else {
         return None;
@@ -166,6 +181,64 @@ pub fn extract(carrier: &impl Carrier) -> Option<SpanContext> {
     }
     let joined = states.join(",");
     Some(context.with_trace_state(joined.parse::<TraceState>().unwrap_or_default()))
+}
+
+/// Reports a problem with incoming baggage once per process, so a client that always sends too
+/// much fills no log.
+fn warn_once(flag: &AtomicBool, message: impl FnOnce() -> String) {
+    if !flag.swap(true, Ordering::Relaxed) {
+        tracing::warn!(target: "tripod", "{}", message());
+    }
+}
+
+/// The baggage of an incoming request's or message's headers (`baggage`, several joined);
+/// empty when there is none, when `OTEL_PROPAGATORS` leaves `baggage` out, or when it is
+/// malformed (one warning). Members past the W3C limits (64 members, 8,192 bytes) are dropped,
+/// with one warning.
+///
+/// ```
+/// let headers = std::collections::HashMap::from([(
+///     "baggage".to_owned(),
+///     "tenant.id=acme".to_owned(),
+/// )]);
+/// assert_eq!(tripod::trace::extract_baggage(&headers).get("tenant.id"), Some("acme"));
+/// ```
+pub fn extract_baggage(carrier: &impl Carrier) -> Baggage {
+    static MALFORMED: AtomicBool = AtomicBool::new(false);
+    static TOO_MUCH: AtomicBool = AtomicBool::new(false);
+    if !super::propagators::baggage() {
+        return Baggage::default();
+    }
+    let headers = carrier.get_all(BAGGAGE);
+    if headers.is_empty() {
+        return Baggage::default();
+    }
+    match super::baggage::parse(&headers.join(",")) {
+        Ok((baggage, 0)) => baggage,
+        Ok((baggage, dropped)) => {
+            warn_once(&TOO_MUCH, || {
+                format!(
+                    "baggage past the W3C limits ({MAX_MEMBERS} members, {MAX_BYTES} bytes): \
+                     {dropped} members dropped (reported once)"
+                )
+            });
+            baggage
+        }
+        Err(error) => {
+            warn_once(&MALFORMED, || {
+                format!("{error}: the request's baggage is ignored (reported once)")
+            });
+            Baggage::default()
+        }
+    }
+}
+
+/// Writes `baggage` into `carrier` (`baggage`), or removes the header when it is empty.
+pub(crate) fn inject_baggage(baggage: &Baggage, carrier: &mut impl Carrier) {
+    carrier.remove(BAGGAGE);
+    if !baggage.is_empty() && super::propagators::baggage() {
+        carrier.set(BAGGAGE, baggage.header());
+    }
 }
 
 #[cfg(all(test, feature = "http"))]

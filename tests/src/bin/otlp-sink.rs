@@ -5,7 +5,9 @@
 //! It decodes every `POST /v1/traces`, `/v1/logs` and `/v1/metrics` body as the signal's export
 //! request (protobuf), counts its spans, log records or data points, and answers as a collector
 //! does; a body that is no such message gets a 400. `GET /spans`, `/log_records` and
-//! `/data_points` return the counts so far, and on SIGTERM or Ctrl-C it prints them and exits.
+//! `/data_points` return the counts so far, `GET /bytes` the bytes each signal's requests carried
+//! on the wire (`traces logs metrics`, gzipped as sent when they were), and on SIGTERM or Ctrl-C
+//! it prints them and exits.
 //! Unlike `oteltap`, which prints everything as JSON from Python, it costs the shared CPUs
 //! little, so a benchmark measures the application, not the receiver.
 
@@ -15,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
 use opentelemetry_proto::tonic::collector::logs::v1::{
     ExportLogsServiceRequest, ExportLogsServiceResponse,
@@ -35,6 +37,8 @@ struct Counts {
     spans: AtomicU64,
     log_records: AtomicU64,
     data_points: AtomicU64,
+    /// Bytes of request bodies as sent: traces, logs, metrics.
+    bytes: [AtomicU64; 3],
     /// How long a trace export waits for its answer.
     delay: std::time::Duration,
 }
@@ -72,6 +76,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/spans", count(|counts| &counts.spans))
         .route("/log_records", count(|counts| &counts.log_records))
         .route("/data_points", count(|counts| &counts.data_points))
+        .route(
+            "/bytes",
+            get(|State(counts): State<Arc<Counts>>| async move {
+                let [traces, logs, metrics] = counts
+                    .bytes
+                    .each_ref()
+                    .map(|bytes| bytes.load(Ordering::Relaxed));
+                format!("{traces} {logs} {metrics}")
+            }),
+        )
         .with_state(counts.clone());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     axum::serve(listener, app)
@@ -97,12 +111,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Decodes `body` as `R`, adds what `count` finds in it to `counter`, and answers with `A`.
+/// Decodes `body` (gunzipped when `headers` say it is gzipped) as `R`, adds its size to `bytes`
+/// and what `count` finds in it to `counter`, and answers with `A`.
 fn receive<R: Message + Default, A: Message + Default>(
+    headers: &HeaderMap,
     body: Bytes,
-    counter: &AtomicU64,
+    (bytes, counter): (&AtomicU64, &AtomicU64),
     count: impl FnOnce(&R) -> usize,
 ) -> Answer {
+    bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
+    let gzipped = headers
+        .get(header::CONTENT_ENCODING)
+        .is_some_and(|encoding| encoding == "gzip");
+    let body = if gzipped {
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut plain)
+            .map_err(|error| (StatusCode::BAD_REQUEST, format!("no gzip body: {error}")))?;
+        Bytes::from(plain)
+    } else {
+        body
+    };
     let request = R::decode(body).map_err(|error| {
         (
             StatusCode::BAD_REQUEST,
@@ -116,13 +144,14 @@ fn receive<R: Message + Default, A: Message + Default>(
     ))
 }
 
-async fn traces(State(counts): State<Arc<Counts>>, body: Bytes) -> Answer {
+async fn traces(State(counts): State<Arc<Counts>>, headers: HeaderMap, body: Bytes) -> Answer {
     if !counts.delay.is_zero() {
         tokio::time::sleep(counts.delay).await;
     }
     receive::<ExportTraceServiceRequest, ExportTraceServiceResponse>(
+        &headers,
         body,
-        &counts.spans,
+        (&counts.bytes[0], &counts.spans),
         |request| {
             request
                 .resource_spans
@@ -134,10 +163,11 @@ async fn traces(State(counts): State<Arc<Counts>>, body: Bytes) -> Answer {
     )
 }
 
-async fn logs(State(counts): State<Arc<Counts>>, body: Bytes) -> Answer {
+async fn logs(State(counts): State<Arc<Counts>>, headers: HeaderMap, body: Bytes) -> Answer {
     receive::<ExportLogsServiceRequest, ExportLogsServiceResponse>(
+        &headers,
         body,
-        &counts.log_records,
+        (&counts.bytes[1], &counts.log_records),
         |request| {
             request
                 .resource_logs
@@ -149,10 +179,11 @@ async fn logs(State(counts): State<Arc<Counts>>, body: Bytes) -> Answer {
     )
 }
 
-async fn metrics(State(counts): State<Arc<Counts>>, body: Bytes) -> Answer {
+async fn metrics(State(counts): State<Arc<Counts>>, headers: HeaderMap, body: Bytes) -> Answer {
     receive::<ExportMetricsServiceRequest, ExportMetricsServiceResponse>(
+        &headers,
         body,
-        &counts.data_points,
+        (&counts.bytes[2], &counts.data_points),
         |request| {
             request
                 .resource_metrics

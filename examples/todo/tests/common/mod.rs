@@ -219,6 +219,11 @@ impl App {
         }
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The JSON lines it logged so far.
     pub fn lines(&self) -> Vec<Value> {
         self.logs.lock().unwrap().clone()
