@@ -60,6 +60,9 @@ pub mod client;
 mod clock;
 #[cfg(feature = "_init")]
 mod database;
+#[cfg(feature = "grpc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
+pub mod grpc;
 #[cfg(feature = "http")]
 mod http_method;
 #[cfg(feature = "_init")]

@@ -45,6 +45,9 @@ pub const HTTP_REQUESTS: &str = "http_requests_total";
 pub const HTTP_REQUEST_DURATION: &str = "http_request_duration_seconds";
 /// Gauge of HTTP requests in progress.
 pub const HTTP_REQUESTS_IN_FLIGHT: &str = "http_requests_in_flight";
+/// Histogram of gRPC calls' durations on the server, by `rpc_system`, `rpc_service`, `rpc_method`
+/// and `rpc_grpc_status_code` (OpenTelemetry's `rpc.server.call.duration`).
+pub const RPC_SERVER_CALL_DURATION: &str = "rpc_server_call_duration_seconds";
 /// Histogram of the durations of the database statements sqlx reports, by `db_system_name`,
 /// `db_operation_name` and `db_collection_name` (OpenTelemetry's `db.client.operation.duration`).
 pub const DB_CLIENT_OPERATION_DURATION: &str = "db_client_operation_duration_seconds";
@@ -71,6 +74,12 @@ const DESCRIPTIONS: &[(&str, MetricKind, metrics::Unit, &str)] = &[
         MetricKind::Histogram,
         metrics::Unit::Seconds,
         "Duration of calls of observed operations, by outcome.",
+    ),
+    (
+        RPC_SERVER_CALL_DURATION,
+        MetricKind::Histogram,
+        metrics::Unit::Seconds,
+        "Duration of gRPC calls served, by service, method and status code.",
     ),
     (
         DB_CLIENT_OPERATION_DURATION,

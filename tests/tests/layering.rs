@@ -90,6 +90,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         ],
     ),
     ("client", &["trace", "http_method"]),
+    ("grpc", &["trace", "metric_names"]),
     ("otel", &["trace"]),
 ];
 

@@ -246,7 +246,7 @@ pub(crate) fn record_fields(keys: &[String]) {
 
 /// The entries of `baggage` to record, as the server span's [`RECORDED_FIELD`] holds them
 /// (`key=value` joined by `,`, values percent-encoded); `None` when there are none.
-#[cfg_attr(not(feature = "axum"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "axum", feature = "grpc")), allow(dead_code))]
 pub(crate) fn recorded(baggage: &Baggage) -> Option<String> {
     let recorded = RECORDED
         .read()

@@ -23,7 +23,7 @@ pub use sampler::{Sampler, SamplerParseError};
 pub use traceparent::{SpanContext, TraceparentError};
 pub use tracestate::{TraceState, TraceStateError};
 
-#[cfg(feature = "axum")]
+#[cfg(any(feature = "axum", feature = "grpc"))]
 pub(crate) use baggage::recorded;
 pub(crate) use baggage::{RECORDED_FIELD, record_fields, recorded_fields};
 pub(crate) use carrier::inject_baggage;
