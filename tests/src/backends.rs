@@ -70,6 +70,11 @@ pub fn free_port() -> u16 {
 
 /// `GET path` over HTTP/1.1; the status code and body.
 pub fn http_get(address: SocketAddr, path: &str) -> (u16, String) {
+    http_request(address, "GET", path)
+}
+
+/// `method path` over HTTP/1.1 to `address`, without a body: the status and the body.
+pub fn http_request(address: SocketAddr, method: &str, path: &str) -> (u16, String) {
     let mut stream =
         TcpStream::connect_timeout(&address, Duration::from_secs(5)).expect("connects");
     stream
@@ -77,7 +82,7 @@ pub fn http_get(address: SocketAddr, path: &str) -> (u16, String) {
         .unwrap();
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut response = String::new();
