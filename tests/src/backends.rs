@@ -68,6 +68,14 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The value of the sample `series` (its name and labels as the text exposition writes them) in
+/// `exposition`.
+pub fn sample(exposition: &str, series: &str) -> Option<f64> {
+    exposition
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+}
+
 /// `GET path` over HTTP/1.1; the status code and body.
 pub fn http_get(address: SocketAddr, path: &str) -> (u16, String) {
     http_request(address, "GET", path)

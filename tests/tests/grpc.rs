@@ -17,6 +17,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 };
 use opentelemetry_proto::tonic::trace::v1::ResourceSpans;
 use tonic::{Code, Request, Response, Status};
+use tripod_tests::backends::sample;
 use tripod_tests::otlp_receiver::ReceivedSpan;
 
 /// Answers by how many resources a request carries: none is the caller's mistake, two a failure
@@ -41,12 +42,6 @@ fn request(resources: usize) -> ExportTraceServiceRequest {
     ExportTraceServiceRequest {
         resource_spans: vec![ResourceSpans::default(); resources],
     }
-}
-
-fn value(exposition: &str, series: &str) -> Option<f64> {
-    exposition
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
 }
 
 fn server_spans(spans: &[ReceivedSpan]) -> Vec<&ReceivedSpan> {
@@ -161,13 +156,13 @@ fn each_call_gets_a_server_span_under_the_clients_a_metric_and_an_access_line() 
     let service = "opentelemetry.proto.collector.trace.v1.TraceService";
     for code in [0, 3, 13] {
         assert_eq!(
-            value(&exposition, &series(service, "Export", code)),
+            sample(&exposition, &series(service, "Export", code)),
             Some(1.0),
             "{exposition}"
         );
     }
     assert_eq!(
-        value(&exposition, &series("_OTHER", "_OTHER", 12)),
+        sample(&exposition, &series("_OTHER", "_OTHER", 12)),
         Some(1.0)
     );
     assert!(

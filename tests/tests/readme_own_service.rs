@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use tripod_tests::backends::{eventually, free_port, http_get, http_request};
+use tripod_tests::backends::{eventually, free_port, http_get, http_request, sample};
 
 /// The fenced blocks (TOML, then Rust) of the subsection `title` of "Observe your own service".
 fn blocks(readme: &str, title: &str) -> (String, String) {
@@ -146,12 +146,6 @@ impl Drop for Service {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn sample(exposition: &str, series: &str) -> Option<f64> {
-    exposition
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
 }
 
 #[test]

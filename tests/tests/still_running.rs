@@ -11,7 +11,7 @@ use std::future::Future;
 use std::task::{Context, Waker};
 use std::time::Duration;
 
-use support::backends::MemoryLog;
+use support::backends::{MemoryLog, sample};
 
 #[tripod::observe(name = "report.build", still_running_after = "100ms")]
 async fn build_report(wait: Duration) -> usize {
@@ -52,29 +52,11 @@ fn built(
     builder(base).build().expect("builds")
 }
 
-/// Runs `scenario` on a current-thread runtime under `telemetry`'s subscriber and recorder.
-fn run<F: Future>(telemetry: &tripod::Telemetry, scenario: F) -> F::Output {
-    let _recorder = metrics::set_default_local_recorder(telemetry.recorder().unwrap());
-    let _subscriber = tracing::dispatcher::set_default(telemetry.dispatch());
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(scenario)
-}
-
-/// The value of `series` in the exposition (its name and labels as written there).
-fn sample(metrics: &str, series: &str) -> Option<f64> {
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
-}
-
 #[test]
 fn a_call_past_its_threshold_is_reported_with_where_it_is_then_again_at_twice_that() {
     let log = MemoryLog::default();
     let telemetry = built(&log, &[], |builder| builder);
-    let rows = run(&telemetry, build_report(Duration::from_millis(500)));
+    let rows = support::run_under(&telemetry, build_report(Duration::from_millis(500)));
     assert_eq!(rows, 3);
     telemetry.flush(Duration::from_secs(5));
     let still = log.events("report.build.still_running");
@@ -102,7 +84,7 @@ fn a_call_marked_off_is_never_reported_but_its_age_is_in_the_oldest_gauge() {
     let telemetry = built(&log, &[], |builder| {
         builder.still_running_after(Some(Duration::from_millis(50)))
     });
-    let during = run(&telemetry, async {
+    let during = support::run_under(&telemetry, async {
         let streaming = tokio::spawn(stream_events(Duration::from_millis(300)));
         tokio::time::sleep(Duration::from_millis(200)).await;
         let during = telemetry.render_metrics().unwrap();
@@ -125,7 +107,7 @@ fn the_variable_overrides_the_builder_and_a_bad_value_is_one_warning() {
         &[("TRIPOD_STILL_RUNNING_AFTER_MS", "100")],
         |builder| builder.still_running_after(None),
     );
-    run(&telemetry, run_job(Duration::from_millis(300)));
+    support::run_under(&telemetry, run_job(Duration::from_millis(300)));
     telemetry.flush(Duration::from_secs(5));
     assert!(
         !log.events("job.run.still_running").is_empty(),
@@ -136,7 +118,7 @@ fn the_variable_overrides_the_builder_and_a_bad_value_is_one_warning() {
     let telemetry = built(&log, &[("TRIPOD_STILL_RUNNING_AFTER_MS", "soon")], |b| b);
     assert_eq!(telemetry.warnings().len(), 1, "{:?}", telemetry.warnings());
     assert!(telemetry.warnings()[0].starts_with("TRIPOD_STILL_RUNNING_AFTER_MS=\"soon\""));
-    run(&telemetry, run_job(Duration::from_millis(50)));
+    support::run_under(&telemetry, run_job(Duration::from_millis(50)));
     telemetry.flush(Duration::from_secs(5));
     assert!(
         log.events("job.run.still_running").is_empty(),
@@ -150,7 +132,7 @@ fn a_leaked_call_stays_reported_at_growing_intervals_and_counted() {
     let telemetry = built(&log, &[], |builder| {
         builder.still_running_after(Some(Duration::from_millis(40)))
     });
-    let metrics = run(&telemetry, async {
+    let metrics = support::run_under(&telemetry, async {
         // Polled once, then leaked: it never ends, its span never closes.
         let mut leaked = Box::pin(run_job(Duration::from_secs(3600)));
         let mut context = Context::from_waker(Waker::noop());

@@ -159,19 +159,25 @@ fn two_services(receiver: &OtlpReceiver, env: &[(&str, &str)]) -> (App, App, [Te
     (model, front, databases)
 }
 
-#[test]
-fn baggage_travels_to_the_second_service_and_only_the_named_entries_reach_its_lines() {
-    let receiver = OtlpReceiver::start();
-    let (model, front, _databases) =
-        two_services(&receiver, &[("TRIPOD_BAGGAGE_FIELDS", "tenant.id")]);
+/// Asks `front` for a prediction carrying `baggage`, expecting a 200.
+fn predict_with_baggage(front: &App, baggage: &str) -> common::Response {
     let answered = request(
         front.address,
         "POST",
         "/api/predict",
         Some(r#"{"text":"friendly staff"}"#),
-        &[("baggage", "tenant.id=acme,session=s3cret")],
+        &[("baggage", baggage)],
     );
     assert_eq!(answered.status, 200, "{}", answered.body);
+    answered
+}
+
+#[test]
+fn baggage_travels_to_the_second_service_and_only_the_named_entries_reach_its_lines() {
+    let receiver = OtlpReceiver::start();
+    let (model, front, _databases) =
+        two_services(&receiver, &[("TRIPOD_BAGGAGE_FIELDS", "tenant.id")]);
+    let answered = predict_with_baggage(&front, "tenant.id=acme,session=s3cret");
     let trace_id = answered.header("x-trace-id").unwrap().to_owned();
     let front_logs = front.stop();
     let model_logs = model.stop();
@@ -208,14 +214,7 @@ fn bad_propagators_and_malformed_baggage_are_warnings_and_the_default() {
         ],
     );
     for _ in 0..2 {
-        let answered = request(
-            front.address,
-            "POST",
-            "/api/predict",
-            Some(r#"{"text":"friendly staff"}"#),
-            &[("baggage", "tenant.id=acme")],
-        );
-        assert_eq!(answered.status, 200, "{}", answered.body);
+        predict_with_baggage(&front, "tenant.id=acme");
     }
     let front_logs = front.stop();
     model.stop();

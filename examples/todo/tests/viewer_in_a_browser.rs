@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use common::{App, TempDb, request};
 use serde_json::Value;
-use tripod_tests::backends::free_port;
+use tripod_tests::backends::{free_port, sample};
 
 const CALLER_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
 
@@ -261,13 +261,6 @@ fn the_viewer_shows_traces_waterfalls_and_operations_in_a_real_browser() {
     assert_eq!(create["p99_exemplar"]["trace_id"], created_trace.as_str());
     assert!(create["p99_exemplar"]["duration_ms"].as_f64().unwrap() > 0.0);
     app.stop();
-}
-
-/// The value of the sample `series` (its name and labels as the text exposition writes them).
-fn sample(metrics: &str, series: &str) -> Option<f64> {
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
 }
 
 #[test]

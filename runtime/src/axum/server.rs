@@ -172,9 +172,7 @@ fn server_span(
             baggage = Empty,
         )
     });
-    if let Some(recorded) = crate::trace::recorded(&baggage) {
-        span.record(crate::trace::RECORDED_FIELD, recorded);
-    }
+    crate::trace::record_baggage(&span, &baggage);
     (span, baggage)
 }
 

@@ -81,19 +81,7 @@ where
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
         let span = client_span(&request);
-        // The client span's context when it is recorded; else the current span's, so a filtered
-        // out client span still lets the trace continue.
-        // The request's baggage goes on with it.
-        match crate::trace::context_of(&span) {
-            Some(context) => {
-                crate::trace::inject_context(&context, request.headers_mut());
-                let baggage = crate::trace::current_baggage();
-                crate::trace::inject_baggage(&baggage, request.headers_mut());
-            }
-            None => {
-                crate::trace::inject(request.headers_mut());
-            }
-        }
+        crate::trace::inject_span(&span, request.headers_mut());
         let inner = span.in_scope(|| self.inner.call(request));
         ResponseFuture { inner, span }
     }

@@ -40,6 +40,22 @@ impl<B> ObservedBody<B> {
     }
 }
 
+/// `response` with its body watched for `call`'s status: `call` finished now when the headers
+/// hold it (a trailers-only answer), else when the trailers arrive.
+pub(super) fn watched<B>(
+    response: http::Response<B>,
+    call: Option<Box<dyn Finish>>,
+) -> http::Response<ObservedBody<B>> {
+    let call = match (call, status_of(response.headers())) {
+        (Some(call), Some((code, message))) => {
+            call.finish(code, message);
+            None
+        }
+        (call, _) => call,
+    };
+    response.map(|body| ObservedBody::new(body, call))
+}
+
 impl<B> std::fmt::Debug for ObservedBody<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ObservedBody").finish_non_exhaustive()

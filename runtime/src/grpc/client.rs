@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use http::{Request, Response};
 use tracing::field::Empty;
 
-use super::body::{Finish, ObservedBody};
+use super::body::{Finish, ObservedBody, watched};
 use super::path::{self, OTHER};
 
 /// A tower layer for gRPC clients (a tonic `Channel`, wrapped before the generated client takes
@@ -82,16 +82,7 @@ where
             otel.status_code = Empty,
             otel.status_description = Empty,
         );
-        match crate::trace::context_of(&span) {
-            Some(context) => {
-                crate::trace::inject_context(&context, request.headers_mut());
-                let baggage = crate::trace::current_baggage();
-                crate::trace::inject_baggage(&baggage, request.headers_mut());
-            }
-            None => {
-                crate::trace::inject(request.headers_mut());
-            }
-        }
+        crate::trace::inject_span(&span, request.headers_mut());
         let inner = span.in_scope(|| self.inner.call(request));
         ClientFuture {
             inner,
@@ -147,25 +138,19 @@ where
         let span = this.call.as_ref().map(|call| call.span.clone());
         let _entered = span.as_ref().map(tracing::Span::enter);
         let result = std::task::ready!(this.inner.poll(cx));
-        let Some(call) = this.call.take() else {
-            return Poll::Ready(
-                result.map(|response| response.map(|body| ObservedBody::new(body, None))),
-            );
-        };
-        let call: Box<dyn Finish> = Box::new(call);
+        let call = this
+            .call
+            .take()
+            .map(|call| Box::new(call) as Box<dyn Finish>);
         Poll::Ready(match result {
-            Ok(response) => Ok(match path::status_of(response.headers()) {
-                Some((code, message)) => {
-                    call.finish(code, message);
-                    response.map(|body| ObservedBody::new(body, None))
-                }
-                None => response.map(|body| ObservedBody::new(body, Some(call))),
-            }),
+            Ok(response) => Ok(watched(response, call)),
             Err(error) => {
-                call.finish(
-                    path::UNAVAILABLE,
-                    Some("the call failed before a status".to_owned()),
-                );
+                if let Some(call) = call {
+                    call.finish(
+                        path::UNAVAILABLE,
+                        Some("the call failed before a status".to_owned()),
+                    );
+                }
                 Err(error)
             }
         })

@@ -11,7 +11,7 @@ use http::{Request, Response};
 use tracing::Level;
 use tracing::field::Empty;
 
-use super::body::{Finish, ObservedBody};
+use super::body::{Finish, ObservedBody, watched};
 use super::path::{self, OTHER};
 use crate::metric_names::RPC_SERVER_CALL_DURATION;
 
@@ -98,9 +98,7 @@ where
                 baggage = Empty,
             )
         });
-        if let Some(recorded) = crate::trace::recorded(&baggage) {
-            span.record(crate::trace::RECORDED_FIELD, recorded);
-        }
+        crate::trace::record_baggage(&span, &baggage);
         let call = ServerCall {
             span: span.clone(),
             started: quanta::Instant::now(),
@@ -201,23 +199,16 @@ where
         let result = std::task::ready!(crate::trace::with_baggage(this.baggage.clone(), || {
             this.inner.poll(cx)
         }));
-        let Some(call) = this.call.take() else {
-            return Poll::Ready(
-                result.map(|response| response.map(|body| ObservedBody::new(body, None))),
-            );
-        };
-        let call: Box<dyn Finish> = Box::new(call);
+        let call = this
+            .call
+            .take()
+            .map(|call| Box::new(call) as Box<dyn Finish>);
         Poll::Ready(match result {
-            Ok(response) => Ok(match path::status_of(response.headers()) {
-                // A trailers-only answer: the status is known now.
-                Some((code, message)) => {
-                    call.finish(code, message);
-                    response.map(|body| ObservedBody::new(body, None))
-                }
-                None => response.map(|body| ObservedBody::new(body, Some(call))),
-            }),
+            Ok(response) => Ok(watched(response, call)),
             Err(error) => {
-                call.finish(path::UNKNOWN, Some(error.to_string()));
+                if let Some(call) = call {
+                    call.finish(path::UNKNOWN, Some(error.to_string()));
+                }
                 Err(error)
             }
         })

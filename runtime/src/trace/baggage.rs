@@ -244,10 +244,19 @@ pub(crate) fn record_fields(keys: &[String]) {
     }
 }
 
+/// Records on `span` (a server span that declares [`RECORDED_FIELD`]) the entries of `baggage`
+/// that `TRIPOD_BAGGAGE_FIELDS` names, when there are any.
+#[cfg_attr(not(any(feature = "axum", feature = "grpc")), allow(dead_code))]
+pub(crate) fn record_baggage(span: &tracing::Span, baggage: &Baggage) {
+    if let Some(recorded) = recorded(baggage) {
+        span.record(RECORDED_FIELD, recorded);
+    }
+}
+
 /// The entries of `baggage` to record, as the server span's [`RECORDED_FIELD`] holds them
 /// (`key=value` joined by `,`, values percent-encoded); `None` when there are none.
 #[cfg_attr(not(any(feature = "axum", feature = "grpc")), allow(dead_code))]
-pub(crate) fn recorded(baggage: &Baggage) -> Option<String> {
+fn recorded(baggage: &Baggage) -> Option<String> {
     let recorded = RECORDED
         .read()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -314,6 +323,12 @@ mod tests {
         let mut headers = HashMap::new();
         super::super::inject_baggage(&baggage, &mut headers);
         assert_eq!(super::super::extract_baggage(&headers), baggage);
+        super::super::inject_baggage(&Baggage::default(), &mut headers);
+        assert_eq!(
+            super::super::extract_baggage(&headers),
+            baggage,
+            "no baggage of its own: the carrier's stays"
+        );
     }
 
     #[test]

@@ -126,6 +126,22 @@ pub fn inject(carrier: &mut impl Carrier) -> bool {
     }
 }
 
+/// Writes `span`'s context into `carrier` (the current span's when `span` is not recorded, so a
+/// filtered-out client span still lets the trace continue) and the current baggage: what a
+/// client layer sends with a request or call.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
+pub(crate) fn inject_span(span: &tracing::Span, carrier: &mut impl Carrier) {
+    match super::context_of(span) {
+        Some(context) => {
+            inject_context(&context, carrier);
+            inject_baggage(&super::current_baggage(), carrier);
+        }
+        None => {
+            inject(carrier);
+        }
+    }
+}
+
 /// Writes `context` into `carrier`, replacing any trace context it had: for a context kept from
 /// elsewhere (a job queued by a request, a span that is not current). Nothing, when
 /// `OTEL_PROPAGATORS` leaves `tracecontext` out.
@@ -233,9 +249,9 @@ pub fn extract_baggage(carrier: &impl Carrier) -> Baggage {
     }
 }
 
-/// Writes `baggage` into `carrier` (`baggage`), or removes the header when it is empty.
+/// Writes `baggage` into `carrier` (`baggage`, replacing what it held); an empty one leaves the
+/// carrier as it was (a header the application set itself stays).
 pub(crate) fn inject_baggage(baggage: &Baggage, carrier: &mut impl Carrier) {
-    carrier.remove(BAGGAGE);
     if !baggage.is_empty() && super::propagators::baggage() {
         carrier.set(BAGGAGE, baggage.header());
     }

@@ -24,9 +24,11 @@ pub use traceparent::{SpanContext, TraceparentError};
 pub use tracestate::{TraceState, TraceStateError};
 
 #[cfg(any(feature = "axum", feature = "grpc"))]
-pub(crate) use baggage::recorded;
+pub(crate) use baggage::record_baggage;
 pub(crate) use baggage::{RECORDED_FIELD, record_fields, recorded_fields};
 pub(crate) use carrier::inject_baggage;
+#[cfg(feature = "http")]
+pub(crate) use carrier::inject_span;
 #[cfg(feature = "_recorder")]
 pub(crate) use current::current_ids;
 pub(crate) use current::{Lookup, register as register_lookup, standing_in};

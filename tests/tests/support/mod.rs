@@ -30,6 +30,18 @@ pub fn capture_async<F: std::future::Future>(future: F) -> (F::Output, Telemetry
     })
 }
 
+/// Runs `scenario` on a current-thread runtime (every task stays on this thread) under the
+/// subscriber and recorder `telemetry` built.
+pub fn run_under<F: std::future::Future>(telemetry: &tripod::Telemetry, scenario: F) -> F::Output {
+    let _recorder = metrics::set_default_local_recorder(telemetry.recorder().unwrap());
+    let _subscriber = tracing::dispatcher::set_default(telemetry.dispatch());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(scenario)
+}
+
 /// Runs `scenario` with tripod's own subscriber and recorder on this thread (a current-thread
 /// runtime keeps every task here), its spans exported to a live receiver; the scenario's output,
 /// then the Prometheus exposition, the log lines and the exported spans.
@@ -50,15 +62,7 @@ pub fn under_tripod<R, F: std::future::Future<Output = R>>(
         .otlp_endpoint(receiver.endpoint())
         .build()
         .expect("builds");
-    let output = {
-        let _recorder = metrics::set_default_local_recorder(telemetry.recorder().unwrap());
-        let _subscriber = tracing::dispatcher::set_default(telemetry.dispatch());
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(scenario())
-    };
+    let output = run_under(&telemetry, scenario());
     assert!(telemetry.flush(Duration::from_secs(10)));
     let spans = backends::eventually(Duration::from_secs(5), || {
         let spans = receiver.spans();
