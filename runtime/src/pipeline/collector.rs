@@ -49,8 +49,12 @@ pub(crate) struct Collector {
     spans: Spans,
     /// What is told of the spans that have not ended.
     unfinished: Unfinished,
-    /// Span ends seen before their span's start in this batch.
-    early_ends: Vec<(SpanId, Tick, Option<Ending>)>,
+    /// Span ends of this batch, applied once all its other records are: a span can end on
+    /// another thread than the one still inside it (sqlx's SQLite worker logs a statement, then
+    /// lets go of its span's handle, while the calling task lets go of its own), and two threads'
+    /// clocks can disagree by more than the time between the two, so its end can sort before
+    /// the events inside it, or before its start. The ending, when it was not applied in order.
+    ends: Vec<(SpanId, Tick, Option<Ending>)>,
     /// Fields of ended spans, emptied, for the next spans.
     free_fields: Vec<Vec<SpanFields>>,
     /// Spans ended in this collection, handed to the sinks at its end.
@@ -73,7 +77,7 @@ impl Collector {
             clock: WallClock::default(),
             spans: Spans::default(),
             unfinished,
-            early_ends: Vec::new(),
+            ends: Vec::new(),
             free_fields: Vec::new(),
             ended: Vec::new(),
         }
@@ -102,15 +106,19 @@ impl Collector {
                 next.push(Reverse((entry.at().max(at), thread, index + 1)));
             }
         }
+        // Ends of spans whose start was never recorded (dropped while the thread was inside
+        // another record) find no span.
+        let mut ends = std::mem::take(&mut self.ends);
+        for (span, at, ending) in ends.drain(..) {
+            self.end(span, at, ending);
+        }
+        self.ends = ends;
         for report in self.unfinished.scan(&mut self.spans, Tick::now()) {
             self.report(&report, now);
         }
         for sink in &mut self.log_sinks {
             sink.collected();
         }
-        // Ends of spans whose start was never recorded (dropped while the thread was inside
-        // another record).
-        self.early_ends.clear();
         if let Some(capture) = &self.capture {
             capture.finish_all(&mut self.ended);
         }
@@ -131,14 +139,6 @@ impl Collector {
                 self.start(records, *at, metadata, ids, trace_state, *captured, values);
                 if let Some(call) = call {
                     self.call_started(records, *at, metadata, ids.span_id, *call, values);
-                }
-                if let Some(early) = self
-                    .early_ends
-                    .iter()
-                    .position(|(span, ..)| *span == ids.span_id)
-                {
-                    let (span, at, ending) = self.early_ends.swap_remove(early);
-                    self.end(span, at, ending);
                 }
             }
             Entry::Record { span, fields, .. } => {
@@ -181,11 +181,16 @@ impl Collector {
                 );
             }
             Entry::End { at, span, ending } => {
-                if !self.end(*span, *at, *ending) {
-                    // Its start is in this batch still, on another thread whose clock read a
-                    // hair later: the span ends as soon as it starts.
-                    self.early_ends.push((*span, *at, *ending));
-                }
+                // A call's ending (its success line) in order, when its span is known; the span
+                // itself at the batch's end.
+                let ending = match ending {
+                    Some(ending) if self.spans.get(span).is_some() => {
+                        self.call_ended(*span, *at, *ending);
+                        None
+                    }
+                    ending => *ending,
+                };
+                self.ends.push((*span, *at, ending));
             }
             Entry::CallEnded { at, span, ending } => self.call_ended(*span, *at, *ending),
         }
@@ -526,13 +531,13 @@ impl Collector {
     }
 
     /// Ends the live span `span` (its record at its call's end, when it is an observed call's
-    /// that ended earlier); `false` when there is none.
-    fn end(&mut self, span: SpanId, at: Tick, ending: Option<Ending>) -> bool {
+    /// that ended earlier), when there is one.
+    fn end(&mut self, span: SpanId, at: Tick, ending: Option<Ending>) {
         if let Some(ending) = ending {
             self.call_ended(span, at, ending);
         }
         let Some(mut live) = self.spans.remove(&span) else {
-            return false;
+            return;
         };
         if self.free_fields.len() < FREE_FIELDS {
             live.fields.iter_mut().for_each(SpanFields::clear);
@@ -548,7 +553,6 @@ impl Collector {
                 capture.finish_all(&mut self.ended);
             }
         }
-        true
     }
 }
 
@@ -718,6 +722,34 @@ mod tests {
         let ended = ended.0.lock().unwrap();
         assert_eq!(ended.len(), 1, "the span is exported once");
         assert!(ended[0].end >= ended[0].start);
+        assert!(collector.spans.is_empty(), "and is no longer live");
+    }
+
+    #[test]
+    fn an_event_inside_a_span_whose_end_another_threads_clock_read_earlier_stays_in_the_span() {
+        // sqlx's SQLite worker logs a failed statement inside the caller's span and lets go of
+        // it while the caller lets go of its own handle: the caller's end can read an earlier
+        // clock than the worker's event.
+        let (mut collector, _, ended) = collector();
+        let mut caller = Records::default();
+        start_span(&mut caller);
+        caller.end(SpanId(1), None);
+        std::thread::sleep(Duration::from_millis(1));
+        let mut worker = Records::default();
+        let registry = tracing_subscriber::registry();
+        tracing::subscriber::with_default(registry, || {
+            let event = tracing::info_span!("statement").metadata().unwrap();
+            worker.event_of(event, Some(SpanId(1)), false, true, |_| {});
+        });
+        collector.collect(&[caller, worker]);
+        let ended = ended.0.lock().unwrap();
+        assert_eq!(ended.len(), 1, "the span is exported once");
+        let events: Vec<&str> = ended[0]
+            .events
+            .iter()
+            .map(|event| ended[0].text(&event.name))
+            .collect();
+        assert_eq!(events, ["statement"], "with the event inside it");
         assert!(collector.spans.is_empty(), "and is no longer live");
     }
 
