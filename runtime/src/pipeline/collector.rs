@@ -184,7 +184,7 @@ impl Collector {
                 // A call's ending (its success line) in order, when its span is known; the span
                 // itself at the batch's end.
                 let ending = match ending {
-                    Some(ending) if self.spans.get(span).is_some() => {
+                    Some(ending) if self.spans.contains_key(span) => {
                         self.call_ended(*span, *at, *ending);
                         None
                     }
