@@ -8,8 +8,11 @@ use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{Expr, Ident, LitStr, Token};
 
+use crate::list::Errors;
+use crate::list::{parse_list, skip_to_comma};
+
 /// The options an attribute may carry, in the order the error message lists them.
-const OPTIONS: &str = "`name`, `level`, `failure_level`, `fields`, `labels`, `ret`, `still_running_after` (and `skip` on a method of an observed `impl` block)";
+const OPTIONS: &str = "`name`, `level`, `failure_level`, `fields`, `labels`, `ret`, `still_running_after`, `objective` (and `skip` on a method of an observed `impl` block)";
 
 /// Label names the runtime sets itself (`name`, `outcome`, `error_type`) or Prometheus adds to
 /// histograms and summaries (`le`, `quantile`); a static label may not reuse them.
@@ -34,6 +37,8 @@ pub(crate) struct ObserveArgs {
     pub(crate) skip: Option<Ident>,
     /// `still_running_after = "2m"` (`Some(millis)`) or `= "off"` (`None`).
     pub(crate) still_running_after: Option<Option<u64>>,
+    /// `objective(success = 99.9, latency = "250ms", latency_target = 99)`.
+    pub(crate) objective: Option<crate::objective::Objective>,
 }
 
 impl ObserveArgs {
@@ -59,6 +64,7 @@ impl ObserveArgs {
             ret: self.ret.or(defaults.ret),
             skip: self.skip,
             still_running_after: self.still_running_after.or(defaults.still_running_after),
+            objective: self.objective.or_else(|| defaults.objective.clone()),
         }
     }
 }
@@ -114,31 +120,6 @@ pub(crate) enum LabelValue {
     Computed(Sigil, Box<Expr>),
 }
 
-/// Collects errors so all of them are reported in one compile.
-#[derive(Default)]
-pub(crate) struct Errors(Option<syn::Error>);
-
-impl Errors {
-    pub(crate) fn push(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(first) => first.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    pub(crate) fn spanned(
-        &mut self,
-        tokens: impl quote::ToTokens,
-        message: impl std::fmt::Display,
-    ) {
-        self.push(syn::Error::new_spanned(tokens, message));
-    }
-
-    pub(crate) fn finish(self) -> Result<(), syn::Error> {
-        self.0.map_or(Ok(()), Err)
-    }
-}
-
 /// Parses the attribute's tokens; `Err` holds every mistake found.
 pub(crate) fn parse(tokens: TokenStream) -> Result<ObserveArgs, syn::Error> {
     let mut errors = Errors::default();
@@ -153,13 +134,6 @@ pub(crate) fn parse(tokens: TokenStream) -> Result<ObserveArgs, syn::Error> {
     parser.parse2(tokens)?;
     errors.finish()?;
     Ok(args)
-}
-
-/// Consumes tokens up to (not including) the next top-level comma.
-fn skip_to_comma(input: ParseStream<'_>) {
-    while !input.is_empty() && !input.peek(Token![,]) {
-        let _ = input.parse::<proc_macro2::TokenTree>();
-    }
 }
 
 fn parse_option(
@@ -198,6 +172,7 @@ fn parse_option(
             | "ret"
             | "skip"
             | "still_running_after"
+            | "objective"
     ) {
         seen.push(option.clone());
     }
@@ -267,6 +242,16 @@ fn parse_option(
                     args.still_running_after.get_or_insert(after);
                 }
                 Err(message) => errors.spanned(&value, message),
+            }
+        }
+        "objective" => {
+            let content = parenthesized(
+                input,
+                &key,
+                "objective(success = 99.9, latency = \"250ms\", latency_target = 99)",
+            )?;
+            if let Some(objective) = crate::objective::parse(&content, &key, errors) {
+                args.objective.get_or_insert(objective);
             }
         }
         "skip" if input.peek(syn::token::Paren) => {
@@ -407,27 +392,6 @@ fn parenthesized<'a>(
     let content;
     syn::parenthesized!(content in input);
     Ok(content)
-}
-
-/// Parses comma-separated entries, collecting each entry's error and going on with the next.
-fn parse_list(
-    content: ParseStream<'_>,
-    errors: &mut Errors,
-    mut entry: impl FnMut(ParseStream<'_>, &mut Errors) -> syn::Result<()>,
-) {
-    while !content.is_empty() {
-        if let Err(error) = entry(content, errors) {
-            errors.push(error);
-            skip_to_comma(content);
-        }
-        if !content.is_empty()
-            && let Err(error) = content.parse::<Token![,]>()
-        {
-            errors.push(error);
-            skip_to_comma(content);
-            let _ = content.parse::<Option<Token![,]>>();
-        }
-    }
 }
 
 /// `key.path = [%|?] expr`; `%name` / `?name` for `name = %name` / `name = ?name`; a bare

@@ -23,7 +23,8 @@ use quote::{format_ident, quote};
 use syn::parse::ParseStream;
 use syn::{Attribute, Data, DeriveInput, Fields, LitStr, Token};
 
-use crate::args::{Errors, level_constant};
+use crate::args::level_constant;
+use crate::list::Errors;
 
 pub(crate) fn expand(item: TokenStream) -> TokenStream {
     match derive(item) {

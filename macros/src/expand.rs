@@ -6,9 +6,10 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::Item;
 
-use crate::args::{self, Errors};
+use crate::args;
 use crate::function::{default_name, observe_body};
 use crate::impl_block;
+use crate::list::Errors;
 
 /// Entry point: on any error, the compile errors are emitted beside the untouched item, so one
 /// mistake does not cascade into "cannot find function" errors elsewhere.

@@ -12,7 +12,7 @@
 //!     fn __tripod_here() {}
 //!     static __TRIPOD_SITE: ::tripod::__private::Site = ::tripod::__private::site!(
 //!         name: "ml.inference", level: INFO, failure_level: [], labels: [], computed: [],
-//!         still_running: []);
+//!         still_running: [], objective: []);
 //!     let __tripod_span = ::tripod::__private::span!(site: __TRIPOD_SITE, name: "ml.inference", level: INFO,
 //!         here: __tripod_here, bind: [__tripod_f0 = text.len()], names: ["input.length"],
 //!         values: [Some(&__tripod_f0 as &dyn Value)], ret: []);
@@ -221,6 +221,17 @@ fn parts(args: &ObserveArgs, name: &str, ident: &syn::Ident, opaque: bool) -> Pa
         Some(None) => quote!(off),
         Some(Some(millis)) => quote!(#millis),
     };
+    let objective = args.objective.as_ref().map(|objective| {
+        let success = objective
+            .success
+            .map(proc_macro2::Literal::f64_suffixed)
+            .into_iter();
+        let latency = objective.latency.map(|(millis, target)| {
+            let target = proc_macro2::Literal::f64_suffixed(target);
+            quote!(#millis, #target)
+        });
+        quote!(success: [#(#success)*], latency: [#latency])
+    });
     // Spanned at the function's name: `line!()` in the runtime's macros gives its line.
     let at = ident.span();
     let prelude = quote_spanned! {at=>
@@ -228,7 +239,7 @@ fn parts(args: &ObserveArgs, name: &str, ident: &syn::Ident, opaque: bool) -> Pa
         static __TRIPOD_SITE: ::tripod::__private::Site = ::tripod::__private::site!(
             name: #name, level: #level, failure_level: [#failure_level],
             labels: [#((#label_keys, #label_values)),*], computed: [#(#computed_keys),*],
-            still_running: [#still_running]
+            still_running: [#still_running], objective: [#objective]
         );
         let __tripod_span = ::tripod::__private::span!(
             site: __TRIPOD_SITE, name: #name, level: #level, here: __tripod_here,

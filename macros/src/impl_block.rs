@@ -25,8 +25,9 @@ use quote::quote;
 use syn::ext::IdentExt;
 use syn::{Attribute, ImplItem, ItemImpl, Meta, Type};
 
-use crate::args::{self, Errors, ObserveArgs, is_name_char};
+use crate::args::{self, ObserveArgs, is_name_char};
 use crate::function::{default_name, observe_body};
+use crate::list::Errors;
 
 /// Observes the block's methods; `None` when a mistake was reported in `errors`.
 pub(crate) fn expand(

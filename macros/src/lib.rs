@@ -8,6 +8,8 @@ mod duration;
 mod expand;
 mod function;
 mod impl_block;
+mod list;
+mod objective;
 mod shape;
 
 use proc_macro::TokenStream;

@@ -47,6 +47,7 @@ pub mod __private;
 mod call_path;
 mod error_type;
 pub mod metric_names;
+pub mod objectives;
 
 #[cfg(feature = "axum")]
 pub mod axum;

@@ -11,6 +11,10 @@ pub const OPERATION_DURATION: &str = "operation_duration_seconds";
 pub const OPERATION_ERRORS: &str = "operation_errors_total";
 /// Gauge of observed calls in progress, by `name` and the constant labels.
 pub const OPERATION_IN_FLIGHT: &str = "operation_in_flight";
+/// Gauge of an operation's objective (`#[observe(objective(...))]`), by `name` and `objective`
+/// (`success`, or `latency` with `le`, the threshold in seconds as the histogram's bucket spells
+/// it): the share of calls the objective asks for, between 0 and 1. See [`crate::objectives`].
+pub const OPERATION_OBJECTIVE: &str = "operation_objective_ratio";
 /// Gauge of how long the oldest call of an operation still running has run, by `name`; 0 when
 /// none runs.
 pub const OPERATION_OLDEST_IN_FLIGHT: &str = "operation_oldest_in_flight_seconds";
@@ -98,6 +102,12 @@ const DESCRIPTIONS: &[(&str, MetricKind, metrics::Unit, &str)] = &[
         MetricKind::Gauge,
         metrics::Unit::Count,
         "Calls of observed operations in progress.",
+    ),
+    (
+        OPERATION_OBJECTIVE,
+        MetricKind::Gauge,
+        metrics::Unit::Count,
+        "The share of an operation's calls its objective asks to succeed (objective=success) or to finish within le seconds (objective=latency).",
     ),
     (
         OPERATION_OLDEST_IN_FLIGHT,
@@ -190,5 +200,26 @@ pub(crate) fn describe(recorder: &dyn metrics::Recorder) {
             MetricKind::Gauge | MetricKind::Info => recorder.describe_gauge(key, Some(unit), help),
             MetricKind::Histogram => recorder.describe_histogram(key, Some(unit), help),
         }
+    }
+}
+
+/// A histogram bucket bound as Prometheus spells its `le` label: `0.25`, `1.0`, `+Inf` (the
+/// OpenMetrics form, which Prometheus 3 also rewrites every bucket into), so a series naming a
+/// bucket by its `le` (an objective's) matches the bucket's own.
+///
+/// ```
+/// assert_eq!(tripod::metric_names::bound_text(0.25), "0.25");
+/// assert_eq!(tripod::metric_names::bound_text(1.0), "1.0");
+/// assert_eq!(tripod::metric_names::bound_text(f64::INFINITY), "+Inf");
+/// ```
+pub fn bound_text(bound: f64) -> String {
+    if bound == f64::INFINITY {
+        return "+Inf".to_owned();
+    }
+    let text = bound.to_string();
+    if bound.is_finite() && !text.contains(['.', 'e', 'E']) {
+        text + ".0"
+    } else {
+        text
     }
 }

@@ -273,12 +273,31 @@ impl Prometheus {
     /// Starts it scraping `target` with `features` enabled besides exemplar storage
     /// (`native-histograms`); waits until it is ready.
     pub fn scraping_with(target: SocketAddr, features: &[&str]) -> Prometheus {
+        Prometheus::start(target, features, &[])
+    }
+
+    /// Starts it scraping `target` and evaluating the rule files `rules` every second; waits
+    /// until it is ready.
+    pub fn scraping_with_rules(target: SocketAddr, rules: &[&std::path::Path]) -> Prometheus {
+        Prometheus::start(target, &[], rules)
+    }
+
+    fn start(target: SocketAddr, features: &[&str], rules: &[&std::path::Path]) -> Prometheus {
         let data = TempDir::new("prometheus");
         let config = data.0.join("prometheus.yml");
+        let rule_files: String = rules
+            .iter()
+            .map(|path| format!("  - '{}'\n", path.display()))
+            .collect();
+        let rule_files = if rule_files.is_empty() {
+            String::new()
+        } else {
+            format!("rule_files:\n{rule_files}")
+        };
         std::fs::write(
             &config,
             format!(
-                "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ['{target}']\n"
+                "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n{rule_files}scrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ['{target}']\n"
             ),
         )
         .unwrap();
@@ -334,6 +353,17 @@ impl Prometheus {
 }
 
 impl Prometheus {
+    /// The alerts pending or firing: each one's `labels`, `state` and `annotations`.
+    pub fn alerts(&self) -> Vec<Value> {
+        let (status, body) = http_get(self.address, "/api/v1/alerts");
+        assert_eq!(status, 200, "{body}");
+        let response: Value = serde_json::from_str(&body).unwrap();
+        response["data"]["alerts"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// The exemplars stored for the series `promql` selects over the last minute: each entry's
     /// `seriesLabels` and `exemplars` (their `labels`, `value`, `timestamp`).
     pub fn query_exemplars(&self, promql: &str) -> Vec<Value> {

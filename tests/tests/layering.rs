@@ -15,6 +15,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("tick", &["call_path"]),
     ("background", &[]),
     ("metric_names", &[]),
+    ("objectives", &["metric_names"]),
     ("http_method", &[]),
     ("error_type", &[]),
     ("call_path", &[]),
@@ -23,7 +24,13 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("resource", &["trace"]),
     (
         "__private",
-        &["error_type", "metric_names", "tick", "call_path"],
+        &[
+            "error_type",
+            "metric_names",
+            "tick",
+            "call_path",
+            "objectives",
+        ],
     ),
     ("local", &["trace", "tick", "call_path"]),
     ("capture", &["trace", "clock"]),
@@ -46,7 +53,10 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "call_path",
         ],
     ),
-    ("recorder", &["trace", "clock", "metric_names"]),
+    (
+        "recorder",
+        &["trace", "clock", "metric_names", "objectives"],
+    ),
     ("logs", &["sink", "capture", "trace", "clock", "background"]),
     (
         "otlp",
@@ -71,6 +81,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "clock",
             "background",
             "metric_names",
+            "objectives",
         ],
     ),
     (

@@ -7,6 +7,7 @@ pub mod db;
 pub mod error;
 pub mod faults;
 pub mod model;
+pub mod model_metrics;
 pub mod predictor;
 pub mod remote_model;
 pub mod routes;

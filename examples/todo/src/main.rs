@@ -37,6 +37,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .database_system("sqlite")
                 .database_spans(std::env::var("TODO_DB_SPANS").as_deref() != Ok("off"))
                 .trace_viewer(std::env::var("TODO_VIEWER").as_deref() != Ok("off"))
+                // A prediction's probability is between 0.5 and 1.
+                .metric_buckets(
+                    todo_app::model_metrics::SCORE,
+                    &todo_app::model_metrics::SCORE_BUCKETS,
+                )
                 .prometheus_native_histograms(
                     std::env::var("TODO_NATIVE_HISTOGRAMS").as_deref() == Ok("on"),
                 )

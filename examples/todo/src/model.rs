@@ -95,6 +95,14 @@ impl Classifier {
         }
     }
 
+    /// Each label's share of the training examples, by label name.
+    pub fn label_shares(&self) -> Vec<(String, f64)> {
+        self.labels
+            .iter()
+            .map(|label| (label.name.clone(), label.log_prior.exp()))
+            .collect()
+    }
+
     /// Trains on the shipped data set.
     pub fn shipped() -> Classifier {
         Classifier::train(parse_dataset(DATASET))

@@ -80,7 +80,14 @@ fn every_dashboard_query_returns_data_from_a_real_prometheus() {
 
     let database = TempDb::new();
     let app = App::start(&database, None);
-    let prometheus = Prometheus::scraping(app.address);
+    // With the rules prometheus.yml loads: the objectives' and the model's panels read them.
+    let prometheus = Prometheus::scraping_with_rules(
+        app.address,
+        &[
+            &std::path::Path::new(KIT).join("tripod-objectives.rules.yml"),
+            &std::path::Path::new(KIT).join("model.rules.yml"),
+        ],
+    );
 
     // Traffic over several scrapes, so rates and quantiles have two samples to work with.
     let deadline = Instant::now() + Duration::from_secs(8);

@@ -87,6 +87,7 @@ impl Series {
     #[cold]
     fn lookup(recorder: &dyn Recorder, site: &'static Site, values: Vec<String>) -> Series {
         crate::metric_names::describe(recorder);
+        site.declare_objective(recorder);
         let labels = site.labels(&values);
         let in_flight = metric_handles::in_flight(recorder, site.name, &labels);
         in_flight.increment(1.0);

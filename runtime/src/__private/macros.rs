@@ -4,14 +4,15 @@
 /// A call site's [`Site`](crate::__private::Site): its end events' callsites and metadata
 /// (target: the caller's module; one failure callsite per level, since a failure is logged at
 /// its error's level), the operation's name, the attribute's failure level, its constant labels,
-/// the keys of the labels it computes per call, and when a call still running is reported.
+/// the keys of the labels it computes per call, when a call still running is reported, and its
+/// objective.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __tripod_site {
     (
         name: $name:literal, level: $level:ident, failure_level: [$($failure_level:ident)?],
         labels: [$(($key:literal, $value:literal)),*], computed: [$($computed:literal),*],
-        still_running: [$($still_running:tt)?]
+        still_running: [$($still_running:tt)?], objective: [$($objective:tt)*]
     ) => {
         $crate::__private::Site::new(
             $name,
@@ -33,7 +34,30 @@ macro_rules! __tripod_site {
             },
             $crate::__tripod_level_option!($($failure_level)?),
             $crate::__tripod_still_running!($($still_running)?),
+            $crate::__tripod_objective!($($objective)*),
         )
+    };
+}
+
+/// The site's objective: none, or `Some(&Objective)` of its success percentage and its latency
+/// threshold in milliseconds with the percentage within it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tripod_objective {
+    () => {
+        ::core::option::Option::None
+    };
+    (success: [$($success:literal)?], latency: [$($millis:literal, $target:literal)?]) => {
+        ::core::option::Option::Some(&$crate::__private::Objective::new(
+            $crate::__tripod_objective!(@option $($success)?),
+            $crate::__tripod_objective!(@option $(($millis, $target))?),
+        ))
+    };
+    (@option) => {
+        ::core::option::Option::None
+    };
+    (@option $value:expr) => {
+        ::core::option::Option::Some($value)
     };
 }
 

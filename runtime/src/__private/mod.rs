@@ -29,6 +29,7 @@ pub use tracing_core::field::FieldSet;
 pub use tracing_core::metadata::{Kind, Metadata};
 
 pub use crate::call_path::StillRunning;
+pub use crate::objectives::Objective;
 pub use crate::{
     __tripod_classify as classify, __tripod_fallible as fallible, __tripod_site as site,
     __tripod_span as span,

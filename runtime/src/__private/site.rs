@@ -33,6 +33,8 @@ pub struct Site {
     pub(crate) failure_level: Option<Level>,
     /// `still_running_after = "..."`: when a call still running is reported.
     pub(crate) still_running: crate::call_path::StillRunning,
+    /// `objective(...)`: declared, with its series, as the site's metrics are first resolved.
+    objective: Option<&'static crate::objectives::Objective>,
     /// The handles of a site without computed labels.
     global: OnceLock<Handles>,
     /// Those of a site with computed labels, by the labels' values.
@@ -48,6 +50,7 @@ impl Site {
         events: EndEvents,
         failure_level: Option<Level>,
         still_running: crate::call_path::StillRunning,
+        objective: Option<&'static crate::objectives::Objective>,
     ) -> Self {
         Site {
             name,
@@ -56,6 +59,7 @@ impl Site {
             events,
             failure_level,
             still_running,
+            objective,
             global: OnceLock::new(),
             by_values: OnceLock::new(),
         }
@@ -110,7 +114,26 @@ impl Site {
         outcomes: Outcomes,
     ) -> &'static Handles {
         self.global
-            .get_or_init(|| Handles::resolve(recorder, self.name, self.labels(&[]), outcomes))
+            .get_or_init(|| self.resolve(recorder, &[], outcomes))
+    }
+
+    /// Registers the site's series for the computed labels' `values` in `recorder`, its objective
+    /// first (so its histograms have a bucket at the latency threshold).
+    pub(crate) fn resolve(
+        &self,
+        recorder: &dyn Recorder,
+        values: &[String],
+        outcomes: Outcomes,
+    ) -> Handles {
+        self.declare_objective(recorder);
+        Handles::resolve(recorder, self.name, self.labels(values), outcomes)
+    }
+
+    /// Declares the site's objective, when it has one, and sets its series in `recorder`.
+    pub(crate) fn declare_objective(&self, recorder: &dyn Recorder) {
+        if let Some(objective) = self.objective {
+            crate::objectives::declare(recorder, self.name, objective);
+        }
     }
 
     /// The handles for the computed labels' `values` in the global recorder; `None` once the site
@@ -139,12 +162,8 @@ impl Site {
             return None;
         }
         // Leaked: at most CACHED_LABEL_SETS per site, for the process's one global recorder.
-        let handles: &'static Handles = Box::leak(Box::new(Handles::resolve(
-            recorder,
-            self.name,
-            self.labels(values),
-            outcomes,
-        )));
+        let handles: &'static Handles =
+            Box::leak(Box::new(self.resolve(recorder, values, outcomes)));
         cache.insert(values.into(), handles);
         Some(handles)
     }

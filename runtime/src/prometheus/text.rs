@@ -139,11 +139,7 @@ impl LeTexts {
         if self.of.as_ref().is_none_or(|of| !Arc::ptr_eq(of, bounds)) {
             self.texts = bounds
                 .iter()
-                .map(|bound| {
-                    let mut text = Vec::new();
-                    float(&mut text, *bound);
-                    text
-                })
+                .map(|bound| crate::metric_names::bound_text(*bound).into_bytes())
                 .chain([b"+Inf".to_vec()])
                 .collect();
             self.of = Some(bounds.clone());

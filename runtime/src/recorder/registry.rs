@@ -63,6 +63,30 @@ impl Buckets {
         })
     }
 
+    /// The buckets of the series `key`: its metric's, with a bound at each latency threshold of
+    /// the objectives of its operation when it is an `operation_duration_seconds` series (the
+    /// threshold's calls are then counted exactly: [`crate::objectives`]).
+    fn of_series(&self, key: &Key) -> Arc<[f64]> {
+        let bounds = self.of(key.name());
+        if key.name() != crate::metric_names::OPERATION_DURATION {
+            return bounds;
+        }
+        let Some(operation) = key.labels().find(|label| label.key() == "name") else {
+            return bounds;
+        };
+        let missing: Vec<f64> = crate::objectives::latency_bounds(operation.value())
+            .into_iter()
+            .filter(|threshold| !bounds.contains(threshold))
+            .collect();
+        if missing.is_empty() {
+            return bounds;
+        }
+        let mut merged = [&bounds[..], &missing].concat();
+        merged.sort_by(f64::total_cmp);
+        merged.dedup();
+        merged.into()
+    }
+
     fn of(&self, name: &str) -> Arc<[f64]> {
         self.per_metric
             .iter()
@@ -91,7 +115,7 @@ impl Storage<Key> for Make {
 
     fn histogram(&self, key: &Key) -> Arc<Histogram> {
         Arc::new(Histogram::new(
-            self.buckets.of(key.name()),
+            self.buckets.of_series(key),
             self.buckets.exponential,
         ))
     }
@@ -280,6 +304,51 @@ mod tests {
             "orders_total",
             vec![Label::new("customer", value.to_owned())],
         )
+    }
+
+    #[test]
+    fn an_operation_with_a_latency_objective_gets_a_bucket_at_its_threshold_and_no_other_does() {
+        static OBJECTIVE: crate::objectives::Objective =
+            crate::objectives::Objective::new(None, Some((300, 0.99)));
+        let registry = Registry::new(
+            Buckets::new(&crate::recorder::DEFAULT_BUCKETS, &[]).unwrap(),
+            100,
+        );
+        let recorder = metrics_util::debugging::DebuggingRecorder::new();
+        crate::objectives::declare(&recorder, "registry.test.slow", &OBJECTIVE);
+        let duration = |name: &'static str| {
+            Key::from_parts(
+                crate::metric_names::OPERATION_DURATION,
+                vec![
+                    Label::from_static_parts("name", name),
+                    Label::from_static_parts("outcome", "success"),
+                ],
+            )
+        };
+        for name in ["registry.test.slow", "registry.test.other"] {
+            metrics::HistogramFn::record(&*registry.histogram(&duration(name)), 0.29);
+        }
+        let snapshot = registry.snapshot(false);
+        let bounds = |name: &str| -> Vec<f64> {
+            snapshot
+                .families
+                .iter()
+                .flat_map(|family| &family.series)
+                .find(|series| series.key.labels().any(|label| label.value() == name))
+                .map(|series| match &series.value {
+                    Value::Histogram(histogram) => histogram.bounds.to_vec(),
+                    _ => panic!("a histogram"),
+                })
+                .unwrap()
+        };
+        let slow = bounds("registry.test.slow");
+        assert!(slow.contains(&0.3), "{slow:?}");
+        assert_eq!(slow.len(), crate::recorder::DEFAULT_BUCKETS.len() + 1);
+        assert!(slow.is_sorted());
+        assert_eq!(
+            bounds("registry.test.other"),
+            crate::recorder::DEFAULT_BUCKETS
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! OpenTelemetry Collector or backend at all), their waterfalls, and each operation's and route's rate, error rate and
 //! latency, served as plain pages by [`tripod::axum::viewer_router`](crate::axum::viewer_router).
 
+mod objectives;
 mod open;
 mod operations;
 mod pages;

@@ -19,15 +19,35 @@ use crate::recorder::{Exemplar, MetricKind, MetricsRecorder, Snapshot, Value};
 const READINGS: usize = 180;
 /// The window the table's figures cover.
 const WINDOW: Duration = Duration::from_secs(5 * 60);
+/// How far apart the readings kept for objectives' compliance are, and how far back they go.
+const HOURLY: Duration = Duration::from_secs(3600);
+const OBJECTIVE_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// One series' cumulative counts at a reading: per bucket bound, the total, and the failures;
 /// and each bucket's latest exemplar.
 #[derive(Clone, Debug, Default)]
-struct Counts {
-    buckets: Vec<(f64, f64)>,
-    count: f64,
-    failures: f64,
+pub(super) struct Counts {
+    pub(super) buckets: Vec<(f64, f64)>,
+    pub(super) count: f64,
+    pub(super) failures: f64,
     exemplars: Vec<(f64, Exemplar)>,
+}
+
+impl Counts {
+    /// The calls counted in the bucket bounded at `le` (and those below it); `None` when no
+    /// bucket has that bound.
+    pub(super) fn within(&self, le: f64) -> Option<f64> {
+        self.buckets
+            .iter()
+            .find(|(bound, _)| *bound == le)
+            .map(|(_, count)| *count)
+    }
+}
+
+/// One operation's counts over a window that ends now.
+pub(super) struct Window {
+    pub(super) counts: Counts,
+    pub(super) length: Duration,
 }
 
 /// The counts of every operation and route at one moment.
@@ -71,6 +91,10 @@ pub(crate) struct ExemplarLink {
 pub(crate) struct Operations {
     recorder: MetricsRecorder,
     readings: Mutex<VecDeque<Reading>>,
+    /// An hour apart, for 30 days: the counts of the operations with an objective.
+    hourly: Mutex<VecDeque<Reading>>,
+    /// When the first reading was taken (the counts before it are zero).
+    started: Instant,
 }
 
 impl Operations {
@@ -78,23 +102,81 @@ impl Operations {
         Operations {
             recorder,
             readings: Mutex::new(VecDeque::new()),
+            hourly: Mutex::new(VecDeque::new()),
+            started: Instant::now(),
         }
     }
 
     /// Takes a reading now.
     pub(crate) fn read(&self) {
         let series = read(&self.recorder.snapshot());
-        let mut readings = self
-            .readings
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        readings.push_back(Reading {
-            at: Instant::now(),
-            series,
-        });
+        let at = Instant::now();
+        self.keep_hourly(at, &series);
+        let mut readings = lock(&self.readings);
+        readings.push_back(Reading { at, series });
         while readings.len() > READINGS {
             readings.pop_front();
         }
+    }
+
+    /// Keeps the counts of the operations with an objective an hour after the last kept.
+    fn keep_hourly(&self, at: Instant, series: &BTreeMap<String, Counts>) {
+        let mut hourly = lock(&self.hourly);
+        if hourly
+            .back()
+            .is_some_and(|last| at.duration_since(last.at) < HOURLY)
+        {
+            return;
+        }
+        let declared = crate::objectives::declared();
+        let series = series
+            .iter()
+            .filter(|(key, _)| {
+                key.strip_prefix("operation|")
+                    .is_some_and(|name| declared.iter().any(|one| one.name == name))
+            })
+            .map(|(key, counts)| (key.clone(), counts.clone()))
+            .collect();
+        hourly.push_back(Reading { at, series });
+        while hourly
+            .front()
+            .is_some_and(|first| at.duration_since(first.at) > OBJECTIVE_WINDOW + HOURLY)
+        {
+            hourly.pop_front();
+        }
+    }
+
+    /// Operation `name`'s counts over the last five minutes and over its objective's window (30
+    /// days, or since the first reading when the process has not run that long), as of the
+    /// latest reading.
+    pub(super) fn objective_windows(&self, name: &str) -> Option<(Window, Window)> {
+        let key = format!("operation|{name}");
+        let readings = lock(&self.readings);
+        let latest = readings.back()?;
+        let now = latest.series.get(&key)?;
+        let recent = readings
+            .iter()
+            .find(|reading| latest.at.duration_since(reading.at) <= WINDOW)?;
+        let recent = Window {
+            counts: difference(now, &recent.series.get(&key).cloned().unwrap_or_default()),
+            length: latest.at.duration_since(recent.at),
+        };
+        let hourly = lock(&self.hourly);
+        let long = match hourly
+            .iter()
+            .find(|reading| latest.at.duration_since(reading.at) <= OBJECTIVE_WINDOW)
+            .filter(|_| latest.at.duration_since(self.started) > OBJECTIVE_WINDOW)
+        {
+            Some(start) => Window {
+                counts: difference(now, &start.series.get(&key).cloned().unwrap_or_default()),
+                length: latest.at.duration_since(start.at),
+            },
+            None => Window {
+                counts: now.clone(),
+                length: latest.at.duration_since(self.started),
+            },
+        };
+        Some((recent, long))
     }
 
     /// The table: a fresh reading against the oldest within the window; percentiles from the
@@ -102,10 +184,7 @@ impl Operations {
     /// spans and by name) where it has a row's.
     pub(crate) fn stats(&self, spans: &HashMap<(bool, String), Vec<f64>>) -> Vec<OperationStats> {
         self.read();
-        let readings = self
-            .readings
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let readings = lock(&self.readings);
         let Some(latest) = readings.back() else {
             return Vec::new();
         };
@@ -187,6 +266,12 @@ impl Operations {
             })
             .collect()
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn difference(now: &Counts, before: &Counts) -> Counts {

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::objectives::ObjectiveStatus;
 use super::operations::OperationStats;
 use super::store::{TraceFilter, TraceSummary, ViewSpan, ViewTrace};
 
@@ -63,9 +64,10 @@ fn page(title: &str, active: &str, body: &str) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <link rel=\"icon\" href=\"data:,\">\
          <title>{title} · tripod</title><style>{STYLE}</style></head><body>\
-         <nav>{}{}<span class=\"brand\">tripod</span></nav><main>{body}</main></body></html>",
+         <nav>{}{}{}<span class=\"brand\">tripod</span></nav><main>{body}</main></body></html>",
         link("/debug/traces", "Traces"),
         link("/debug/operations", "Operations"),
+        link("/debug/objectives", "Objectives"),
         title = esc(title),
     )
 }
@@ -82,6 +84,12 @@ pub(crate) fn traces(
         body,
         "<label>Trace id <input name=\"trace_id\" value=\"{}\" placeholder=\"4bf92f35…\"></label>",
         esc(filter.trace_id.as_deref().unwrap_or_default())
+    );
+    let _ = write!(
+        body,
+        "<label>Span <input name=\"span\" value=\"{}\" placeholder=\"ml.inference\" \
+         title=\"traces with a span of this name; failed and min ms then apply to it\"></label>",
+        esc(filter.span.as_deref().unwrap_or_default())
     );
     body.push_str("<label>Operation <select name=\"operation\"><option value=\"\">all</option>");
     for operation in operations {
@@ -360,6 +368,68 @@ pub(crate) fn operations(stats: &[OperationStats]) -> String {
     }
     body.push_str("</tbody></table>");
     page("Operations", "Operations", &body)
+}
+
+/// `/debug/objectives`: each objective's compliance over its window, the budget left, the burn
+/// rate, and the traces of the calls that failed it.
+pub(crate) fn objectives(statuses: &[ObjectiveStatus]) -> String {
+    let mut body = String::from(
+        "<h1>Objectives</h1><p class=\"meta\">Each objective declared with \
+         <code>#[observe(objective(...))]</code> whose operation has been called: the share of \
+         calls that met it over its window (30 days, or since the process started), the share \
+         of its error budget left, and the burn rate over the last 5 minutes (1× spends the \
+         budget in exactly 30 days; the page alerts fire above 14.4× and 6×). The calls link to \
+         the recent traces of those that failed it.</p>",
+    );
+    if statuses.is_empty() {
+        body.push_str("<p class=\"empty\">No objective declared, or no call of one yet.</p>");
+        return page("Objectives", "Objectives", &body);
+    }
+    body.push_str(
+        "<table class=\"operations objectives\"><thead><tr><th>Operation</th><th>Objective</th>\
+         <th>Compliance</th><th>Budget left</th><th>Burn rate (5 m)</th><th>Calls that failed it</th>\
+         </tr></thead><tbody>",
+    );
+    let percent =
+        |value: Option<f64>| value.map_or_else(|| "–".to_owned(), |v| format!("{:.2}%", v * 100.0));
+    for status in statuses {
+        let objective = match status.threshold_ms {
+            None => format!("{:.2}% succeed", status.target * 100.0),
+            Some(ms) => format!(
+                "{:.2}% within {}",
+                status.target * 100.0,
+                duration((ms * 1e6).round() as u64)
+            ),
+        };
+        let burning = status.burn_rate.is_some_and(|rate| rate > 1.0);
+        let _ = write!(
+            body,
+            "<tr data-name=\"{name}\" data-objective=\"{kind}\"><td>{name}</td><td>{objective}</td>\
+             <td class=\"num\">{compliance}</td><td class=\"num{spent}\">{left}</td>\
+             <td class=\"num{burn_class}\">{burn}</td>\
+             <td class=\"num\"><a href=\"{traces}\">{bad} of {calls}</a> <small>over {window}</small></td></tr>",
+            name = esc(&status.name),
+            kind = status.objective,
+            objective = esc(&objective),
+            compliance = percent(status.compliance),
+            left = percent(status.budget_left),
+            spent = if status.budget_left.is_some_and(|left| left < 0.0) {
+                " error"
+            } else {
+                ""
+            },
+            burn = status
+                .burn_rate
+                .map_or_else(|| "–".to_owned(), |rate| format!("{rate:.1}×")),
+            burn_class = if burning { " error" } else { "" },
+            traces = esc(&status.traces),
+            bad = status.bad_calls,
+            calls = status.calls,
+            window = duration((status.window_seconds * 1e9) as u64),
+        );
+    }
+    body.push_str("</tbody></table>");
+    page("Objectives", "Objectives", &body)
 }
 
 /// A small SVG line of the values (gaps where there was no call).

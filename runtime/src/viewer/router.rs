@@ -23,6 +23,7 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(viewer: Viewer) -> axum::
         .route("/debug/traces", get(traces))
         .route("/debug/traces/{trace_id}", get(trace))
         .route("/debug/operations", get(operations))
+        .route("/debug/objectives", get(objectives))
         .with_state(viewer)
 }
 
@@ -38,6 +39,7 @@ fn wants_json(headers: &HeaderMap) -> bool {
 #[derive(Debug, Deserialize)]
 struct ListQuery {
     operation: Option<String>,
+    span: Option<String>,
     failed: Option<String>,
     min_ms: Option<String>,
     trace_id: Option<String>,
@@ -49,6 +51,7 @@ impl ListQuery {
             |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         TraceFilter {
             operation: set(self.operation),
+            span: set(self.span),
             failed_only: set(self.failed).is_some_and(|v| v != "0" && v != "false"),
             min_duration: set(self.min_ms)
                 .and_then(|ms| ms.parse::<u64>().ok())
@@ -117,4 +120,13 @@ async fn operations(State(viewer): State<Viewer>, headers: HeaderMap) -> Respons
         return Json(stats).into_response();
     }
     Html(pages::operations(&stats)).into_response()
+}
+
+async fn objectives(State(viewer): State<Viewer>, headers: HeaderMap) -> Response {
+    viewer.operations.read();
+    let statuses = super::objectives::statuses(&viewer.operations);
+    if wants_json(&headers) {
+        return Json(statuses).into_response();
+    }
+    Html(pages::objectives(&statuses)).into_response()
 }

@@ -106,6 +106,9 @@ pub(crate) struct TraceSummary {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TraceFilter {
     pub(crate) operation: Option<String>,
+    /// Traces with a span of this name (a call of an operation anywhere in them); the failure
+    /// and duration filters then apply to that span.
+    pub(crate) span: Option<String>,
     pub(crate) failed_only: bool,
     pub(crate) min_duration: Option<Duration>,
     /// A trace id, or the start of one.
@@ -150,6 +153,24 @@ fn window<R: Deref<Target = SpanRecord>>(records: &[R]) -> (u64, u64) {
         .max()
         .unwrap_or(start);
     (start, end.saturating_sub(start))
+}
+
+/// Whether the trace has the span `filter` names (any trace when it names none): one that
+/// failed, and lasted at least the minimum duration, when the filter asks for them.
+fn has_span<R: Deref<Target = SpanRecord>>(records: &[R], filter: &TraceFilter) -> bool {
+    let Some(name) = &filter.span else {
+        return true;
+    };
+    records.iter().any(|record| {
+        record.text(&record.name) == name
+            && (!filter.failed_only || matches!(record.status, StatusRecord::Error(_)))
+            && filter.min_duration.is_none_or(|min| {
+                record
+                    .end
+                    .duration_since(record.start)
+                    .is_ok_and(|lasted| lasted >= min)
+            })
+    })
 }
 
 /// Whether a span of the trace ended with an error status.
@@ -345,14 +366,19 @@ impl TraceStore {
                 .map(|record| &**record)
                 .chain(running.iter())
                 .collect();
+            if !has_span(&records, filter) {
+                return None;
+            }
             let ids: Vec<SpanId> = running.iter().map(|record| record.ids.span_id).collect();
             Some(summary(*id, &records, &ids, &self.service))
         });
         let finished = state
             .traces
             .values()
-            .filter(|trace| !open.contains_key(&trace.id))
+            .filter(|trace| !open.contains_key(&trace.id) && has_span(&trace.records, filter))
             .map(|trace| summary(trace.id, &trace.records, &[], &self.service));
+        // With a span named, failure and duration are that span's.
+        let whole = filter.span.is_none();
         let mut summaries: Vec<TraceSummary> = unfinished
             .chain(finished)
             .filter(|summary| {
@@ -360,10 +386,11 @@ impl TraceStore {
                     .operation
                     .as_ref()
                     .is_none_or(|operation| &summary.operation == operation)
-                    && (!filter.failed_only || summary.failed)
-                    && filter
-                        .min_duration
-                        .is_none_or(|min| summary.duration_ns >= min.as_nanos() as u64)
+                    && (!whole || !filter.failed_only || summary.failed)
+                    && (!whole
+                        || filter
+                            .min_duration
+                            .is_none_or(|min| summary.duration_ns >= min.as_nanos() as u64))
                     && filter
                         .trace_id
                         .as_ref()

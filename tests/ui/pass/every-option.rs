@@ -13,6 +13,7 @@ struct User {
     labels(channel = "email", r#region = "eu"),
     ret,
     still_running_after = "2m",
+    objective(success = 99.9, latency = "250ms", latency_target = 99),
 )]
 fn greet(user: &User) -> String {
     format!("hello {}", user.name)
@@ -21,13 +22,14 @@ fn greet(user: &User) -> String {
 /// A stream is meant to run long: never reported while it runs, on every method.
 struct Feed;
 
-#[tripod::observe(still_running_after = "off")]
+/// The block's objective applies to every method but one that declares its own.
+#[tripod::observe(still_running_after = "off", objective(success = 99))]
 impl Feed {
     fn follow(&self) -> u32 {
         7
     }
 
-    #[tripod::observe(still_running_after = "1h")]
+    #[tripod::observe(still_running_after = "1h", objective(latency = "5s"))]
     fn catch_up(&self) -> u32 {
         8
     }

@@ -20,7 +20,11 @@ pub struct PredictRequest {
 }
 
 /// Classifies the text.
-#[tripod::observe(name = "api.predict", fields(input.length = request.text.len()))]
+#[tripod::observe(
+    name = "api.predict",
+    fields(input.length = request.text.len()),
+    objective(success = 99.5)
+)]
 pub async fn predict(
     State(state): State<AppState>,
     AppJson(request): AppJson<PredictRequest>,

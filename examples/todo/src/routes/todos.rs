@@ -60,7 +60,11 @@ fn checked_title(title: &str) -> Result<&str, AppError> {
 }
 
 /// `POST /api/todos`: 201 with the new todo.
-#[tripod::observe(name = "todo.create", fields(user.id = new.user_id, title.length = new.title.len()))]
+#[tripod::observe(
+    name = "todo.create",
+    fields(user.id = new.user_id, title.length = new.title.len()),
+    objective(success = 99.9, latency = "100ms")
+)]
 pub async fn create(
     State(state): State<AppState>,
     AppJson(new): AppJson<NewTodo>,
@@ -71,7 +75,7 @@ pub async fn create(
 }
 
 /// `GET /api/todos`: a page of todos.
-#[tripod::observe(name = "todo.list")]
+#[tripod::observe(name = "todo.list", objective(success = 99.9, latency = "100ms"))]
 pub async fn list(
     State(state): State<AppState>,
     AppQuery(query): AppQuery<ListQuery>,
