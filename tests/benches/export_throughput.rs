@@ -52,6 +52,8 @@ fn delivered(delay: Duration) -> (f64, u64) {
     .expect("otlp-sink listens");
     let endpoint = format!("http://127.0.0.1:{port}/v1/traces");
     let telemetry = tripod::init()
+        // Every line written, as before the limit on repeated lines: figures compare.
+        .log_rate_limit(None)
         .environment(move |name| {
             (name == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").then(|| endpoint.clone())
         })

@@ -26,6 +26,8 @@ fn full_stack(c: &mut Criterion) {
         .local_addr()
         .unwrap();
     let telemetry = tripod::init()
+        // Every line written, as before the limit on repeated lines: figures compare.
+        .log_rate_limit(None)
         .environment(|_| None)
         .log_writer(std::io::sink())
         .otlp_endpoint(format!("http://{nobody}"))
@@ -37,6 +39,8 @@ fn full_stack(c: &mut Criterion) {
     // Where tripod's time goes: the same stack without trace export, and without logs.
     let variant = |logs: &'static str, otlp: bool| {
         tripod::init()
+            // Every line written, as before the limit on repeated lines: figures compare.
+            .log_rate_limit(None)
             .environment(|_| None)
             .log_writer(std::io::sink())
             .log_filter(logs)
@@ -52,6 +56,8 @@ fn full_stack(c: &mut Criterion) {
     // The viewer's cost: the same stack built twice, with and without the trace store.
     let with_viewer = |enabled: bool| {
         tripod::init()
+            // Every line written, as before the limit on repeated lines: figures compare.
+            .log_rate_limit(None)
             .environment(|_| None)
             .log_writer(std::io::sink())
             .otlp_endpoint(format!("http://{nobody}"))

@@ -50,6 +50,8 @@ fn tripod(
     outputs: Outputs,
 ) -> tripod::Builder {
     tripod::init()
+        // Every line written, as before the limit on repeated lines: figures compare.
+        .log_rate_limit(None)
         .environment(|_| None)
         .log_writer(writer)
         .log_lines(outputs.lines)

@@ -26,6 +26,8 @@ const OTEL_ADVISORY_BUCKETS: [f64; 14] = [
 /// tripod's recorder with `buckets`, holding `series` recorded inside a sampled span.
 fn tripod_with(buckets: &[f64], series: impl Fn()) -> tripod::Telemetry {
     let telemetry = tripod::init()
+        // Every line written, as before the limit on repeated lines: figures compare.
+        .log_rate_limit(None)
         .environment(|name| (name == "OTEL_TRACES_SAMPLER").then(|| "always_on".to_owned()))
         .log_writer(std::io::sink())
         .otlp(false)

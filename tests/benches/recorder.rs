@@ -41,6 +41,8 @@ fn key(name: &'static str) -> Key {
 /// tripod's telemetry, built (nothing global), every span sampled.
 fn tripod() -> tripod::Telemetry {
     tripod::init()
+        // Every line written, as before the limit on repeated lines: figures compare.
+        .log_rate_limit(None)
         .environment(|name| (name == "OTEL_TRACES_SAMPLER").then(|| "always_on".to_owned()))
         .log_writer(std::io::sink())
         .otlp(false)
@@ -52,6 +54,8 @@ fn tripod() -> tripod::Telemetry {
 /// endpoint nothing listens on: the export is never due during the run).
 fn tripod_exponential() -> tripod::Telemetry {
     tripod::init()
+        // Every line written, as before the limit on repeated lines: figures compare.
+        .log_rate_limit(None)
         .environment(|name| (name == "OTEL_TRACES_SAMPLER").then(|| "always_on".to_owned()))
         .log_writer(std::io::sink())
         .otlp_endpoint("http://127.0.0.1:9")

@@ -19,6 +19,8 @@ fn main() {
     let sink = Sink::start();
     let build = |viewer: bool| {
         tripod::init()
+            // Every line written, as before the limit on repeated lines: figures compare.
+            .log_rate_limit(None)
             .environment(|_| None)
             .log_writer(std::io::sink())
             .otlp_endpoint(format!("http://{}", sink.address))

@@ -19,6 +19,8 @@ fn log() -> &'static MemoryLog {
             .environment(|_| None)
             .log_writer(log.clone())
             .prometheus(false)
+            // Every line written: a burst of one callsite's lines is what a test here checks.
+            .log_rate_limit(None)
             .install()
             .expect("installs");
         (log, telemetry)

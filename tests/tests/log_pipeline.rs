@@ -12,10 +12,13 @@ use std::time::Duration;
 use support::backends::{MemoryLog, eventually};
 use tripod_tests::otlp_receiver::{OtlpReceiver, named};
 
+/// tripod writing lines into `writer`, every one of them: what these tests check is how bursts
+/// of one callsite's lines are written, so no line is held back.
 fn telemetry(writer: impl Write + Send + 'static) -> tripod::Telemetry {
     tripod::init()
         .environment(|_| None)
         .log_writer(writer)
+        .log_rate_limit(None)
         .prometheus(false)
         .otlp(false)
         .build()

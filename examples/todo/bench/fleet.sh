@@ -28,7 +28,8 @@ for compression in none gzip; do
     sink_pid=$!
     for _ in $(seq 50); do sink spans > /dev/null 2>&1 && break; sleep 0.1; done
     rm -f "$WORK"/todo.db*
-    env TODO_ADDR=127.0.0.1:8078 DATABASE_URL="sqlite://$WORK/todo.db?mode=rwc" RUST_LOG=info \
+    # TRIPOD_LOG_RATE_LIMIT=0: every line written, as before the limit on repeated lines.
+    env TODO_ADDR=127.0.0.1:8078 DATABASE_URL="sqlite://$WORK/todo.db?mode=rwc" RUST_LOG=info TRIPOD_LOG_RATE_LIMIT=0 \
         TODO_VIEWER=off OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4398 \
         OTEL_EXPORTER_OTLP_COMPRESSION="$compression" OTEL_METRIC_EXPORT_INTERVAL=10000 \
         taskset -c 0 "$APP" > "$WORK/app.log" 2>&1 &

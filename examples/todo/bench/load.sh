@@ -53,7 +53,8 @@ run_case() { # name, extra env...
     local name="$1"; shift
     case " $CASES " in *" $name "*) ;; *) return 0 ;; esac
     rm -f "$WORK"/todo.db*
-    env TODO_ADDR=127.0.0.1:8077 DATABASE_URL="sqlite://$WORK/todo.db?mode=rwc" RUST_LOG=info "$@" \
+    # TRIPOD_LOG_RATE_LIMIT=0: every line written, as before the limit on repeated lines.
+    env TODO_ADDR=127.0.0.1:8077 DATABASE_URL="sqlite://$WORK/todo.db?mode=rwc" RUST_LOG=info TRIPOD_LOG_RATE_LIMIT=0 "$@" \
         taskset -c 0 "$APP" > "$WORK/$name.log" 2>&1 &
     local pid=$!
     for _ in $(seq 50); do curl -sf http://127.0.0.1:8077/healthz > /dev/null && break; sleep 0.1; done

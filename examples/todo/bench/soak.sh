@@ -49,7 +49,8 @@ metric_sum() { # the sum of a metric's samples on /metrics (name, then an option
 }
 
 # Database spans off: every span is then one observed call or request, which /metrics counts.
-env TODO_ADDR="$ADDR" DATABASE_URL="sqlite://$WORK/todo.db?mode=rwc" RUST_LOG=info TODO_VIEWER=off TODO_DB_SPANS=off \
+# TRIPOD_LOG_RATE_LIMIT=0: every line written, as before the limit on repeated lines.
+env TODO_ADDR="$ADDR" DATABASE_URL="sqlite://$WORK/todo.db?mode=rwc" RUST_LOG=info TRIPOD_LOG_RATE_LIMIT=0 TODO_VIEWER=off TODO_DB_SPANS=off \
     OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$PORT" \
     taskset -c 0 "$APP" 2>&1 | grep --line-buffered 'tripod\.export' > "$WORK/app.log" &
 # Only the export lines are kept: at full load the JSON lines are gigabytes an hour.

@@ -89,6 +89,8 @@ fn requests(c: &mut Criterion) {
         .local_addr()
         .expect("its address");
     let telemetry = tripod::init()
+        // Every line written, as before the limit on repeated lines: figures compare.
+        .log_rate_limit(None)
         .environment(|_| None)
         .service_name("todo-app")
         .log_writer(std::io::sink())

@@ -35,6 +35,8 @@ pub(super) struct Prepared {
     database: Option<crate::database::DatabaseSpans>,
     /// What is told of calls and requests that have not ended.
     unfinished: crate::pipeline::UnfinishedSettings,
+    /// Lines a second per event callsite (`None`: no limit).
+    log_rate_limit: Option<u32>,
 }
 
 /// Reads the environment over the builder's settings and starts the sinks, each from its own
@@ -108,6 +110,10 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
         shutdown_timeout: builder.shutdown_timeout,
         collecting: None,
         database,
+        log_rate_limit: env
+            .log_rate_limit
+            .unwrap_or(builder.log_rate_limit)
+            .filter(|limit| *limit > 0),
         unfinished: crate::pipeline::UnfinishedSettings {
             still_running_after: env
                 .still_running_after
@@ -158,7 +164,13 @@ impl Prepared {
             .iter()
             .filter_map(|part| part.log_sink())
             .collect();
-        let collector = crate::pipeline::Collector::new(log_sinks, capture, database, unfinished);
+        let collector = crate::pipeline::Collector::new(
+            log_sinks,
+            capture,
+            database,
+            unfinished,
+            crate::pipeline::RepeatedLines::new(self.log_rate_limit),
+        );
         let (pipeline, thread) =
             crate::pipeline::Pipeline::start(recording.buffers.clone(), collector);
         let weak = std::sync::Arc::downgrade(&pipeline);

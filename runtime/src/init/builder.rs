@@ -26,6 +26,7 @@ pub struct Builder {
     pub(super) sampler: Sampler,
     pub(super) shutdown_timeout: Duration,
     pub(super) unfinished: crate::pipeline::UnfinishedSettings,
+    pub(super) log_rate_limit: Option<u32>,
     #[cfg(feature = "_recorder")]
     pub(super) metrics: crate::recorder::Settings,
     #[cfg(feature = "prometheus")]
@@ -70,6 +71,7 @@ impl Builder {
             sampler: Sampler::default(),
             shutdown_timeout: Duration::from_secs(3),
             unfinished: crate::pipeline::UnfinishedSettings::default(),
+            log_rate_limit: Some(crate::pipeline::DEFAULT_LOG_RATE_LIMIT),
             #[cfg(feature = "_recorder")]
             metrics: crate::recorder::Settings::default(),
             #[cfg(feature = "prometheus")]
@@ -214,6 +216,24 @@ impl Builder {
     /// ```
     pub fn still_running_after(mut self, after: Option<Duration>) -> Self {
         self.unfinished.still_running_after = after.filter(|after| !after.is_zero());
+        self
+    }
+
+    /// How many lines one event callsite may write a second (an observed call's `start` and
+    /// `success` lines count as callsites of their own): past it, that second's further lines of
+    /// the callsite are neither written nor sent as OTLP log records, and once the second is
+    /// over one WARN line `tripod.log.suppressed` gives the held-back event as
+    /// `suppressed_event` and how many as `suppressed` (lines written plus suppressed add up to
+    /// every line). A storm of identical failures stays a clear signal, not a flood. Metrics and
+    /// spans are never limited. `None` (or `Some(0)`): every line. `TRIPOD_LOG_RATE_LIMIT`
+    /// overrides this (`0`: no limit). Defaults to 100.
+    ///
+    /// ```
+    /// let builder = tripod::init().log_rate_limit(Some(1_000));
+    /// # drop(builder);
+    /// ```
+    pub fn log_rate_limit(mut self, per_second: Option<u32>) -> Self {
+        self.log_rate_limit = per_second.filter(|limit| *limit > 0);
         self
     }
 

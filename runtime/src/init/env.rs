@@ -45,6 +45,8 @@ pub(crate) struct FromEnvironment {
     pub(crate) propagators: Option<crate::trace::Propagators>,
     /// `TRIPOD_BAGGAGE_FIELDS`: the baggage entries recorded on server spans.
     pub(crate) baggage_fields: Vec<String>,
+    /// `TRIPOD_LOG_RATE_LIMIT`: `Some(None)` for `0` (no limit).
+    pub(crate) log_rate_limit: Option<Option<u32>>,
     /// `TRIPOD_STILL_RUNNING_AFTER_MS`: `Some(None)` for `0` (never).
     pub(crate) still_running_after: Option<Option<std::time::Duration>>,
     pub(crate) warnings: Vec<String>,
@@ -134,6 +136,16 @@ pub(crate) fn read(source: &Source) -> FromEnvironment {
             .filter(|key| !key.is_empty())
             .map(str::to_owned)
             .collect();
+    }
+    if let Some(value) = var("TRIPOD_LOG_RATE_LIMIT") {
+        match value.trim().parse::<u32>() {
+            Ok(0) => env.log_rate_limit = Some(None),
+            Ok(limit) => env.log_rate_limit = Some(Some(limit)),
+            Err(_) => env.warnings.push(format!(
+                "TRIPOD_LOG_RATE_LIMIT={value:?} is not a whole number of lines a second per \
+                 callsite (0 turns the limit off); using the default"
+            )),
+        }
     }
     if let Some(value) = var("TRIPOD_STILL_RUNNING_AFTER_MS") {
         match value.parse::<u64>() {

@@ -109,7 +109,7 @@ impl Drop for Telemetry {
             collecting.pipeline
         });
         if let Some(pipeline) = &collecting {
-            pipeline.collect();
+            pipeline.finish();
         }
         for part in &self.parts {
             part.shutdown(self.shutdown_timeout);

@@ -12,6 +12,7 @@ use std::collections::BinaryHeap;
 
 use super::calls;
 use super::live::{Live, Spans};
+use super::repeated::{RepeatedLines, Suppressed};
 use super::unfinished::{Report, ReportValue, Unfinished};
 use crate::call_path::Ending;
 use crate::capture::FieldWriter as _;
@@ -49,6 +50,10 @@ pub(crate) struct Collector {
     spans: Spans,
     /// What is told of the spans that have not ended.
     unfinished: Unfinished,
+    /// Lines a second per callsite, and those held back.
+    repeated: RepeatedLines,
+    /// The summaries of held-back lines to write at the end of this collection.
+    suppressed: Vec<Suppressed>,
     /// Span ends of this batch, applied once all its other records are: a span can end on
     /// another thread than the one still inside it (sqlx's SQLite worker logs a statement, then
     /// lets go of its span's handle, while the calling task lets go of its own), and two threads'
@@ -69,6 +74,7 @@ impl Collector {
         capture: Option<crate::capture::Capture>,
         database: Option<Databases>,
         unfinished: Unfinished,
+        repeated: RepeatedLines,
     ) -> Collector {
         Collector {
             log_sinks,
@@ -77,6 +83,8 @@ impl Collector {
             clock: WallClock::default(),
             spans: Spans::default(),
             unfinished,
+            repeated,
+            suppressed: Vec::new(),
             ends: Vec::new(),
             free_fields: Vec::new(),
             ended: Vec::new(),
@@ -116,6 +124,8 @@ impl Collector {
         for report in self.unfinished.scan(&mut self.spans, Tick::now()) {
             self.report(&report, now);
         }
+        self.repeated.due(Some(now.as_secs()), &mut self.suppressed);
+        self.summarise_suppressed(now);
         for sink in &mut self.log_sinks {
             sink.collected();
         }
@@ -247,6 +257,7 @@ impl Collector {
             })
             .flatten();
         self.emit(Emitted {
+            callsite: Some(std::ptr::from_ref(metadata) as usize),
             origin: Origin::of(metadata),
             since_epoch,
             message,
@@ -344,6 +355,8 @@ impl Collector {
             metrics: call.metrics.map(|metrics| (metrics, metrics.started())),
         });
         self.emit(Emitted {
+            // A derived line's callsite: its message, made once per site and kind.
+            callsite: Some(messages.start.as_ptr() as usize),
             origin: Origin::of(metadata),
             since_epoch: self.clock.at(at.instant()),
             message: messages.start,
@@ -383,6 +396,7 @@ impl Collector {
         let (messages, logged) = (call.messages, call.logged);
         let ret = call.ret.take();
         self.emit(Emitted {
+            callsite: Some(messages.success.as_ptr() as usize),
             origin: Origin::of(metadata),
             since_epoch: self.clock.at(at.instant()),
             message: messages.success,
@@ -403,7 +417,17 @@ impl Collector {
         event: Emitted<'a, impl Iterator<Item = (&'static str, FieldValue<'a>)> + Clone>,
     ) {
         let origin = event.origin;
-        if event.logged && !self.log_sinks.is_empty() {
+        if event.logged
+            && !self.log_sinks.is_empty()
+            && event.callsite.is_none_or(|callsite| {
+                self.repeated.admit(
+                    callsite,
+                    event.since_epoch.as_secs(),
+                    event.message,
+                    &mut self.suppressed,
+                )
+            })
+        {
             let innermost = event.span.and_then(|span| self.spans.get(&span));
             let logged = LogEvent {
                 level: origin.level,
@@ -440,6 +464,41 @@ impl Collector {
         }
     }
 
+    /// Writes the summaries of the lines held back in seconds that are over.
+    fn summarise_suppressed(&mut self, now: std::time::Duration) {
+        let mut suppressed = std::mem::take(&mut self.suppressed);
+        for held in suppressed.drain(..) {
+            let report = Report {
+                span: None,
+                level: &tracing::Level::WARN,
+                target: "tripod",
+                message: super::repeated::SUPPRESSED.to_owned(),
+                fields: vec![
+                    ("suppressed_event", ReportValue::Text(held.event)),
+                    ("suppressed", ReportValue::U64(held.count)),
+                ],
+                logged: self.unfinished.logged("tripod"),
+            };
+            self.report(&report, now);
+        }
+        self.suppressed = suppressed;
+    }
+
+    /// Summarises every line held back so far, whether or not its second is over: at shutdown,
+    /// once the last records are collected.
+    pub(crate) fn summarise_all_suppressed(&mut self) {
+        self.clock.refresh();
+        let now = self.clock.at(quanta::Instant::now());
+        self.repeated.due(None, &mut self.suppressed);
+        for sink in &mut self.log_sinks {
+            sink.collecting(now);
+        }
+        self.summarise_suppressed(now);
+        for sink in &mut self.log_sinks {
+            sink.collected();
+        }
+    }
+
     /// A line about unfinished spans ([`Unfinished`]), written at `now` (since the Unix epoch).
     fn report(&mut self, report: &Report, now: std::time::Duration) {
         self.emit(Emitted {
@@ -454,11 +513,13 @@ impl Collector {
                 let value = match value {
                     ReportValue::U64(value) => FieldValue::U64(*value),
                     ReportValue::Str(text) => FieldValue::Str(text),
+                    ReportValue::Text(text) => FieldValue::Str(text),
                 };
                 (*key, value)
             }),
             span: report.span,
             logged: report.logged,
+            callsite: None,
             traced: false,
         });
     }
@@ -653,6 +714,8 @@ struct Emitted<'a, F> {
     span: Option<SpanId>,
     logged: bool,
     traced: bool,
+    /// Its callsite, for the limit on repeated lines (none for tripod's own reports).
+    callsite: Option<usize>,
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 mod calls;
 mod collector;
 mod live;
+mod repeated;
 #[cfg(test)]
 mod testing;
 mod unfinished;
@@ -19,6 +20,7 @@ use std::thread::Thread;
 use std::time::Duration;
 
 pub(crate) use collector::{Collector, Databases};
+pub(crate) use repeated::{DEFAULT_PER_SECOND as DEFAULT_LOG_RATE_LIMIT, RepeatedLines};
 pub(crate) use unfinished::{Unfinished, UnfinishedSettings};
 
 use crate::background::Background;
@@ -88,6 +90,12 @@ impl Pipeline {
         let taken = self.buffers.take();
         collector.collect(&taken);
         self.buffers.give_back(taken);
+    }
+
+    /// Collects, then writes the summary of every line held back so far: at shutdown.
+    pub(crate) fn finish(&self) {
+        self.collect();
+        lock(&self.collector).summarise_all_suppressed();
     }
 }
 

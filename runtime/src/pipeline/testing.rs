@@ -54,6 +54,7 @@ pub(super) fn collector_with(unfinished: Unfinished) -> (Collector, Written, Arc
         Some(Capture::new(vec![ended.clone()], SpanLimits::default())),
         None,
         unfinished,
+        super::RepeatedLines::new(None),
     );
     (collector, written, ended)
 }

@@ -71,6 +71,7 @@ pub(super) struct Report {
 pub(super) enum ReportValue {
     U64(u64),
     Str(&'static str),
+    Text(String),
 }
 
 /// A route's method and template, as its gauge's labels.
@@ -309,7 +310,7 @@ impl Unfinished {
     }
 
     /// Whether the log directives let a WARN line at `target` through.
-    fn logged(&self, target: &str) -> bool {
+    pub(super) fn logged(&self, target: &str) -> bool {
         self.log_filter
             .as_ref()
             .is_none_or(|filter| filter.would_enable(target, &Level::WARN))
