@@ -27,6 +27,14 @@ pub const OPEN_SPANS_TRIMMED: &str = "tripod_open_spans_trimmed_total";
 /// Counter of spans still open forgotten because, even trimmed, the open spans held more than
 /// their bound (their ends are then not recorded: leaked calls, most often).
 pub const OPEN_SPANS_FORGOTTEN: &str = "tripod_open_spans_forgotten_total";
+/// Counter of local traces the head sampler did not sample that a tail rule exported, by
+/// `reason`: `error` (a span failed at ERROR) or `slow` (the local root lasted longer than the
+/// threshold). See [`crate::trace::TracesKeep`].
+pub const SAMPLING_KEPT_TRACES: &str = "tripod_sampling_kept_traces_total";
+/// Counter of local traces a tail rule would have kept that were dropped, by `reason`: `rate`
+/// (past the traces a second per operation a rule keeps) or `memory` (decided early, past the
+/// bound on the spans waiting for their root).
+pub const SAMPLING_DROPPED_TRACES: &str = "tripod_sampling_dropped_traces_total";
 /// Counter of spans dropped because the trace export queue was full.
 pub const SPANS_DROPPED: &str = "tripod_spans_dropped_total";
 /// Counter of spans lost to failed exports, by `reason`: `connection`, `tls`, `timeout`,
@@ -138,6 +146,18 @@ const DESCRIPTIONS: &[(&str, MetricKind, metrics::Unit, &str)] = &[
         MetricKind::Counter,
         metrics::Unit::Count,
         "Spans lost to failed trace exports, by reason (connection, tls, timeout, http_status, grpc_status, shutdown, rejected).",
+    ),
+    (
+        SAMPLING_KEPT_TRACES,
+        MetricKind::Counter,
+        metrics::Unit::Count,
+        "Local traces the head sampler did not sample that a tail rule exported, by reason (error, slow).",
+    ),
+    (
+        SAMPLING_DROPPED_TRACES,
+        MetricKind::Counter,
+        metrics::Unit::Count,
+        "Local traces dropped before a tail rule could keep them, by reason (rate: past the traces a second per operation; memory: past the bound on the spans waiting).",
     ),
     (
         SPANS_DROPPED,

@@ -37,6 +37,8 @@ pub(super) struct Prepared {
     unfinished: crate::pipeline::UnfinishedSettings,
     /// Lines a second per event callsite (`None`: no limit).
     log_rate_limit: Option<u32>,
+    /// The tail rules for the traces the head sampler did not sample.
+    traces_keep: crate::trace::TracesKeep,
 }
 
 /// Reads the environment over the builder's settings and starts the sinks, each from its own
@@ -110,6 +112,7 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
         shutdown_timeout: builder.shutdown_timeout,
         collecting: None,
         database,
+        traces_keep: env.traces_keep.unwrap_or(builder.traces_keep),
         log_rate_limit: env
             .log_rate_limit
             .unwrap_or(builder.log_rate_limit)
@@ -136,7 +139,10 @@ impl Prepared {
             let limits = limits.into_iter().flatten().next().unwrap_or_default();
             crate::capture::Capture::new(span_sinks, limits)
         });
-        let capturing = capture.is_some();
+        let capturing = crate::trace::Capturing {
+            on: capture.is_some(),
+            unsampled: capture.is_some() && self.traces_keep.any(),
+        };
         #[cfg(feature = "_recorder")]
         let recorder = self.recorder.clone().map(|recorder| {
             std::sync::Arc::new(recorder) as std::sync::Arc<dyn metrics::Recorder + Send + Sync>
@@ -148,11 +154,12 @@ impl Prepared {
             self.log_filter.parse::<Targets>().ok(),
             recorder.clone(),
         );
+        let tail_recorder = recorder.clone();
         // sqlx's events are recorded only when they become a span or a metric.
         let database = self
             .database
             .clone()
-            .filter(|_| capturing || recorder.is_some())
+            .filter(|_| capturing.on || recorder.is_some())
             .map(|spans| crate::pipeline::Databases { spans, recorder });
         let recording = Recording {
             buffers: crate::local::ThreadBuffers::new(),
@@ -170,6 +177,13 @@ impl Prepared {
             database,
             unfinished,
             crate::pipeline::RepeatedLines::new(self.log_rate_limit),
+            capturing.unsampled.then(|| {
+                crate::pipeline::Tail::new(
+                    self.traces_keep,
+                    crate::pipeline::TAIL_MAX_BYTES,
+                    tail_recorder,
+                )
+            }),
         );
         let (pipeline, thread) =
             crate::pipeline::Pipeline::start(recording.buffers.clone(), collector);
@@ -291,8 +305,8 @@ impl Prepared {
 /// How the application's threads record for the collector.
 struct Recording {
     buffers: std::sync::Arc<crate::local::ThreadBuffers>,
-    /// Whether finished spans go anywhere (export, the viewer).
-    capturing: bool,
+    /// Whether finished spans go anywhere (export, the viewer), and unsampled ones too.
+    capturing: crate::trace::Capturing,
     /// Whether sqlx's events are recorded for database spans and their metric.
     database: bool,
 }

@@ -27,6 +27,7 @@ pub struct Builder {
     pub(super) shutdown_timeout: Duration,
     pub(super) unfinished: crate::pipeline::UnfinishedSettings,
     pub(super) log_rate_limit: Option<u32>,
+    pub(super) traces_keep: crate::trace::TracesKeep,
     #[cfg(feature = "_recorder")]
     pub(super) metrics: crate::recorder::Settings,
     #[cfg(feature = "prometheus")]
@@ -72,6 +73,7 @@ impl Builder {
             shutdown_timeout: Duration::from_secs(3),
             unfinished: crate::pipeline::UnfinishedSettings::default(),
             log_rate_limit: Some(crate::pipeline::DEFAULT_LOG_RATE_LIMIT),
+            traces_keep: crate::trace::TracesKeep::default(),
             #[cfg(feature = "_recorder")]
             metrics: crate::recorder::Settings::default(),
             #[cfg(feature = "prometheus")]
@@ -216,6 +218,26 @@ impl Builder {
     /// ```
     pub fn still_running_after(mut self, after: Option<Duration>) -> Self {
         self.unfinished.still_running_after = after.filter(|after| !after.is_zero());
+        self
+    }
+
+    /// Which traces the head sampler did not sample are exported anyway: a local trace (the
+    /// spans of one trace made in this process) whose spans failed at ERROR, or whose local
+    /// root lasted longer than a threshold, is exported whole when its local root ends, its root
+    /// marked `tripod.sampling.kept = "error"` or `"slow"` ([`TracesKeep`](crate::trace::TracesKeep)).
+    /// A trace the caller sampled is exported whole as before. `TRIPOD_TRACES_KEEP` overrides
+    /// this (`errors`, `slower_than=250ms`, both, or `none`). Defaults to `errors`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tripod::trace::TracesKeep;
+    ///
+    /// let builder = tripod::init()
+    ///     .traces_keep(TracesKeep::errors().slower_than(Duration::from_millis(250)));
+    /// # drop(builder);
+    /// ```
+    pub fn traces_keep(mut self, keep: crate::trace::TracesKeep) -> Self {
+        self.traces_keep = keep;
         self
     }
 

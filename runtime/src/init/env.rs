@@ -45,6 +45,8 @@ pub(crate) struct FromEnvironment {
     pub(crate) propagators: Option<crate::trace::Propagators>,
     /// `TRIPOD_BAGGAGE_FIELDS`: the baggage entries recorded on server spans.
     pub(crate) baggage_fields: Vec<String>,
+    /// `TRIPOD_TRACES_KEEP`.
+    pub(crate) traces_keep: Option<crate::trace::TracesKeep>,
     /// `TRIPOD_LOG_RATE_LIMIT`: `Some(None)` for `0` (no limit).
     pub(crate) log_rate_limit: Option<Option<u32>>,
     /// `TRIPOD_STILL_RUNNING_AFTER_MS`: `Some(None)` for `0` (never).
@@ -136,6 +138,14 @@ pub(crate) fn read(source: &Source) -> FromEnvironment {
             .filter(|key| !key.is_empty())
             .map(str::to_owned)
             .collect();
+    }
+    if let Some(value) = var("TRIPOD_TRACES_KEEP") {
+        match value.parse::<crate::trace::TracesKeep>() {
+            Ok(keep) => env.traces_keep = Some(keep),
+            Err(error) => env.warnings.push(format!(
+                "TRIPOD_TRACES_KEEP={value:?}: {error}; using the default"
+            )),
+        }
     }
     if let Some(value) = var("TRIPOD_LOG_RATE_LIMIT") {
         match value.trim().parse::<u32>() {

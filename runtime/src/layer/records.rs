@@ -23,8 +23,9 @@ use crate::trace::{Lookup, Sampler, SpanContext, SpanIds};
 pub(crate) struct RecordLayer<S> {
     sampler: Sampler,
     buffers: Arc<ThreadBuffers>,
-    /// Whether finished spans go anywhere (export, the viewer).
-    capturing: bool,
+    /// Whether finished spans go anywhere (export, the viewer), the unsampled ones too (for the
+    /// tail rules).
+    capturing: crate::trace::Capturing,
     /// Whether sqlx's events are recorded for database spans and their metric.
     database: bool,
     _subscriber: PhantomData<fn(S)>,
@@ -37,7 +38,7 @@ where
     pub(crate) fn new(
         sampler: Sampler,
         buffers: Arc<ThreadBuffers>,
-        capturing: bool,
+        capturing: crate::trace::Capturing,
         database: bool,
     ) -> Self {
         crate::trace::register_lookup(Lookup {
@@ -118,7 +119,7 @@ where
             }
             None => SpanState::start(self.sampler, None),
         };
-        let captured = self.capturing && ids.sampled && traced;
+        let captured = self.capturing.captures(ids.sampled) && traced;
         // An observed call's span: the collector derives the call's start line from it.
         self.buffers.start(
             (metadata, ids, &trace_state),

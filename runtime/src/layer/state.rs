@@ -9,8 +9,8 @@ pub(crate) struct SpanState {
     /// The trace's vendor entries, inherited from the parent (usually empty: a reference count
     /// when not).
     pub(crate) trace_state: TraceState,
-    /// Whether the span is captured for the sinks (sampled, enabled by the trace filter, and a
-    /// sink listens): its events are then added to its record.
+    /// Whether the span is captured for the sinks (sampled or held for the tail rules, enabled by
+    /// the trace filter, and a sink listens): its events are then added to its record.
     pub(crate) captured: bool,
 }
 

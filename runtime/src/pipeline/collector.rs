@@ -52,6 +52,8 @@ pub(crate) struct Collector {
     unfinished: Unfinished,
     /// Lines a second per callsite, and those held back.
     repeated: RepeatedLines,
+    /// The spans of unsampled traces waiting for their local root, when a tail rule is on.
+    tail: Option<super::tail::Tail>,
     /// The summaries of held-back lines to write at the end of this collection.
     suppressed: Vec<Suppressed>,
     /// Span ends of this batch, applied once all its other records are: a span can end on
@@ -75,6 +77,7 @@ impl Collector {
         database: Option<Databases>,
         unfinished: Unfinished,
         repeated: RepeatedLines,
+        tail: Option<super::tail::Tail>,
     ) -> Collector {
         Collector {
             log_sinks,
@@ -84,6 +87,7 @@ impl Collector {
             spans: Spans::default(),
             unfinished,
             repeated,
+            tail,
             suppressed: Vec::new(),
             ends: Vec::new(),
             free_fields: Vec::new(),
@@ -607,7 +611,15 @@ impl Collector {
         if let Some(mut record) = live.record {
             let end = live.call.and_then(|call| call.ended).unwrap_or(at);
             record.end_at(record.start + end.since(live.started));
-            self.ended.push(std::sync::Arc::new(record));
+            match &mut self.tail {
+                // A trace the head sampler did not sample waits for its local root.
+                Some(tail) if !record.ids.sampled => {
+                    let root = live.ids.parent.is_none() || live.ids.parent_is_remote;
+                    let second = self.clock.at(end.instant()).as_secs();
+                    tail.ended(record, root, second, &mut self.ended);
+                }
+                _ => self.ended.push(std::sync::Arc::new(record)),
+            }
             if self.ended.len() >= HAND_SPANS
                 && let Some(capture) = &self.capture
             {

@@ -9,6 +9,7 @@ mod calls;
 mod collector;
 mod live;
 mod repeated;
+mod tail;
 #[cfg(test)]
 mod testing;
 mod unfinished;
@@ -21,6 +22,7 @@ use std::time::Duration;
 
 pub(crate) use collector::{Collector, Databases};
 pub(crate) use repeated::{DEFAULT_PER_SECOND as DEFAULT_LOG_RATE_LIMIT, RepeatedLines};
+pub(crate) use tail::{DEFAULT_MAX_BYTES as TAIL_MAX_BYTES, Tail};
 pub(crate) use unfinished::{Unfinished, UnfinishedSettings};
 
 use crate::background::Background;

@@ -55,6 +55,7 @@ pub(super) fn collector_with(unfinished: Unfinished) -> (Collector, Written, Arc
         None,
         unfinished,
         super::RepeatedLines::new(None),
+        None,
     );
     (collector, written, ended)
 }

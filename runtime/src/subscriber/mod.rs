@@ -39,8 +39,9 @@ pub(crate) struct TripodSubscriber {
     filters: Filters,
     sampler: Sampler,
     buffers: Arc<ThreadBuffers>,
-    /// Whether finished spans go anywhere (export, the viewer).
-    capturing: bool,
+    /// Whether finished spans go anywhere (export, the viewer), the unsampled ones too (for the
+    /// tail rules).
+    capturing: crate::trace::Capturing,
 }
 
 impl TripodSubscriber {
@@ -48,7 +49,7 @@ impl TripodSubscriber {
         filters: Filters,
         sampler: Sampler,
         buffers: Arc<ThreadBuffers>,
-        capturing: bool,
+        capturing: crate::trace::Capturing,
     ) -> Self {
         crate::trace::register_lookup(crate::trace::Lookup {
             context_of: context_in,
@@ -178,7 +179,7 @@ impl Subscriber for TripodSubscriber {
                 .as_ref()
                 .map(|(_, (ids, trace_state))| (ids, trace_state)),
         );
-        let captured = self.capturing && ids.sampled && self.filters.traces(metadata);
+        let captured = self.capturing.captures(ids.sampled) && self.filters.traces(metadata);
         // An observed call's span: the collector derives the call's start and success lines.
         self.buffers.start(
             (metadata, ids, &trace_state),

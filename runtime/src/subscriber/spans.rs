@@ -18,8 +18,8 @@ pub(crate) struct Span {
     pub(crate) parent: Option<Id>,
     pub(crate) ids: SpanIds,
     pub(crate) trace_state: TraceState,
-    /// Whether it is captured for the sinks (sampled, enabled by the trace filter): its events
-    /// are then added to its record.
+    /// Whether it is captured for the sinks (sampled, or held for the tail rules; enabled by the
+    /// trace filter): its events are then added to its record.
     pub(crate) captured: bool,
     refs: AtomicUsize,
 }

@@ -7,6 +7,7 @@ mod baggage;
 mod carrier;
 mod current;
 mod ids;
+mod keep;
 mod propagators;
 mod remote;
 mod sampler;
@@ -18,6 +19,8 @@ pub use baggage::{Baggage, BaggageError, WithBaggage, current_baggage, with_bagg
 pub use carrier::{Carrier, extract, extract_baggage, inject, inject_context};
 pub use current::{context_of, current};
 pub use ids::{SpanId, TraceId};
+pub(crate) use keep::Capturing;
+pub use keep::{TracesKeep, TracesKeepParseError};
 pub use remote::with_remote_parent;
 pub use sampler::{Sampler, SamplerParseError};
 pub use traceparent::{SpanContext, TraceparentError};

@@ -6,7 +6,9 @@
 //! request (protobuf), counts its spans, log records or data points, and answers as a collector
 //! does; a body that is no such message gets a 400. `GET /spans`, `/log_records` and
 //! `/data_points` return the counts so far, `GET /bytes` the bytes each signal's requests carried
-//! on the wire (`traces logs metrics`, gzipped as sent when they were), and on SIGTERM or Ctrl-C
+//! on the wire (`traces logs metrics`, gzipped as sent when they were), `GET /kept` the local roots
+//! a tail rule kept (`error slow`), `GET /inference` the `ml.inference` spans that failed and that
+//! lasted 250 ms or more (`failed slow`), and on SIGTERM or Ctrl-C
 //! it prints them and exits.
 //! Unlike `oteltap`, which prints everything as JSON from Python, it costs the shared CPUs
 //! little, so a benchmark measures the application, not the receiver.
@@ -28,6 +30,7 @@ use opentelemetry_proto::tonic::collector::metrics::v1::{
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
+use opentelemetry_proto::tonic::common::v1::{AnyValue, any_value};
 use opentelemetry_proto::tonic::metrics::v1::metric::Data;
 use prost::Message;
 
@@ -41,6 +44,10 @@ struct Counts {
     bytes: [AtomicU64; 3],
     /// How long a trace export waits for its answer.
     delay: std::time::Duration,
+    /// Local roots kept by a tail rule: `tripod.sampling.kept` = `error`, `slow`.
+    kept: [AtomicU64; 2],
+    /// `ml.inference` spans that failed, and that lasted 250 ms or more.
+    inference: [AtomicU64; 2],
 }
 
 type Answer = Result<([(header::HeaderName, &'static str); 1], Vec<u8>), (StatusCode, String)>;
@@ -76,6 +83,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/spans", count(|counts| &counts.spans))
         .route("/log_records", count(|counts| &counts.log_records))
         .route("/data_points", count(|counts| &counts.data_points))
+        .route(
+            "/kept",
+            get(|State(counts): State<Arc<Counts>>| async move {
+                let [error, slow] = counts.kept.each_ref().map(|n| n.load(Ordering::Relaxed));
+                format!("{error} {slow}")
+            }),
+        )
+        .route(
+            "/inference",
+            get(|State(counts): State<Arc<Counts>>| async move {
+                let [failed, slow] = counts
+                    .inference
+                    .each_ref()
+                    .map(|n| n.load(Ordering::Relaxed));
+                format!("{failed} {slow}")
+            }),
+        )
         .route(
             "/bytes",
             get(|State(counts): State<Arc<Counts>>| async move {
@@ -153,12 +177,41 @@ async fn traces(State(counts): State<Arc<Counts>>, headers: HeaderMap, body: Byt
         body,
         (&counts.bytes[0], &counts.spans),
         |request| {
-            request
+            let spans: Vec<_> = request
                 .resource_spans
                 .iter()
                 .flat_map(|resource| &resource.scope_spans)
-                .map(|scope| scope.spans.len())
-                .sum()
+                .flat_map(|scope| &scope.spans)
+                .collect();
+            for span in &spans {
+                let kept = span
+                    .attributes
+                    .iter()
+                    .find(|attribute| attribute.key == "tripod.sampling.kept")
+                    .map(|attribute| match &attribute.value {
+                        Some(AnyValue {
+                            value: Some(any_value::Value::StringValue(reason)),
+                        }) => reason.as_str(),
+                        _ => "",
+                    });
+                match kept {
+                    Some("error") => counts.kept[0].fetch_add(1, Ordering::Relaxed),
+                    Some("slow") => counts.kept[1].fetch_add(1, Ordering::Relaxed),
+                    _ => 0,
+                };
+                if span.name == "ml.inference" {
+                    if span.status.as_ref().is_some_and(|status| status.code == 2) {
+                        counts.inference[0].fetch_add(1, Ordering::Relaxed);
+                    }
+                    let lasted = span
+                        .end_time_unix_nano
+                        .saturating_sub(span.start_time_unix_nano);
+                    if lasted >= 250_000_000 {
+                        counts.inference[1].fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            spans.len()
         },
     )
 }
