@@ -29,7 +29,7 @@ pub const OPEN_SPANS_TRIMMED: &str = "tripod_open_spans_trimmed_total";
 pub const OPEN_SPANS_FORGOTTEN: &str = "tripod_open_spans_forgotten_total";
 /// Counter of local traces the head sampler did not sample that a tail rule exported, by
 /// `reason`: `error` (a span failed at ERROR) or `slow` (the local root lasted longer than the
-/// threshold). See [`crate::trace::TracesKeep`].
+/// threshold). See `tripod::trace::TracesKeep`.
 pub const SAMPLING_KEPT_TRACES: &str = "tripod_sampling_kept_traces_total";
 /// Counter of local traces a tail rule would have kept that were dropped, by `reason`: `rate`
 /// (past the traces a second per operation a rule keeps) or `memory` (decided early, past the
