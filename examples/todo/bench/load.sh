@@ -24,7 +24,7 @@ cd "$(dirname "$0")/../../.."
 DURATION="${1:-10}"
 RATE="${RATE:-}"
 shift || true
-CASES="${*:-telemetry_off telemetry_on no_db_spans traces_only with_viewer collector_down sampled_1_in_10}"
+CASES="${*:-telemetry_off telemetry_on no_db_spans traces_only with_viewer collector_down sampled_1_in_10 sampled_1_in_10_no_rules}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/tripod-target}"
 cargo build --release -q -p todo-app -p tripod-tests --bin todo-app --bin otlp-sink
 APP="$CARGO_TARGET_DIR/release/todo-app"
@@ -120,3 +120,6 @@ run_case with_viewer OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399
 run_case collector_down TODO_VIEWER=off OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:9
 run_case sampled_1_in_10 TODO_VIEWER=off OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399 \
     OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1
+# The same without the tail rules: what holding the unsampled spans for them costs.
+run_case sampled_1_in_10_no_rules TODO_VIEWER=off OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399 \
+    OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1 TRIPOD_TRACES_KEEP=none

@@ -335,3 +335,40 @@ fn with_sqlx_at_debug_in_rust_log_the_statements_are_logged_as_well_as_traced() 
     assert_eq!(logged[0]["level"], "debug");
     named(&trace(&receiver, &trace_id, 5), "INSERT todos");
 }
+
+#[test]
+fn an_unsampled_request_exports_no_statement_unless_it_fails_and_then_its_whole_trace() {
+    let receiver = Oteltap::start();
+    let database = TempDb::new();
+    let app = App::start_with(
+        &database,
+        Some(receiver.endpoint()),
+        &[("OTEL_TRACES_SAMPLER", "always_off")],
+    );
+    let at = app.address;
+    let listed = request(at, "GET", "/api/todos", None, &[]);
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    run_sql(&database, "DROP TABLE todos");
+    let missing = request(at, "GET", "/api/todos", None, &[]);
+    assert_eq!(missing.status, 500, "{}", missing.body);
+    // The failed request's trace, kept by the default rule: its statement with it.
+    let spans = trace(&receiver, &trace_id_of(&missing), 5);
+    let caller = named(&spans, "db.todos.list");
+    let statement = named(&spans, "SELECT todos");
+    assert_eq!(statement["parentSpanId"], caller["spanId"]);
+    let root = spans
+        .iter()
+        .find(|span| span["parentSpanId"] == "" || span["parentSpanId"].is_null())
+        .expect("the local root");
+    assert_eq!(
+        attribute(root, "tripod.sampling.kept").as_deref(),
+        Some("error")
+    );
+    app.stop();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        receiver.spans_of(&trace_id_of(&listed)).is_empty(),
+        "nothing of the healthy, unsampled request: {:#?}",
+        receiver.spans_of(&trace_id_of(&listed))
+    );
+}

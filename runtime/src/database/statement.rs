@@ -222,7 +222,9 @@ fn child_of(
         span_id: SpanId::random(),
         parent: Some(parent.ids.span_id),
         parent_is_remote: false,
-        sampled: true,
+        // Sampled as its parent was: an unsampled trace's statements wait with it for the tail
+        // rules.
+        sampled: parent.ids.sampled,
     };
     let end = end.max(parent.start);
     let start = end.checked_sub(took).unwrap_or(end).max(parent.start);

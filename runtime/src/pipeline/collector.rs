@@ -590,7 +590,13 @@ impl Collector {
                 }
             };
             if let Some(made) = made {
-                self.ended.push(std::sync::Arc::new(made));
+                match &mut self.tail {
+                    // A statement of a trace the head sampler did not sample waits with it.
+                    Some(tail) if !made.ids.sampled => {
+                        tail.ended(made, false, since_epoch.as_secs(), &mut self.ended);
+                    }
+                    _ => self.ended.push(std::sync::Arc::new(made)),
+                }
             }
         }
     }

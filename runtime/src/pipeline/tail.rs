@@ -165,13 +165,19 @@ impl Tail {
                 self.remember(oldest, false);
             }
         }
-        // Ids of traces decided already are dropped from the front as they come.
+        // Ids of traces decided already are dropped from the front as they come, and, behind a
+        // trace that waits long (a request running for minutes), all at once when they
+        // outnumber the waiting traces.
         while self
             .arrived
             .front()
             .is_some_and(|front| !self.waiting.contains_key(front))
         {
             self.arrived.pop_front();
+        }
+        if self.arrived.len() > 2 * self.waiting.len() + 1024 {
+            let waiting = &self.waiting;
+            self.arrived.retain(|trace| waiting.contains_key(trace));
         }
     }
 
@@ -253,6 +259,20 @@ mod tests {
         tail.ended(record(2, 3, false), false, 10, &mut out);
         assert_eq!(names(&out), [(1, 2), (1, 1), (1, 3)]);
         assert!(tail.waiting.is_empty() && tail.bytes == 0);
+    }
+
+    #[test]
+    fn behind_a_trace_that_waits_long_the_ids_of_decided_ones_do_not_pile_up() {
+        let mut tail = Tail::new(TracesKeep::errors(), DEFAULT_MAX_BYTES, None);
+        let mut out = Vec::new();
+        // Trace 1 runs long; 10,000 others start and end behind it.
+        tail.ended(record(1, 2, false), false, 10, &mut out);
+        for trace in 2..10_002 {
+            tail.ended(record(trace, 2, false), false, 10, &mut out);
+            tail.ended(record(trace, 1, false), true, 10, &mut out);
+        }
+        assert_eq!(tail.waiting.len(), 1);
+        assert!(tail.arrived.len() <= 1024 + 2, "{}", tail.arrived.len());
     }
 
     #[test]
