@@ -92,11 +92,23 @@ fn at_a_1_percent_ratio_every_failed_and_slow_trace_arrives_whole_and_about_1_pe
     let telemetry = built(
         &receiver,
         &[
-            ("OTEL_TRACES_SAMPLER", "traceidratio"),
+            ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
             ("OTEL_TRACES_SAMPLER_ARG", "0.01"),
             ("TRIPOD_TRACES_KEEP", "errors,slower_than=50ms"),
         ],
     );
+    // First, one call a caller sampled: an exemplar slot asks for the current span at most
+    // every 10 ms, so at 1 % the calls asked might all be unsampled; this one is asked first.
+    let caller: tripod::trace::SpanContext =
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+            .parse()
+            .unwrap();
+    support::run_under(&telemetry, async {
+        use tracing::Instrument as _;
+        let parent =
+            tripod::trace::with_remote_parent(Some(caller), || tracing::info_span!("caller"));
+        pay(Kind::Healthy).instrument(parent).await.unwrap();
+    });
     let kinds = kinds(600);
     let calls = run(&telemetry, &kinds);
     telemetry.flush(Duration::from_secs(10));
@@ -185,7 +197,7 @@ fn at_a_1_percent_ratio_every_failed_and_slow_trace_arrives_whole_and_about_1_pe
         )
         .unwrap_or(0.0)
     };
-    assert_eq!(count("success") + count("failure"), 600.0, "{metrics}");
+    assert_eq!(count("success") + count("failure"), 601.0, "{metrics}");
     assert_eq!(
         sample(
             &metrics,
@@ -195,6 +207,10 @@ fn at_a_1_percent_ratio_every_failed_and_slow_trace_arrives_whole_and_about_1_pe
     );
     // Every exemplar names an exported trace.
     let exported: BTreeSet<&str> = by_trace.keys().copied().collect();
+    assert!(
+        exported.contains("0af7651916cd43dd8448eb211c80319c"),
+        "the caller's sampled trace"
+    );
     let (_, openmetrics) = telemetry
         .prometheus_handle()
         .unwrap()

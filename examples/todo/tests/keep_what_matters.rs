@@ -33,6 +33,17 @@ fn every_failed_and_slow_request_keeps_its_whole_trace_at_a_1_percent_ratio() {
             ("OTEL_METRIC_EXPORT_INTERVAL", "500"),
         ],
     );
+    // One request a caller sampled, so some exemplar exists whatever the 1 % draw gives: its
+    // trace is exported whole, and its samples carry it.
+    let sampled = "0af7651916cd43dd8448eb211c80319c";
+    let answer = request(
+        app.address,
+        "POST",
+        "/api/predict",
+        Some(r#"{"text":"friendly and lovely"}"#),
+        &[("traceparent", &format!("00-{sampled}-b7ad6b7169203331-01"))],
+    );
+    assert_eq!(answer.header("x-trace-id"), Some(sampled));
     let mut calls = Vec::new();
     for _ in 0..CALLS {
         let sent = Instant::now();
@@ -122,7 +133,8 @@ fn every_failed_and_slow_request_keeps_its_whole_trace_at_a_1_percent_ratio() {
             "http_requests_total{method=\"POST\",endpoint=\"/api/predict\",status_code=\"500\"}",
         )
         .unwrap_or(0.0);
-    assert_eq!(requests, CALLS as f64, "{metrics}");
+    assert_eq!(requests, CALLS as f64 + 1.0, "{metrics}");
+    assert!(exported.contains(sampled), "the caller's sampled trace");
     // Every exemplar names an exported trace: on /metrics and in the OTLP metrics.
     let scraped: Vec<&str> = openmetrics
         .split("trace_id=\"")
