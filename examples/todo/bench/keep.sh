@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Keep what matters at any volume: what the example exports per request at head-sampling ratios
-# of 100 %, 10 % and 1 %, with the tail rules (TRIPOD_TRACES_KEEP=errors,slower_than=250ms)
-# against head sampling alone (none), while 5 % of predictions fail and 5 % are 300 ms slower
+# of 100 %, 10 % and 1 %, with the default tail rule (errors) and with
+# TRIPOD_TRACES_KEEP=errors,slower_than=250ms, against head sampling alone (none), while 5 % of predictions fail and 5 % are 300 ms slower
 # inside ml.inference; how many of the failed and of the slow calls' traces arrived. Then a storm:
 # every prediction failing at full speed for STORM seconds, with the default limit on repeated
 # lines and without it: lines a second, the counts suppressed, the app's CPU and memory.
@@ -41,11 +41,14 @@ taskset -c 1 "$CARGO_TARGET_DIR/release/otlp-sink" 4397 > /dev/null &
 for _ in $(seq 50); do sink spans > /dev/null 2>&1 && break; sleep 0.1; done
 
 echo "## $RATE requests a second for ${DURATION}s; 5 % fail, 5 % are 300 ms slower (ml.inference)"
-printf '%-6s %-6s %12s %12s %10s %14s %14s\n' ratio rules 'span B/req' 'all B/req' 'spans/req' 'failed traced' 'slow traced'
+printf '%-6s %-12s %12s %12s %10s %14s %14s\n' ratio rules 'span B/req' 'all B/req' 'spans/req' 'failed traced' 'slow traced'
 for ratio in 1.0 0.1 0.01; do
-    for rules in none errors,slower_than=250ms; do
+    # Head sampling alone, the default rule (errors), and errors with slower_than.
+    for rules in none default errors,slower_than=250ms; do
+        keep=(TRIPOD_TRACES_KEEP="$rules")
+        [ "$rules" = default ] && keep=()
         start_app OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG="$ratio" \
-            TRIPOD_TRACES_KEEP="$rules" TODO_FAULT_ERROR_RATE=0.05 TODO_FAULT_SLOW_RATE=0.05 \
+            "${keep[@]}" TODO_FAULT_ERROR_RATE=0.05 TODO_FAULT_SLOW_RATE=0.05 \
             TODO_FAULT_SLOW_MS=300
         read -r t0 l0 m0 <<< "$(sink bytes)"; s0=$(sink spans)
         read -r f0 w0 <<< "$(sink inference)"
@@ -63,10 +66,10 @@ for ratio in 1.0 0.1 0.01; do
             /^operation_duration_seconds_bucket\{name="ml.inference"/ && /le="0.25"/ {within += $2}
             /^operation_duration_seconds_count\{name="ml.inference"/ {all += $2}
             END {print all - within}')
-        awk -v ratio="$ratio" -v rules="${rules%%,*}" -v r="$requests" -v t=$((t1 - t0)) \
+        awk -v ratio="$ratio" -v rules="${rules/,slower_than=250ms/+slow}" -v r="$requests" -v t=$((t1 - t0)) \
             -v all=$((t1 - t0 + l1 - l0 + m1 - m0)) -v sp=$((s1 - s0)) \
             -v f="$failed" -v fa=$((f1 - f0)) -v s="$slow" -v sa=$((w1 - w0)) 'BEGIN {
-            printf "%-6s %-6s %12.0f %12.0f %10.3f %8d/%-5d %8d/%-5d\n", ratio, rules, t / r,
+            printf "%-6s %-12s %12.0f %12.0f %10.3f %8d/%-5d %8d/%-5d\n", ratio, rules, t / r,
                 all / r, sp / r, fa, f, sa, s
         }'
     done
