@@ -9,6 +9,7 @@ mod support;
 
 use serde_json::Value;
 use support::backends::{MemoryLog, sample};
+use support::built;
 
 #[derive(Debug)]
 struct Unavailable;
@@ -20,23 +21,6 @@ fn query(id: u64) -> Result<u64, Unavailable> {
     } else {
         Ok(id)
     }
-}
-
-/// tripod writing lines into `log`, with nothing from the environment but `variables`.
-fn built(
-    log: &MemoryLog,
-    variables: &'static [(&'static str, &'static str)],
-    builder: impl FnOnce(tripod::Builder) -> tripod::Builder,
-) -> tripod::Telemetry {
-    let base = tripod::init()
-        .environment(|name| {
-            variables
-                .iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| (*value).to_owned())
-        })
-        .log_writer(log.clone());
-    builder(base).build().expect("builds")
 }
 
 /// Lines of `event` written, and the `suppressed` counts summarised for it.

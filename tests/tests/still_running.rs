@@ -12,6 +12,7 @@ use std::task::{Context, Waker};
 use std::time::Duration;
 
 use support::backends::{MemoryLog, sample};
+use support::built;
 
 #[tripod::observe(name = "report.build", still_running_after = "100ms")]
 async fn build_report(wait: Duration) -> usize {
@@ -32,24 +33,6 @@ async fn stream_events(wait: Duration) {
 #[tripod::observe(name = "job.run")]
 async fn run_job(wait: Duration) {
     tokio::time::sleep(wait).await;
-}
-
-/// tripod built with `builder`'s settings, lines into `log`, nothing from the environment but
-/// `variables`.
-fn built(
-    log: &MemoryLog,
-    variables: &'static [(&'static str, &'static str)],
-    builder: impl FnOnce(tripod::Builder) -> tripod::Builder,
-) -> tripod::Telemetry {
-    let base = tripod::init()
-        .environment(|name| {
-            variables
-                .iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| (*value).to_owned())
-        })
-        .log_writer(log.clone());
-    builder(base).build().expect("builds")
 }
 
 #[test]

@@ -126,17 +126,7 @@ fn at_a_1_percent_ratio_every_failed_and_slow_trace_arrives_whole_and_about_1_pe
         .collect();
     assert_eq!(failed_traces.len(), 60, "every failed call's trace");
     for trace in &failed_traces {
-        assert_eq!(trace.len(), 2, "whole: {trace:#?}");
-        let root = trace
-            .iter()
-            .find(|span| span.name == "checkout.pay")
-            .unwrap();
-        // A failed trace the head sampler also sampled is exported as sampled.
-        assert!(
-            root.attribute("tripod.sampling.kept") == "error"
-                || root.attribute("tripod.sampling.kept").is_null(),
-            "{root:#?}"
-        );
+        assert_whole_and_kept_for(trace, "error");
     }
     let kept_for_errors = failed_traces
         .iter()
@@ -156,16 +146,7 @@ fn at_a_1_percent_ratio_every_failed_and_slow_trace_arrives_whole_and_about_1_pe
         match kind {
             Kind::Slow => {
                 let trace = exported.unwrap_or_else(|| panic!("slow trace {trace_id} exported"));
-                assert_eq!(trace.len(), 2, "whole: {trace:#?}");
-                let root = trace
-                    .iter()
-                    .find(|span| span.name == "checkout.pay")
-                    .unwrap();
-                assert!(
-                    root.attribute("tripod.sampling.kept") == "slow"
-                        || root.attribute("tripod.sampling.kept").is_null(),
-                    "{root:#?}"
-                );
+                assert_whole_and_kept_for(trace, "slow");
             }
             Kind::Healthy => {
                 if let Some(trace) = exported {
@@ -228,6 +209,18 @@ fn at_a_1_percent_ratio_every_failed_and_slow_trace_arrives_whole_and_about_1_pe
             "exemplar {trace_id} not exported"
         );
     }
+}
+
+/// `trace` arrived whole (the call and its child), its root kept for `reason`, or sampled by the
+/// head (then exported as sampled, without the attribute).
+fn assert_whole_and_kept_for(trace: &[&tripod_tests::otlp_receiver::ReceivedSpan], reason: &str) {
+    assert_eq!(trace.len(), 2, "whole: {trace:#?}");
+    let root = trace
+        .iter()
+        .find(|span| span.name == "checkout.pay")
+        .unwrap();
+    let kept = root.attribute("tripod.sampling.kept");
+    assert!(kept == reason || kept.is_null(), "{root:#?}");
 }
 
 #[test]

@@ -10,11 +10,13 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::{App, TempDb, request};
+use common::{App, TempDb, ask, request};
 use serde_json::Value;
 use tripod_tests::backends::{Oteltap, sample};
 
 const CALLS: usize = 200;
+/// What every request asks the model.
+const TEXT: &str = "friendly and lovely";
 
 #[test]
 fn every_failed_and_slow_request_keeps_its_whole_trace_at_a_1_percent_ratio() {
@@ -36,24 +38,16 @@ fn every_failed_and_slow_request_keeps_its_whole_trace_at_a_1_percent_ratio() {
     // One request a caller sampled, so some exemplar exists whatever the 1 % draw gives: its
     // trace is exported whole, and its samples carry it.
     let sampled = "0af7651916cd43dd8448eb211c80319c";
-    let answer = request(
+    let answer = ask(
         app.address,
-        "POST",
-        "/api/predict",
-        Some(r#"{"text":"friendly and lovely"}"#),
+        TEXT,
         &[("traceparent", &format!("00-{sampled}-b7ad6b7169203331-01"))],
     );
     assert_eq!(answer.header("x-trace-id"), Some(sampled));
     let mut calls = Vec::new();
     for _ in 0..CALLS {
         let sent = Instant::now();
-        let answer = request(
-            app.address,
-            "POST",
-            "/api/predict",
-            Some(r#"{"text":"friendly and lovely"}"#),
-            &[],
-        );
+        let answer = ask(app.address, TEXT, &[]);
         let took = sent.elapsed();
         let trace_id = answer
             .header("x-trace-id")
@@ -61,16 +55,14 @@ fn every_failed_and_slow_request_keeps_its_whole_trace_at_a_1_percent_ratio() {
             .to_owned();
         calls.push((answer.status, took, trace_id));
     }
-    let (_, openmetrics) = {
-        let answer = request(
-            app.address,
-            "GET",
-            "/metrics",
-            None,
-            &[("accept", "application/openmetrics-text")],
-        );
-        (answer.status, answer.body)
-    };
+    let openmetrics = request(
+        app.address,
+        "GET",
+        "/metrics",
+        None,
+        &[("accept", "application/openmetrics-text")],
+    )
+    .body;
     let metrics = request(app.address, "GET", "/metrics", None, &[]).body;
     app.stop();
     std::thread::sleep(Duration::from_millis(500));
@@ -166,14 +158,7 @@ fn under_a_storm_the_failure_lines_written_and_suppressed_add_up_to_the_failures
     let app = App::start_with(&database, None, &[("TODO_FAULT_ERROR_RATE", "1")]);
     let storm = 600;
     for _ in 0..storm {
-        let answer = request(
-            app.address,
-            "POST",
-            "/api/predict",
-            Some(r#"{"text":"friendly and lovely"}"#),
-            &[],
-        );
-        assert_eq!(answer.status, 500);
+        assert_eq!(ask(app.address, TEXT, &[]).status, 500);
     }
     let lines = app.stop();
     let written = lines

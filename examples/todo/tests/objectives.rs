@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{App, TempDb, request};
+use common::{App, TempDb, ask, request};
 use serde_json::Value;
 use tripod_tests::backends::{Prometheus, eventually};
 
@@ -99,13 +99,7 @@ fn a_real_prometheus_with_the_rules_alerts_on_ml_inference_burning_its_budget_an
                 &[],
             );
             request(app.address, "GET", "/api/todos", None, &[]);
-            let answer = request(
-                app.address,
-                "POST",
-                "/api/predict",
-                Some(r#"{"text":"friendly and lovely"}"#),
-                &[],
-            );
+            let answer = ask(app.address, "friendly and lovely", &[]);
             assert!(matches!(answer.status, 200 | 500), "{}", answer.body);
             predictions += 1;
             std::thread::sleep(Duration::from_millis(50));

@@ -119,12 +119,7 @@ impl Site {
 
     /// Registers the site's series for the computed labels' `values` in `recorder`, its objective
     /// first (so its histograms have a bucket at the latency threshold).
-    pub(crate) fn resolve(
-        &self,
-        recorder: &dyn Recorder,
-        values: &[String],
-        outcomes: Outcomes,
-    ) -> Handles {
+    fn resolve(&self, recorder: &dyn Recorder, values: &[String], outcomes: Outcomes) -> Handles {
         self.declare_objective(recorder);
         Handles::resolve(recorder, self.name, self.labels(values), outcomes)
     }

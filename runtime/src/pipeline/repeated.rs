@@ -104,8 +104,8 @@ impl RepeatedLines {
             counts.suppressed = 0;
             false
         });
-        // Quiet callsites are forgotten once their second is over, so the map holds the callsites
-        // of the last second only.
+        // Past 1,024 callsites, those with nothing in this second are forgotten (a new count
+        // starts at their next line anyway), so the map stays the size of what is busy.
         if let Some(second) = second
             && self.callsites.len() > 1024
         {

@@ -71,3 +71,21 @@ pub fn under_tripod<R, F: std::future::Future<Output = R>>(
     .unwrap_or_default();
     (output, telemetry.render_metrics().unwrap(), log, spans)
 }
+
+/// tripod built with `builder`'s settings, lines into `log`, nothing from the environment but
+/// `variables`.
+pub fn built(
+    log: &backends::MemoryLog,
+    variables: &'static [(&'static str, &'static str)],
+    builder: impl FnOnce(tripod::Builder) -> tripod::Builder,
+) -> tripod::Telemetry {
+    let base = tripod::init()
+        .environment(|name| {
+            variables
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+        .log_writer(log.clone());
+    builder(base).build().expect("builds")
+}

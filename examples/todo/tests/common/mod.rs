@@ -99,10 +99,16 @@ impl Response {
 
 /// Asks the model about `text` (`POST /api/predict`), expecting a 200.
 pub fn predict(address: SocketAddr, text: &str) -> Response {
-    let body = serde_json::json!({ "text": text }).to_string();
-    let answer = request(address, "POST", "/api/predict", Some(&body), &[]);
+    let answer = ask(address, text, &[]);
     assert_eq!(answer.status, 200, "{}", answer.body);
     answer
+}
+
+/// Asks the model about `text` (`POST /api/predict`) with `headers`, whatever it answers (the
+/// faults asked for may make it fail).
+pub fn ask(address: SocketAddr, text: &str, headers: &[(&str, &str)]) -> Response {
+    let body = serde_json::json!({ "text": text }).to_string();
+    request(address, "POST", "/api/predict", Some(&body), headers)
 }
 
 /// Sends one request over a fresh connection.
