@@ -59,13 +59,29 @@ impl MemoryLog {
     }
 }
 
-/// A free port on 127.0.0.1.
+/// A free port on 127.0.0.1 for a server a test starts, never the same one twice in a process.
+///
+/// The ports come from below the kernel's ephemeral range (32768 and up on Linux): a port the
+/// kernel hands out for `:0` is also what it hands to outgoing connections and to the next `:0`, so
+/// between this check and the server's bind another test's client or server could take it (CI saw
+/// a sink's test connect to another test's sink, which then exited).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    // Each process starts at its own place, so two test binaries run at once rarely meet.
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        std::process::id().wrapping_mul(7_919) % COUNT,
+        Ordering::Relaxed,
+        Ordering::Relaxed,
+    );
+    (0..COUNT)
+        .map(|_| FIRST + NEXT.fetch_add(1, Ordering::Relaxed) % COUNT)
+        .map(|port| port as u16)
+        .find(|&port| TcpListener::bind(("127.0.0.1", port)).is_ok())
+        .expect("a free port below the ephemeral range")
 }
 
 /// The value of the sample `series` (its name and labels as the text exposition writes them) in
