@@ -1,9 +1,9 @@
 //! Which way an observed call's `NAME.start`, `NAME.success`, `NAME.failure` and
 //! `NAME.cancelled` lines go, by the subscriber its span lives in:
 //!
-//! - under tripod's subscriber no `tracing` event is dispatched for them: the collector derives
-//!   the start and success lines from the span's own start and end records, and a failure or a
-//!   cancellation is appended to the thread's records as the event would have been;
+//! - under tripod's subscriber no `tracing` event is dispatched for them: the collector thread
+//!   derives the start and success lines from the span's own start and end records, and a failure
+//!   or a cancellation is appended to the thread's records as the event would have been;
 //! - under tripod's layer in an application's own stack the events are dispatched, for the other
 //!   layers only ([`derived`]): tripod's layer ignores them and records the call as the
 //!   subscriber does (the start and success lines derived from the span, a failure or a
@@ -30,7 +30,7 @@ pub(crate) enum CallPath {
     /// Another subscriber, or the call's span is disabled: `tracing` events, as always.
     #[default]
     Events,
-    /// tripod's subscriber: the collector derives the lines; nothing is dispatched.
+    /// tripod's subscriber: the collector thread derives the lines; nothing is dispatched.
     Derived,
     /// tripod's layer: the lines are derived as under the subscriber; the events are dispatched
     /// for the other layers only ([`derived`]).
@@ -50,9 +50,9 @@ struct State {
     ending: Option<Ending>,
 }
 
-/// How an observed call ended, told to its span's close: the collector derives `NAME.success`
-/// from a success (a failure or a cancellation was recorded as its event already), ends the span's
-/// record then, and, when the call left its metrics to it, records them.
+/// How an observed call ended, told to its span's close: the collector thread derives
+/// `NAME.success` from a success (a failure or a cancellation was recorded as its event already),
+/// ends the span's record then, and, when the call left its metrics to it, records them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Ending {
     Success,
@@ -76,8 +76,8 @@ pub enum StillRunning {
 }
 
 /// An observed call site's metrics, recorded by the collector thread from its calls' records
-/// when tripod's recorder and collector are installed ([`metrics_collected`]): no shared atomic
-/// on the calling thread.
+/// when tripod's recorder and collector thread are installed ([`metrics_collected`]): no shared
+/// atomic on the calling thread.
 pub(crate) trait CallMetrics: Sync {
     /// A call started: the in-flight gauge goes up; `false` when the site's series are not
     /// resolved yet (its first call, collected before it resolved them), so nothing was counted.
@@ -88,7 +88,7 @@ pub(crate) trait CallMetrics: Sync {
 }
 
 /// Whether observed calls leave their metrics to the collector thread: set while tripod's
-/// recorder is the global one and tripod's collector runs (`install()`).
+/// recorder is the global one and the collector thread runs (`install()`).
 static METRICS_COLLECTED: AtomicBool = AtomicBool::new(false);
 
 /// Says whether observed calls leave their metrics to the collector thread.

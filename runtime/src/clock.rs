@@ -1,7 +1,7 @@
 //! Wall-clock time from the TSC: the application's threads read only the `quanta` clock, and the
-//! collector turns those readings into wall-clock time from an anchor to the system clock taken
-//! again once a second, so timestamps follow NTP adjustments (a step moves them within a second)
-//! and never drift from other services' by more than the TSC's few ppm over that second.
+//! collector thread turns those readings into wall-clock time from an anchor to the system clock
+//! taken again once a second, so timestamps follow NTP adjustments (a step moves them within a
+//! second) and never drift from other services' by more than the TSC's few ppm over that second.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -104,7 +104,7 @@ pub use error_type::ErrorType;
 pub use init::{Builder, InitError, LogFormat, Telemetry, init};
 #[cfg(feature = "otlp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "otlp")))]
-pub use otlp::Protocol;
+pub use otlp::OtlpProtocol;
 #[cfg(feature = "prometheus")]
 #[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
 pub use prometheus::{Format as MetricsFormat, PrometheusHandle};

@@ -39,7 +39,7 @@ pub const SAMPLING_DROPPED_TRACES: &str = "tripod_sampling_dropped_traces_total"
 pub const SPANS_DROPPED: &str = "tripod_spans_dropped_total";
 /// Counter of spans lost to failed exports, by `reason`: `connection`, `tls`, `timeout`,
 /// `http_status`, `grpc_status`, `shutdown` (still queued when shutdown's deadline passed), or
-/// `rejected` (the collector accepted the request but rejected these spans: a partial success).
+/// `rejected` (the OTLP endpoint accepted the request but rejected these spans: a partial success).
 pub const SPANS_EXPORT_FAILED: &str = "tripod_spans_export_failed_total";
 /// Counter of OTLP log records dropped because the logs export queue was full (the log lines
 /// themselves are never dropped).

@@ -1,7 +1,7 @@
 //! Who sends the telemetry: the resource of every OTLP request and of `target_info` on
 //! `/metrics`. The service (`service.name`, `service.version`, `service.instance.id`: a random
-//! UUID per process, so a hundred instances behind one collector stay apart), the host, the
-//! process and the compiler that built it, the OS, and `telemetry.sdk.*`; what
+//! UUID per process, so a hundred instances behind one OpenTelemetry Collector stay apart), the
+//! host, the process and the compiler that built it, the OS, and `telemetry.sdk.*`; what
 //! `OTEL_RESOURCE_ATTRIBUTES` says wins over what is detected.
 
 use crate::trace::TraceId;

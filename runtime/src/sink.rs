@@ -6,7 +6,7 @@
 //!
 //! A log sink copies a span's fields into the event of every event inside the span, each field
 //! encoded once, when it is recorded, in the sink's own encoding ([`SpanFields`]): the collector
-//! keeps one [`SpanFields`] a sink for each live span, and hands the sink its spans' fields,
+//! thread keeps one [`SpanFields`] a sink for each live span, and hands the sink its spans' fields,
 //! innermost first, with each event.
 
 use std::any::Any;
@@ -42,8 +42,8 @@ pub(crate) type Fields<'i, 'a> = &'i mut dyn Iterator<Item = (&'static str, Fiel
 /// The fields of the spans an event happened in, innermost first, as this sink encoded them.
 pub(crate) type Spans<'i, 's> = &'i mut dyn Iterator<Item = &'s SpanFields>;
 
-/// Where the collector's log events go. Called on the collector thread only, in the order the
-/// events happened (merged across threads).
+/// Where the collector thread's log events go. Called on the collector thread only, in the order
+/// the events happened (merged across threads).
 pub(crate) trait LogSink: Send {
     /// Appends `value` to `encoded` as this sink copies a span's field `key` into each event of
     /// the span; `false` leaves the field out.
@@ -68,10 +68,10 @@ pub(crate) trait LogSink: Send {
 }
 
 /// A sink as `init/` started it and [`Telemetry`](crate::Telemetry) keeps it: what it takes
-/// from the collector, and how it is flushed and shut down. The guard's accessors find a part by
-/// its type (a `dyn Part` is a `dyn Any`).
+/// from the collector thread, and how it is flushed and shut down. The guard's accessors find a
+/// part by its type (a `dyn Part` is a `dyn Any`).
 pub(crate) trait Part: Any + Send + Sync {
-    /// A log sink for the collector, when the part takes log events.
+    /// A log sink for the collector thread, when the part takes log events.
     fn log_sink(&self) -> Option<Box<dyn LogSink>> {
         None
     }

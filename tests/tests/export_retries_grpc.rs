@@ -35,7 +35,7 @@ fn resource_exhausted_with_retry_info_is_retried_after_its_delay_and_without_it_
         .environment(|_| None)
         .log_writer(log.clone())
         .otlp_endpoint(receiver.endpoint())
-        .otlp_protocol(tripod::Protocol::Grpc)
+        .otlp_protocol(tripod::OtlpProtocol::Grpc)
         .otlp_logs(false)
         .otlp_metrics(false)
         .install()

@@ -1,6 +1,6 @@
-//! The runtime's modules import one way (README's layout table): no import cycle between files,
-//! and no module importing one it may not. A failure names the two files and the path that ties
-//! them. The macro crate's files have no cycle either.
+//! The runtime's modules import one way (ARCHITECTURE.md's module table): no import cycle between
+//! files, and no module importing one it may not. A failure names the two files and the path that
+//! ties them. The macro crate's files have no cycle either.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use tripod_tests::imports::{Edge, Graph, between, cycles};
 
 /// What each top-level module of `runtime/src` may import; `lib` (the crate root) and `init`
-/// may import everything. The leaves (`clock`, `tick`, `background`, `metric_names`, …) import nothing
-/// of ours.
+/// may import everything. The leaves (`clock`, `tick`, `background`, `metric_names`, …) import
+/// nothing of ours.
 const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("clock", &[]),
     ("tick", &["call_path"]),
@@ -202,7 +202,8 @@ fn each_runtime_module_imports_only_the_layers_below_it() {
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }
 
-/// The backticked names in a table cell, as module names (`trace/` and `tick.rs` → `trace`, `tick`).
+/// The backticked names in a table cell, as module names (`trace/` and `tick.rs` → `trace`,
+/// `tick`).
 fn modules_in(cell: &str) -> Vec<String> {
     cell.split('`')
         .skip(1)
@@ -216,17 +217,20 @@ fn modules_in(cell: &str) -> Vec<String> {
 }
 
 #[test]
-fn the_readme_layout_table_lists_what_this_test_allows() {
+fn the_architecture_module_table_lists_what_this_test_allows() {
     let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
-            .expect("README.md");
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../ARCHITECTURE.md"))
+            .expect("ARCHITECTURE.md");
     let table: Vec<&str> = readme
         .lines()
         .skip_while(|line| !line.starts_with("| module | holds | imports of ours |"))
         .skip(2)
         .take_while(|line| line.starts_with('|'))
         .collect();
-    assert!(!table.is_empty(), "README has the runtime's layout table");
+    assert!(
+        !table.is_empty(),
+        "ARCHITECTURE.md has the runtime's module table"
+    );
     let mut listed = BTreeSet::new();
     let mut problems = Vec::new();
     for row in table {
@@ -246,17 +250,19 @@ fn the_readme_layout_table_lists_what_this_test_allows() {
                         allowed.iter().map(|name| (*name).to_owned()).collect();
                     if allowed != imports {
                         problems.push(format!(
-                            "  {module}: README says {imports:?}, this test {allowed:?}"
+                            "  {module}: ARCHITECTURE.md says {imports:?}, this test {allowed:?}"
                         ));
                     }
                 }
-                None => problems.push(format!("  {module}: in README, not in this test")),
+                None => problems.push(format!("  {module}: in ARCHITECTURE.md, not in this test")),
             }
         }
     }
     for (module, _) in MAY_IMPORT {
         if !listed.contains(*module) {
-            problems.push(format!("  {module}: in this test, not in README's table"));
+            problems.push(format!(
+                "  {module}: in this test, not in ARCHITECTURE.md's table"
+            ));
         }
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));

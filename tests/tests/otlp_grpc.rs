@@ -1,5 +1,6 @@
 //! Spans reach an OTLP/gRPC receiver (the in-process `fake-opentelemetry-collector`), chosen by
-//! `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`, with names, attributes, events and parent/child links intact.
+//! `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`, with names, attributes, events and parent/child links
+//! intact.
 
 mod support;
 
@@ -39,7 +40,7 @@ fn spans_reach_an_otlp_grpc_receiver() {
         .export_interval(Duration::from_millis(100))
         .install()
         .expect("installs");
-    assert_eq!(telemetry.otlp_protocol(), Some(tripod::Protocol::Grpc));
+    assert_eq!(telemetry.otlp_protocol(), Some(tripod::OtlpProtocol::Grpc));
     assert_eq!(
         telemetry.otlp_endpoint(),
         Some(collector.endpoint().as_str()),

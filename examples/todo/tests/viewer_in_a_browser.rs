@@ -73,14 +73,7 @@ fn the_viewer_shows_traces_waterfalls_and_operations_in_a_real_browser() {
     let model = format!("http://127.0.0.1:{}", free_port());
     let app = App::start_with(&database, None, &[("TODO_MODEL_URL", &model)]);
     let at = app.address;
-    let created = request(
-        at,
-        "POST",
-        "/api/todos",
-        Some(r#"{"title":"Read paper","user_id":42}"#),
-        &[],
-    );
-    assert_eq!(created.status, 201);
+    let created = common::create_todo(at);
     let created_trace = created.header("x-trace-id").unwrap().to_owned();
     let failed = request(
         at,

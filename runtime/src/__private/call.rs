@@ -228,8 +228,7 @@ impl Call {
             && metrics::with_recorder(recorder::kind_of) == RecorderKind::Noop
         {
             // Nothing listens and nothing was opened: a call of constants, not the opened span
-            // moved through the stack (its copy stalled on store forwarding: ≈ 4.5 ns of
-            // nothing installed's 11).
+            // moved through the stack (its copy stalls on store forwarding).
             std::mem::forget(span);
             return Call::unobserved(site);
         }
@@ -312,7 +311,7 @@ impl Call {
         if self.inert() {
             if self.span.is_none() {
                 // Nothing to record and nothing held (no span, `Series::Off`): not dropped, so
-                // the bare call pays no drop glue (≈ 1 ns of nothing installed's 12).
+                // the bare call pays no drop glue.
                 std::mem::forget(self);
             } else {
                 self.done = true;
@@ -390,7 +389,7 @@ impl Call {
     /// Closes the call's span (unless other handles hold it) while the end's reading is still
     /// lent: the span ends when the call does, not when an async caller drops the finished
     /// future, so the span and the histogram measure one interval. Under tripod's subscriber the
-    /// close is told how the call ended ([`call_path::closing`]): the collector derives the
+    /// close is told how the call ended ([`call_path::closing`]): the collector thread derives the
     /// success line from it, and ends the span's record at the call's end even when another
     /// handle keeps the span open longer.
     fn close_span(&mut self, ended: Option<Lent>, ending: Ending) {
@@ -426,7 +425,7 @@ impl Call {
                 if let Some(ret) = ret {
                     self.span.record("return", tracing::field::debug(ret));
                 }
-                // Under tripod's subscriber the collector derives it from the span's end.
+                // Under tripod's subscriber the collector thread derives it from the span's end.
                 if self.path != CallPath::Derived && events::enabled(events.success) {
                     events::success(
                         events.success,

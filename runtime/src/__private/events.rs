@@ -31,7 +31,8 @@ pub(crate) fn enabled(callsite: &'static DefaultCallsite) -> bool {
 
 /// Dispatches the event; under tripod's subscriber records it without dispatch instead; under
 /// tripod's layer dispatches it for the other layers and, when `record`, records it with the
-/// verdict the layer's filters gave it (a success is not recorded: the collector derives it).
+/// verdict the layer's filters gave it (a success is not recorded: the collector thread derives
+/// it).
 fn dispatch(
     callsite: &'static DefaultCallsite,
     parent: &Span,

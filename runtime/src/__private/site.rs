@@ -91,7 +91,7 @@ impl Site {
     }
 
     /// The site's metrics for the collector thread to record, when it records them: tripod's
-    /// recorder is the global one with tripod's collector running, this call sees the global
+    /// recorder is the global one with the collector thread running, this call sees the global
     /// recorder (not a thread-local one) and the site computes no labels per call.
     #[inline]
     pub(crate) fn collected_metrics(

@@ -1,7 +1,7 @@
 //! Finished spans as the sinks take them (the OTLP export queue, the trace viewer's store): a
 //! compact record of ids, name, typed attributes and events, bounded by the span limits
 //! ([`span`], [`limits`]), and where records go when their span ends ([`sinks`]). The collector
-//! thread builds them.
+//! thread thread builds them.
 
 mod limits;
 mod sinks;

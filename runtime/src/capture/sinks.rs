@@ -1,6 +1,6 @@
 //! Where finished spans go ([`SpanSink`]: the OTLP export queue, the trace viewer's store), and
 //! [`Capture`], which starts each captured span's record and hands it to every sink when the span
-//! ends, shared, not copied. tripod's collector and the composable path's capture layer both
+//! ends, shared, not copied. The collector thread and the composable path's capture layer both
 //! record spans through it.
 
 use std::sync::Arc;
@@ -14,11 +14,11 @@ use crate::trace::{SpanIds, TraceState};
 
 /// Where finished spans go.
 pub(crate) trait SpanSink: Send + Sync {
-    /// Takes a span that just closed. Called on the application's thread (or tripod's
-    /// collector's): it must not block.
+    /// Takes a span that just closed. Called on the application's thread (or the
+    /// collector thread): it must not block.
     fn span_closed(&self, span: Arc<SpanRecord>);
 
-    /// Takes spans that closed, in the order they did (tripod's collector hands them over in
+    /// Takes spans that closed, in the order they did (the collector thread hands them over in
     /// batches).
     fn spans_closed(&self, spans: &[Arc<SpanRecord>]) {
         for span in spans {
@@ -27,7 +27,7 @@ pub(crate) trait SpanSink: Send + Sync {
     }
 }
 
-/// The spans that started and have not ended, as tripod's collector holds them: what the viewer
+/// The spans that started and have not ended, as the collector thread holds them: what the viewer
 /// shows of unfinished traces (without the viewer nothing asks).
 #[cfg_attr(not(feature = "viewer"), allow(dead_code))]
 pub(crate) trait OpenSpans: Send + Sync {

@@ -1,4 +1,4 @@
-//! A span as the collector records it: compact, every string copied into one buffer, keys
+//! A span as the collector thread records it: compact, every string copied into one buffer, keys
 //! borrowed from the callsites, bounded by the span limits. Sinks take it when the span closes:
 //! the OTLP export thread encodes it straight into a request body, the trace viewer keeps it in
 //! its store.

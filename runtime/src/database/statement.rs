@@ -2,11 +2,11 @@
 //! statement it ran as one `tracing` event (target `sqlx::query`, DEBUG by default) when the
 //! statement finishes, with its SQL text (placeholders, no bound values), the rows returned and
 //! affected and the time it took; a pool that is asked to (`acquire_time_level`) reports the wait
-//! for a connection (`sqlx::pool::acquire`). tripod's collector turns each into a finished span
+//! for a connection (`sqlx::pool::acquire`). The collector thread turns each into a finished span
 //! under the span the event happened in, from `end − elapsed` to `end`: a CLIENT span per
 //! statement named by OpenTelemetry's database conventions (`INSERT todos`), and an internal
 //! `acquire connection` span for the wait. The application's thread pays for the event sqlx
-//! emits and nothing more: the SQL is read on the collector's thread.
+//! emits and nothing more: the SQL is read on the collector thread.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,7 +71,7 @@ pub(crate) struct Statement {
     pub(crate) rows_affected: Option<u64>,
 }
 
-/// A field of a database event, as the collector hands it over.
+/// A field of a database event, as the collector thread hands it over.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Field<'a> {
     Str(&'a str),

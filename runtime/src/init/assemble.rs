@@ -29,7 +29,7 @@ pub(super) struct Prepared {
     #[cfg(feature = "_recorder")]
     recorder: Option<crate::MetricsRecorder>,
     shutdown_timeout: std::time::Duration,
-    /// The collector and its thread, once started.
+    /// The pipeline (the collector thread and its state), once started.
     collecting: Option<super::telemetry::Collecting>,
     /// How sqlx's events become database spans, when they do.
     database: Option<crate::database::DatabaseSpans>,
@@ -127,7 +127,7 @@ pub(super) fn prepare(mut builder: Builder) -> Result<Prepared, InitError> {
 }
 
 impl Prepared {
-    /// The collector, with its thread started, and how the application's threads record for it:
+    /// The collector thread, started, and how the application's threads record for it:
     /// what tripod's subscriber and the composable path's [`RecordLayer`] share.
     fn start_collector(&mut self) -> Recording {
         let (span_sinks, limits): (Vec<_>, Vec<_>) = self
@@ -207,8 +207,8 @@ impl Prepared {
         recording
     }
 
-    /// tripod's layers over `S`, recording into the collector like tripod's subscriber: a mark
-    /// layer behind the log filter and one behind the trace filter say which let a callsite
+    /// tripod's layers over `S`, recording into the collector thread like tripod's subscriber: a
+    /// mark layer behind the log filter and one behind the trace filter say which let a callsite
     /// through, and the record layer behind either (and sqlx's events, when database spans are
     /// on) records it. `RUST_LOG=warn` thus does not stop info spans from being exported.
     pub(super) fn layers<S>(&mut self) -> Result<BoxedLayer<S>, InitError>
@@ -247,7 +247,7 @@ impl Prepared {
         Ok(layers.boxed())
     }
 
-    /// tripod's own subscriber, with the collector's thread started; `None` when a filter
+    /// tripod's own subscriber, with the collector thread started; `None` when a filter
     /// directive needs tracing-subscriber's `EnvFilter` (one that matches span fields), for which
     /// [`layers`](Prepared::layers) over the registry are used instead.
     pub(super) fn own_subscriber(&mut self) -> Option<tracing::Dispatch> {
@@ -302,7 +302,7 @@ impl Prepared {
     }
 }
 
-/// How the application's threads record for the collector.
+/// How the application's threads record for the collector thread.
 struct Recording {
     buffers: std::sync::Arc<crate::local::ThreadBuffers>,
     /// Whether finished spans go anywhere (export, the viewer), and unsampled ones too.

@@ -36,8 +36,8 @@ impl Builder {
         if let Some(recorder) = telemetry.recorder.take() {
             metrics::set_global_recorder(recorder)
                 .map_err(|_| InitError::AlreadyInitialized("metrics recorder"))?;
-            // tripod's recorder is the global one and its collector runs: observed calls leave
-            // their metrics to the collector thread (no shared atomic on the calling thread).
+            // tripod's recorder is the global one and its collector thread runs: observed calls
+            // leave their metrics to the collector thread (no shared atomic on the calling thread).
             telemetry.collects_metrics = telemetry.collecting.is_some();
         }
         tracing::dispatcher::set_global_default(telemetry.dispatch.clone())

@@ -3,9 +3,10 @@
 //!
 //! [`Builder`] holds the settings (`builder.rs`; each sink's are its folder's) and finishes them
 //! (`install.rs`); `env.rs` reads the standard variables every part shares (each sink reads its
-//! own); `assemble.rs` starts the sinks and puts them together with the collector; [`Telemetry`]
-//! owns what runs. A sink a feature adds has one file here for its setters, its start and what
-//! the guard tells of it (`otlp.rs`, `prometheus.rs`, `metrics.rs`, `viewer.rs`), gated once.
+//! own); `assemble.rs` starts the sinks and puts them together with the collector thread;
+//! [`Telemetry`] owns what runs. A sink a feature adds has one file here for its setters, its start
+//! and what the guard tells of it (`otlp.rs`, `prometheus.rs`, `metrics.rs`, `viewer.rs`), gated
+//! once.
 
 mod assemble;
 mod builder;

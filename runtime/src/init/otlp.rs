@@ -26,7 +26,7 @@ impl Builder {
     }
 
     /// The transport. `OTEL_EXPORTER_OTLP_PROTOCOL` overrides it. Defaults to `http/protobuf`.
-    pub fn otlp_protocol(mut self, protocol: crate::otlp::Protocol) -> Self {
+    pub fn otlp_protocol(mut self, protocol: crate::otlp::OtlpProtocol) -> Self {
         self.otlp.protocol = protocol;
         self
     }
@@ -114,7 +114,8 @@ impl Builder {
     }
 
     /// How many finished spans may wait for export, at most; beyond it spans are dropped and
-    /// counted. By default only their memory bounds them ([`export_queue_bytes`](Self::export_queue_bytes)).
+    /// counted. By default only their memory bounds them
+    /// ([`export_queue_bytes`](Self::export_queue_bytes)).
     pub fn export_queue_size(mut self, spans: usize) -> Self {
         self.otlp.queue.max_queue_size = spans.max(1);
         self
@@ -220,7 +221,7 @@ impl Telemetry {
     }
 
     /// The transport traces are exported with, when they are.
-    pub fn otlp_protocol(&self) -> Option<crate::Protocol> {
+    pub fn otlp_protocol(&self) -> Option<crate::OtlpProtocol> {
         self.otlp_export(Signal::Traces)
             .map(|(_, protocol)| protocol)
     }
@@ -237,7 +238,7 @@ impl Telemetry {
     }
 
     /// Where `signal` goes, and how.
-    fn otlp_export(&self, signal: Signal) -> Option<(&str, crate::Protocol)> {
+    fn otlp_export(&self, signal: Signal) -> Option<(&str, crate::OtlpProtocol)> {
         let otlp = self.part::<Exporting>()?;
         match signal {
             Signal::Traces => otlp

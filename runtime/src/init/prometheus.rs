@@ -20,7 +20,7 @@ impl Builder {
     /// exponential buckets too (at most 160 a sign, at the finest scale that fits, up to 5: each
     /// bucket 2.2 % wide), and a scraper that asks for Prometheus's protobuf format (Prometheus
     /// with `--enable-feature=native-histograms`) gets each histogram as a native one besides
-    /// its classic buckets; the text expositions are unchanged. A sample then costs about 8 ns
+    /// its classic buckets; the text expositions are unchanged. A sample then costs a little
     /// more (BENCHMARKS.md). Defaults to `false`.
     ///
     /// ```

@@ -10,7 +10,7 @@ use crate::sink::Part;
 
 /// The installed telemetry. Keep it alive for the program's lifetime (`let _telemetry = ...` in
 /// `main`): dropping it exports pending spans (bounded by the shutdown timeout, so a dead
-/// collector never hangs the exit) and flushes buffered log lines.
+/// OTLP endpoint never hangs the exit) and flushes buffered log lines.
 #[must_use = "dropping Telemetry shuts the exporters down"]
 pub struct Telemetry {
     pub(crate) dispatch: Dispatch,
@@ -28,7 +28,7 @@ pub struct Telemetry {
     pub(crate) warnings: Vec<String>,
 }
 
-/// The collector and its thread, which turn the threads' records (tripod's subscriber's or the
+/// The collector thread, which turns the threads' records (tripod's subscriber's or the
 /// composable path's) into lines, log records and span records.
 pub(crate) struct Collecting {
     pub(crate) pipeline: std::sync::Arc<crate::pipeline::Pipeline>,
@@ -68,9 +68,9 @@ impl Telemetry {
     }
 
     /// The subscriber that was built, as a [`Dispatch`]: `install()` made it the global default;
-    /// `build()` leaves it to the caller (for example `tracing::dispatcher::with_default` in tests);
-    /// after [`into_layer`](crate::Builder::into_layer) it is a no-op one, the subscriber being
-    /// the application's.
+    /// `build()` leaves it to the caller (for example `tracing::dispatcher::with_default` in
+    /// tests); after [`into_layer`](crate::Builder::into_layer) it is a no-op one, the subscriber
+    /// being the application's.
     pub fn dispatch(&self) -> &Dispatch {
         &self.dispatch
     }

@@ -1,6 +1,6 @@
 //! The layer that records: each span start, field update, link, event and span end appended to
-//! the thread's records, exactly as tripod's subscriber appends them, for the same collector to
-//! turn into lines, log records, span records, database spans and metrics. It gives every span
+//! the thread's records, exactly as tripod's subscriber appends them, for the same collector thread
+//! to turn into lines, log records, span records, database spans and metrics. It gives every span
 //! its ids and tells [`crate::trace::context_of`] how to find them again.
 
 use std::marker::PhantomData;
@@ -120,7 +120,7 @@ where
             None => SpanState::start(self.sampler, None),
         };
         let captured = self.capturing.captures(ids.sampled) && traced;
-        // An observed call's span: the collector derives the call's start line from it.
+        // An observed call's span: the collector thread derives the call's start line from it.
         self.buffers.start(
             (metadata, ids, &trace_state),
             captured,
@@ -173,8 +173,8 @@ where
             && *metadata.level() <= tracing::Level::DEBUG
             && DatabaseEvent::of(metadata.target()).is_some();
         if call_path::is_derived() {
-            // An observed call's event, dispatched for the other layers: the collector derives
-            // it from the span, or the call records it with this verdict.
+            // An observed call's event, dispatched for the other layers: the collector thread
+            // derives it from the span, or the call records it with this verdict.
             call_path::note_verdict(logged, traced && captured);
             return;
         }

@@ -1,8 +1,9 @@
 //! What the application's threads record, in a buffer of their own: a compact record per span
 //! start, field update, link, event and span end — static metadata by reference, the time as a
 //! raw TSC reading ([`Tick`]), field values copied (numbers as they are, strings copied, only
-//! `Debug` values formatted on the spot), spans by their ids. No line is laid out and no span record built on
-//! the application's thread: that is the collector's (`pipeline::Collector`).
+//! `Debug` values formatted on the spot), spans by their ids. No line is laid out and no span
+//! record built on the application's thread: that is the collector thread's
+//! (`pipeline::Collector`).
 
 use std::fmt::{self, Write as _};
 use std::ops::Range;
@@ -24,7 +25,7 @@ pub(crate) enum Entry {
         trace_state: TraceState,
         /// Whether the span is captured for the sinks (sampled, and enabled by the trace filter).
         captured: bool,
-        /// Set when it is an observed call's span: the collector derives the call's
+        /// Set when it is an observed call's span: the collector thread derives the call's
         /// `NAME.start` line (and, under tripod's subscriber, its `NAME.success`).
         call: Option<CallStart>,
         fields: Range<u32>,
@@ -83,7 +84,7 @@ pub(crate) struct CallStart {
 }
 
 impl Entry {
-    /// When it happened: the collector merges threads' records by time.
+    /// When it happened: the collector thread merges threads' records by time.
     pub(crate) fn at(&self) -> Tick {
         match self {
             Entry::Start { at, .. }

@@ -1,5 +1,5 @@
 //! Log output: how a line is laid out (JSON, or one human-readable line for a terminal) from an
-//! event's values and its spans' formatted fields (the collector's log sink of lines), where
+//! event's values and its spans' formatted fields (the collector thread's log sink of lines), where
 //! lines go, and the settings they start from ([`Settings`], [`Lines`]).
 
 mod format;

@@ -55,7 +55,7 @@ impl Default for Settings {
 
 impl Settings {
     /// The lines, when they are written (`enabled` is the settings' unless the environment
-    /// said; without the `json` feature none is): in `format` (the environment's, else the
+    /// said; without the `log-lines` feature none is): in `format` (the environment's, else the
     /// settings'), coloured only on a terminal that `NO_COLOR` (read through `var`) leaves
     /// coloured.
     pub(crate) fn start(
@@ -64,7 +64,7 @@ impl Settings {
         enabled: Option<bool>,
         var: &dyn Fn(&str) -> Option<String>,
     ) -> Option<Lines> {
-        if !enabled.unwrap_or(self.enabled) || !cfg!(feature = "json") {
+        if !enabled.unwrap_or(self.enabled) || !cfg!(feature = "log-lines") {
             return None;
         }
         let style = match format.unwrap_or(self.format) {

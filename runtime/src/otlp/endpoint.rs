@@ -7,7 +7,7 @@ use super::signal::Signal;
 
 /// The OTLP transport, as `OTEL_EXPORTER_OTLP_PROTOCOL` names it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Protocol {
+pub enum OtlpProtocol {
     /// `http/protobuf`, the default: the endpoint's port 4318.
     #[default]
     HttpProtobuf,
@@ -15,13 +15,13 @@ pub enum Protocol {
     Grpc,
 }
 
-impl FromStr for Protocol {
+impl FromStr for OtlpProtocol {
     type Err = String;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         match value.trim() {
-            "http/protobuf" => Ok(Protocol::HttpProtobuf),
-            "grpc" => Ok(Protocol::Grpc),
+            "http/protobuf" => Ok(OtlpProtocol::HttpProtobuf),
+            "grpc" => Ok(OtlpProtocol::Grpc),
             "http/json" => Err("http/json is not supported; use http/protobuf or grpc".into()),
             other => Err(format!(
                 "unknown protocol {other:?}: expected http/protobuf or grpc"
@@ -30,11 +30,11 @@ impl FromStr for Protocol {
     }
 }
 
-impl fmt::Display for Protocol {
+impl fmt::Display for OtlpProtocol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Protocol::HttpProtobuf => "http/protobuf",
-            Protocol::Grpc => "grpc",
+            OtlpProtocol::HttpProtobuf => "http/protobuf",
+            OtlpProtocol::Grpc => "grpc",
         })
     }
 }
@@ -45,7 +45,7 @@ impl fmt::Display for Protocol {
 pub(crate) fn signal_endpoint(
     base: Option<&str>,
     specific: Option<&str>,
-    protocol: Protocol,
+    protocol: OtlpProtocol,
     signal: Signal,
 ) -> Option<String> {
     if let Some(specific) = specific {
@@ -53,8 +53,10 @@ pub(crate) fn signal_endpoint(
     }
     let base = base?;
     Some(match protocol {
-        Protocol::HttpProtobuf => format!("{}{}", base.trim_end_matches('/'), signal.http_path()),
-        Protocol::Grpc => base.to_owned(),
+        OtlpProtocol::HttpProtobuf => {
+            format!("{}{}", base.trim_end_matches('/'), signal.http_path())
+        }
+        OtlpProtocol::Grpc => base.to_owned(),
     })
 }
 
@@ -78,7 +80,7 @@ mod tests {
     #[test]
     fn http_appends_the_signal_path_to_a_base_endpoint() {
         let endpoint =
-            |base, signal| signal_endpoint(Some(base), None, Protocol::HttpProtobuf, signal);
+            |base, signal| signal_endpoint(Some(base), None, OtlpProtocol::HttpProtobuf, signal);
         assert_eq!(
             endpoint("http://collector:4318/", Signal::Traces).as_deref(),
             Some("http://collector:4318/v1/traces")
@@ -99,7 +101,7 @@ mod tests {
             signal_endpoint(
                 Some("http://collector:4317"),
                 None,
-                Protocol::Grpc,
+                OtlpProtocol::Grpc,
                 Signal::Logs
             )
             .as_deref(),
@@ -109,14 +111,14 @@ mod tests {
             signal_endpoint(
                 Some("http://a:4318"),
                 Some("http://b:9999/custom"),
-                Protocol::HttpProtobuf,
+                OtlpProtocol::HttpProtobuf,
                 Signal::Traces
             )
             .as_deref(),
             Some("http://b:9999/custom")
         );
         assert_eq!(
-            signal_endpoint(None, None, Protocol::HttpProtobuf, Signal::Traces),
+            signal_endpoint(None, None, OtlpProtocol::HttpProtobuf, Signal::Traces),
             None
         );
     }
@@ -126,7 +128,7 @@ mod tests {
         assert!(validate_url("http://127.0.0.1:4318").is_ok());
         assert!(validate_url("localhost:4318").is_err());
         assert!(validate_url("http://").is_err());
-        assert!("grpc".parse::<Protocol>().is_ok());
-        assert!("http/json".parse::<Protocol>().is_err());
+        assert!("grpc".parse::<OtlpProtocol>().is_ok());
+        assert!("http/json".parse::<OtlpProtocol>().is_err());
     }
 }

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use super::{Compression, ExportConfig, Protocol, Signal, Temporality, validate_url};
+use super::{Compression, ExportConfig, OtlpProtocol, Signal, Temporality, validate_url};
 use crate::capture::SpanLimits;
 
 /// What the environment says about one signal's export.
@@ -14,7 +14,7 @@ use crate::capture::SpanLimits;
 pub(crate) struct SignalEnv {
     /// `OTEL_EXPORTER_OTLP_{SIGNAL}_ENDPOINT`: used as given.
     pub(crate) endpoint: Option<String>,
-    pub(crate) protocol: Option<Protocol>,
+    pub(crate) protocol: Option<OtlpProtocol>,
     pub(crate) timeout: Option<Duration>,
     /// Headers, compression and TLS files.
     pub(crate) export: ExportConfig,
@@ -323,7 +323,7 @@ mod tests {
         assert_eq!(logs.export.compression, Compression::None);
         assert_eq!(
             (traces.protocol, logs.protocol),
-            (None, Some(Protocol::Grpc))
+            (None, Some(OtlpProtocol::Grpc))
         );
         assert_eq!(
             metrics.endpoint.as_deref(),

@@ -7,8 +7,8 @@
 //! and `severity_text` as the line spells it, the event's name as `event_name` and body, its
 //! fields and its spans' fields (innermost first, a key already given not repeated) as typed
 //! attributes, and the span's `trace_id`, `span_id` and sampled flag. [`LogEncoder`] is the
-//! collector's log sink of records: a span's fields are encoded once, as attributes, and copied
-//! into the record of every event inside it.
+//! collector thread's log sink of records: a span's fields are encoded once, as attributes, and
+//! copied into the record of every event inside it.
 
 use std::sync::Arc;
 use std::time::Duration;

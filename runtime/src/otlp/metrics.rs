@@ -7,9 +7,9 @@
 //!
 //! Names and attributes are the ones `/metrics` shows (`operation_duration_seconds`,
 //! `http_requests_total`, labels as attributes), and units are those a Prometheus-compatible
-//! translation (a Collector's `prometheus` exporter, Prometheus's OTLP ingest) maps back without
-//! changing a name: `s` for seconds, none for counts (where `1` would make a gauge `_ratio`). So
-//! moving from scraping to OTLP finds the same series.
+//! translation (an OpenTelemetry Collector's `prometheus` exporter, Prometheus's OTLP ingest) maps
+//! back without changing a name: `s` for seconds, none for counts (where `1` would make a gauge
+//! `_ratio`). So moving from scraping to OTLP finds the same series.
 //!
 //! Cumulative by default; delta (`OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta`, and
 //! `lowmemory`, which for tripod's synchronous counters and histograms is the same) reports each

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub(crate) use config::{Compression, ExportConfig, Headers};
-pub use endpoint::Protocol;
+pub use endpoint::OtlpProtocol;
 pub(crate) use endpoint::{signal_endpoint, validate_url};
 pub(crate) use env::{OtlpEnv, read as read_env};
 pub(crate) use logs::{LogChunk, LogEncoder};
@@ -52,7 +52,7 @@ pub(crate) fn check_tls(files: &config::TlsFiles) -> Result<(), String> {
 pub(crate) struct SignalSetup {
     /// For HTTP, the full URL (`…/v1/logs`); for gRPC, the endpoint's base URL.
     pub(crate) endpoint: String,
-    pub(crate) protocol: Protocol,
+    pub(crate) protocol: OtlpProtocol,
     pub(crate) export: ExportConfig,
     pub(crate) queue: QueueConfig,
 }
@@ -72,7 +72,7 @@ pub(crate) struct Setup<'a> {
 pub(crate) struct Exporter<T> {
     pub(crate) queue: Arc<Queue<T>>,
     pub(crate) endpoint: String,
-    pub(crate) protocol: Protocol,
+    pub(crate) protocol: OtlpProtocol,
     reporter: Arc<report::Reporter>,
 }
 
@@ -128,7 +128,8 @@ pub(crate) struct Exporting {
     limits: SpanLimits,
 }
 
-/// Starts the export of each signal `setup` names, each request with its resource; the error names the endpoint whose configuration is unusable, and why.
+/// Starts the export of each signal `setup` names, each request with its resource; the error names
+/// the endpoint whose configuration is unusable, and why.
 pub(crate) fn start(setup: Setup<'_>) -> Result<Exporting, (String, String)> {
     let preamble = Arc::new(resource::Preamble::new(setup.resource));
     let traces = setup

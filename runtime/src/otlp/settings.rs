@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::env::OtlpEnv;
-use super::{Compression, Exporting, Headers, Protocol, QueueConfig, Signal, SignalSetup};
+use super::{Compression, Exporting, Headers, OtlpProtocol, QueueConfig, Signal, SignalSetup};
 use super::{Temporality, signal_endpoint};
 use crate::recorder::MetricsRecorder;
 
@@ -16,7 +16,7 @@ pub(crate) struct Settings {
     pub(crate) enabled: bool,
     /// The base URL of every signal's endpoint.
     pub(crate) endpoint: Option<String>,
-    pub(crate) protocol: Protocol,
+    pub(crate) protocol: OtlpProtocol,
     /// The spans' queue; the logs' and metrics' take its memory bound and retry time.
     pub(crate) queue: QueueConfig,
     pub(crate) headers: Vec<(String, String)>,
@@ -34,7 +34,7 @@ impl Default for Settings {
         Settings {
             enabled: true,
             endpoint: None,
-            protocol: Protocol::default(),
+            protocol: OtlpProtocol::default(),
             queue: QueueConfig::default(),
             headers: Vec::new(),
             gzip: false,

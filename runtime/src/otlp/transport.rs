@@ -16,7 +16,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use super::Protocol;
+use super::OtlpProtocol;
 use super::config::{Compression, ExportConfig, Headers};
 use super::retry::{self, Retry};
 use super::signal::Signal;
@@ -95,7 +95,7 @@ impl ExportError {
 /// How requests reach the endpoint.
 pub(crate) struct Transport {
     uri: Uri,
-    protocol: Protocol,
+    protocol: OtlpProtocol,
     timeout: Duration,
     headers: Headers,
     compression: Compression,
@@ -108,14 +108,16 @@ impl Transport {
     /// not when it is made. The error says what in the configuration is unusable (a TLS file).
     pub(crate) fn new(
         endpoint: &str,
-        protocol: Protocol,
+        protocol: OtlpProtocol,
         signal: Signal,
         timeout: Duration,
         config: &ExportConfig,
     ) -> Result<Transport, String> {
         let target = match protocol {
-            Protocol::HttpProtobuf => endpoint.to_owned(),
-            Protocol::Grpc => format!("{}{}", endpoint.trim_end_matches('/'), signal.grpc_path()),
+            OtlpProtocol::HttpProtobuf => endpoint.to_owned(),
+            OtlpProtocol::Grpc => {
+                format!("{}{}", endpoint.trim_end_matches('/'), signal.grpc_path())
+            }
         };
         let uri: Uri = target
             .parse()
@@ -126,15 +128,15 @@ impl Transport {
             .https_or_http();
         // gRPC is HTTP/2 (negotiated by ALPN over TLS); OTLP/HTTP stays on HTTP/1.1.
         let connector = match protocol {
-            Protocol::Grpc => connector
+            OtlpProtocol::Grpc => connector
                 .enable_http2()
                 .wrap_connector(connector_http(timeout)),
-            Protocol::HttpProtobuf => connector
+            OtlpProtocol::HttpProtobuf => connector
                 .enable_http1()
                 .wrap_connector(connector_http(timeout)),
         };
         let client = Client::builder(TokioExecutor::new())
-            .http2_only(protocol == Protocol::Grpc)
+            .http2_only(protocol == OtlpProtocol::Grpc)
             .build(connector);
         Ok(Transport {
             uri,
@@ -152,8 +154,8 @@ impl Transport {
         let gzip = self.compression == Compression::Gzip;
         let body = if gzip { gzipped(&body) } else { body };
         match self.protocol {
-            Protocol::HttpProtobuf => Bytes::from(body),
-            Protocol::Grpc => {
+            OtlpProtocol::HttpProtobuf => Bytes::from(body),
+            OtlpProtocol::Grpc => {
                 // The compressed flag, then the message's length, big-endian.
                 let mut framed = Vec::with_capacity(body.len() + 5);
                 framed.push(u8::from(gzip));
@@ -176,7 +178,7 @@ impl Transport {
     async fn exchange(&self, body: Bytes) -> Result<Vec<u8>, ExportError> {
         let gzip = self.compression == Compression::Gzip;
         let mut request = match self.protocol {
-            Protocol::HttpProtobuf => {
+            OtlpProtocol::HttpProtobuf => {
                 let mut request = Request::post(self.uri.clone())
                     .header(header::CONTENT_TYPE, "application/x-protobuf");
                 if gzip {
@@ -184,7 +186,7 @@ impl Transport {
                 }
                 request.body(Full::new(body))
             }
-            Protocol::Grpc => {
+            OtlpProtocol::Grpc => {
                 let mut request = Request::post(self.uri.clone())
                     .header(header::CONTENT_TYPE, "application/grpc")
                     .header(header::TE, "trailers");
@@ -221,7 +223,7 @@ impl Transport {
                 retry_after,
             });
         }
-        if self.protocol == Protocol::HttpProtobuf {
+        if self.protocol == OtlpProtocol::HttpProtobuf {
             return Ok(answer);
         }
         // gRPC: the status is a trailer, or a header in a trailers-only answer.

@@ -1,5 +1,5 @@
-//! What the collector keeps of an observed call's span, and the names of the lines it derives
-//! for the call (`NAME.start`, `NAME.success`), made once per call site.
+//! What the collector thread keeps of an observed call's span, and the names of the lines it
+//! derives for the call (`NAME.start`, `NAME.success`), made once per call site.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -43,7 +43,7 @@ pub(crate) struct Messages {
 
 /// The messages of the call whose span's callsite is `metadata` (the span is named `NAME`):
 /// made once per call site and kept for the process's life, as the call site is. Each collector
-/// thread remembers the ones it met, so a call costs it no lock.
+/// thread thread remembers the ones it met, so a call costs it no lock.
 pub(crate) fn messages(metadata: &'static Metadata<'static>) -> &'static Messages {
     thread_local! {
         static MET: RefCell<HashMap<usize, &'static Messages>> = RefCell::default();
@@ -60,7 +60,7 @@ pub(crate) fn messages(metadata: &'static Metadata<'static>) -> &'static Message
     })
 }
 
-/// The messages of the call site `site`, made by whichever collector met it first.
+/// The messages of the call site `site`, made by whichever collector thread met it first.
 fn made(site: usize, metadata: &'static Metadata<'static>) -> &'static Messages {
     static MADE: OnceLock<Mutex<HashMap<usize, &'static Messages>>> = OnceLock::new();
     let mut made = MADE

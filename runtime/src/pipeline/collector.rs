@@ -1,4 +1,4 @@
-//! The collector: on tripod's own thread, turns what the application's threads recorded into log
+//! What the collector thread does: turns what the application's threads recorded into log
 //! events for the log sinks ([`LogSink`]: lines, OTLP log records) and span records for the span
 //! sinks (the export queue, the viewer's store), and sqlx's statement events into database spans
 //! and `db_client_operation_duration_seconds`. It keeps each live span's fields, as each log sink
@@ -39,7 +39,7 @@ pub(crate) struct Databases {
 static DATABASE_METRIC: metrics::Metadata<'static> =
     metrics::Metadata::new("tripod", metrics::Level::INFO, Some(module_path!()));
 
-/// The collector's state.
+/// The collector thread's state.
 pub(crate) struct Collector {
     /// Where log events go (none when no line is written and no record exported).
     log_sinks: Vec<Box<dyn LogSink>>,

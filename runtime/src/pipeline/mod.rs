@@ -28,7 +28,7 @@ pub(crate) use unfinished::{Unfinished, UnfinishedSettings};
 use crate::background::Background;
 use crate::local::{Pressure, ThreadBuffers};
 
-/// How often the collector takes the threads' records.
+/// How often the collector thread takes the threads' records.
 const COLLECT_EVERY: Duration = Duration::from_millis(100);
 
 /// The pipeline.

@@ -1,5 +1,5 @@
-//! What the collector's tests share: a collector writing lines into memory and keeping the spans
-//! it ends, and an observed call's span.
+//! What the collector thread's tests share: a collector writing lines into memory and keeping the
+//! spans it ends, and an observed call's span.
 #![cfg(test)]
 
 use std::io::Write;
@@ -37,7 +37,7 @@ impl SpanSink for Ended {
     }
 }
 
-/// A collector writing JSON lines into memory and keeping the spans it ends.
+/// A collector thread's state writing JSON lines into memory and keeping the spans it ends.
 pub(super) fn collector() -> (Collector, Written, Arc<Ended>) {
     collector_with(Unfinished::new(Default::default(), None, None))
 }

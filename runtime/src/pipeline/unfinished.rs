@@ -1,4 +1,4 @@
-//! What the collector tells of spans that have not ended, from the spans it holds anyway: a
+//! What the collector thread tells of spans that have not ended, from the spans it holds anyway: a
 //! WARN line when an observed call or a served request has run past its threshold (then at
 //! twice, four times … that), the age of each operation's and route's oldest in the
 //! `*_oldest_in_flight_seconds` gauges, and the bound on the memory open spans hold. Each
@@ -77,7 +77,7 @@ pub(super) enum ReportValue {
 /// A route's method and template, as its gauge's labels.
 type Route = (Box<str>, Box<str>);
 
-/// The collector's part about open spans.
+/// The collector thread's part about open spans.
 pub(crate) struct Unfinished {
     settings: UnfinishedSettings,
     /// `RUST_LOG`'s directives for lines, when they are static (others let every line through).

@@ -1,4 +1,4 @@
-//! What the collector keeps to tell of a span while it runs: what it stands for (an observed
+//! What the collector thread keeps to tell of a span while it runs: what it stands for (an observed
 //! call, a served request) and when it is reported next.
 
 use std::time::Duration;

@@ -36,8 +36,8 @@ pub(crate) struct Serving {
     pub(crate) listener: Option<(SocketAddr, Background)>,
 }
 
-/// `/metrics` reads the recorder when scraped: nothing to take from the collector, nothing to
-/// flush; its listener stops when the part drops.
+/// `/metrics` reads the recorder when scraped: nothing to take from the collector thread, nothing
+/// to flush; its listener stops when the part drops.
 impl Part for Serving {}
 
 impl Settings {

@@ -116,7 +116,7 @@ impl MetricsRecorder {
             .push(Box::new(read));
     }
 
-    /// Every series now (the collector's records collected first), and the families read
+    /// Every series now (the collector thread's records collected first), and the families read
     /// meanwhile, sorted by name: with `deltas`, the histograms' min and max start over.
     fn snapshot_now(&self, deltas: bool) -> Snapshot {
         if let Some(refresh) = self.before_read.get() {

@@ -180,7 +180,7 @@ impl Subscriber for TripodSubscriber {
                 .map(|(_, (ids, trace_state))| (ids, trace_state)),
         );
         let captured = self.capturing.captures(ids.sampled) && self.filters.traces(metadata);
-        // An observed call's span: the collector derives the call's start and success lines.
+        // An observed call's span: the collector thread derives the call's start and success lines.
         self.buffers.start(
             (metadata, ids, &trace_state),
             captured,

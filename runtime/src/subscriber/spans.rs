@@ -2,7 +2,7 @@
 //! index, the structure tracing-subscriber's registry uses), each span counted by the handles,
 //! children and entries that hold it. A slot holds only what the application's threads ask of a
 //! live span (its callsite, parent, ids and trace state); its fields and record are the
-//! collector's.
+//! collector thread's.
 
 use std::sync::atomic::{AtomicUsize, Ordering, fence};
 

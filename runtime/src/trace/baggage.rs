@@ -1,9 +1,9 @@
 //! W3C Baggage: the `key=value` entries an application puts on a request (`tenant.id=acme`) that
 //! travel with it to every service it touches. tripod's server layer
-//! [extracts](super::extract_baggage) them, the request's future carries them ([`with_baggage`], [`Baggage::scope`]) to
-//! [`inject`](super::inject), the client layer and the OpenTelemetry bridge; entries named in
-//! `TRIPOD_BAGGAGE_FIELDS` are recorded on the server span, and so on every line of the request.
-//! Nothing else from baggage is ever recorded: it can carry secrets.
+//! [extracts](super::extract_baggage) them, the request's future carries them ([`with_baggage`],
+//! [`Baggage::scope`]) to [`inject`](super::inject), the client layer and the OpenTelemetry bridge;
+//! entries named in `TRIPOD_BAGGAGE_FIELDS` are recorded on the server span, and so on every line
+//! of the request. Nothing else from baggage is ever recorded: it can carry secrets.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -14,8 +14,8 @@ use std::task::{Context, Poll};
 /// The W3C limits: bytes of the header, and members.
 pub(crate) const MAX_BYTES: usize = 8192;
 pub(crate) const MAX_MEMBERS: usize = 64;
-/// The server span's field holding the entries recorded (`TRIPOD_BAGGAGE_FIELDS`), which tripod's
-/// collector writes as fields of their own.
+/// The server span's field holding the entries recorded (`TRIPOD_BAGGAGE_FIELDS`), which the
+/// collector thread writes as fields of their own.
 pub(crate) const RECORDED_FIELD: &str = "baggage";
 
 /// One entry: its key, its value (percent-decoded) and its properties, as received.
@@ -273,7 +273,7 @@ fn recorded(baggage: &Baggage) -> Option<String> {
 }
 
 /// Each recorded entry of a [`RECORDED_FIELD`] value, under its `TRIPOD_BAGGAGE_FIELDS` name:
-/// what tripod's collector writes as fields (an entry not named there, never).
+/// what the collector thread writes as fields (an entry not named there, never).
 pub(crate) fn recorded_fields(value: &str) -> Vec<(&'static str, String)> {
     let recorded = RECORDED
         .read()

@@ -79,8 +79,8 @@ impl TracesKeep {
 }
 
 /// Which spans the application's threads capture for the sinks: none when no sink takes spans;
-/// the sampled ones; and, with a tail rule on, the others too (the collector holds them until
-/// their local root decides).
+/// the sampled ones; and, with a tail rule on, the others too (the collector thread holds them
+/// until their local root decides).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Capturing {
     pub(crate) on: bool,

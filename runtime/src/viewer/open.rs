@@ -1,4 +1,4 @@
-//! Unfinished traces: the spans tripod's collector holds open, copied when a page asks, grouped
+//! Unfinished traces: the spans the collector thread holds open, copied when a page asks, grouped
 //! by trace, and where each trace is now (its innermost open span).
 
 use std::collections::HashMap;

@@ -1,4 +1,5 @@
-//! Recent traces, kept in memory with no OpenTelemetry Collector or backend: a sink of captured spans.
+//! Recent traces, kept in memory with no OpenTelemetry Collector or backend: a sink of captured
+//! spans.
 //!
 //! The application's threads only append each finished span (shared, not copied) to a pending
 //! list; a background tick (and every read) files them by trace, still as the captured records:
@@ -228,7 +229,7 @@ pub(crate) struct TraceStore {
     pending: Mutex<Vec<Arc<SpanRecord>>>,
     dropped: AtomicU64,
     state: Mutex<State>,
-    /// Where the spans still open are found (tripod's collector).
+    /// Where the spans still open are found (the collector thread).
     open: OnceLock<Weak<dyn OpenSpans>>,
 }
 

@@ -111,6 +111,20 @@ pub fn ask(address: SocketAddr, text: &str, headers: &[(&str, &str)]) -> Respons
     request(address, "POST", "/api/predict", Some(&body), headers)
 }
 
+/// `POST /api/todos` creating "Read paper" for user 42, the example's first request; its answer,
+/// checked to be a 201.
+pub fn create_todo(address: SocketAddr) -> Response {
+    let created = request(
+        address,
+        "POST",
+        "/api/todos",
+        Some(r#"{"title":"Read paper","user_id":42}"#),
+        &[],
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    created
+}
+
 /// Sends one request over a fresh connection.
 pub fn request(
     address: SocketAddr,
