@@ -142,14 +142,14 @@ impl Opened {
     /// order: `code.function.name`, the attribute's fields, then those recorded later, empty),
     /// checked as `tracing`'s own `span!` checks (the callsite's cached interest, then the
     /// subscriber), with the clock read for the call just before, and sends its `NAME.start`
-    /// event (`message`, after the attribute's fields) from the callsite `start` where the
-    /// span's start does not derive it. Out of line, so that every observed function calls this
+    /// event (`message`, after the attribute's fields `start_fields` name) from the site's start
+    /// callsite where the span's start does not derive it. Out of line, so that every observed function calls this
     /// one copy (BENCHMARKS.md, "build cost").
     #[inline(never)]
     pub fn open(
         site: &'static Site,
         span: &'static DefaultCallsite,
-        start: &'static DefaultCallsite,
+        start_fields: &'static [&'static str],
         message: &'static str,
         values: &[Option<&dyn Value>],
     ) -> Opened {
@@ -175,13 +175,14 @@ impl Opened {
             path,
             collected: metrics.is_some() && path != CallPath::Events,
         };
+        let start = || site.events.start(*metadata.level(), start_fields);
         match path {
             CallPath::Derived => {}
-            CallPath::Events => events::start(start, &opened.span, message, values),
+            CallPath::Events => events::start(start(), &opened.span, message, values),
             CallPath::Layer => {
                 // Dispatched for the application's other layers; tripod's derives its own.
                 let _derived = call_path::derived();
-                events::start(start, &opened.span, message, values);
+                events::start(start(), &opened.span, message, values);
             }
         }
         opened
@@ -426,9 +427,9 @@ impl Call {
                     self.span.record("return", tracing::field::debug(ret));
                 }
                 // Under tripod's subscriber the collector thread derives it from the span's end.
-                if self.path != CallPath::Derived && events::enabled(events.success) {
+                if self.path != CallPath::Derived && events::enabled(events.success()) {
                     events::success(
-                        events.success,
+                        events.success(),
                         events.success_message,
                         &self.span,
                         self.path,
@@ -530,9 +531,10 @@ impl Call {
         self.series
             .close(self.site, OutcomeLabel::Cancelled, seconds, None);
         let events = &self.site.events;
-        if events::enabled(events.cancelled) {
+        let callsite = events.cancelled();
+        if events::enabled(callsite) {
             events::cancelled(
-                events.cancelled,
+                callsite,
                 events.cancelled_message,
                 &self.span,
                 self.path,

@@ -8,17 +8,17 @@ use std::fmt::{Debug, Display};
 
 use tracing::field::{Value, debug, display};
 use tracing::{Event, Span};
-use tracing_core::callsite::DefaultCallsite;
+use tracing_core::Callsite as _;
 use tracing_core::field::ValueSet;
 
+use super::lazy_callsite::LazyCallsite;
 use super::level_enabled;
 use super::outcome::Sources;
 use crate::call_path::{self, CallEnd, CallPath};
 
 /// Whether anyone wants events from `callsite`.
 #[inline]
-pub(crate) fn enabled(callsite: &'static DefaultCallsite) -> bool {
-    use tracing_core::Callsite as _;
+pub(crate) fn enabled(callsite: &'static LazyCallsite) -> bool {
     let metadata = callsite.metadata();
     if !level_enabled(metadata.level()) {
         return false;
@@ -34,13 +34,12 @@ pub(crate) fn enabled(callsite: &'static DefaultCallsite) -> bool {
 /// verdict the layer's filters gave it (a success is not recorded: the collector thread derives
 /// it).
 fn dispatch(
-    callsite: &'static DefaultCallsite,
+    callsite: &'static LazyCallsite,
     parent: &Span,
     path: CallPath,
     record: bool,
     values: &ValueSet<'_>,
 ) {
-    use tracing_core::Callsite as _;
     let metadata = callsite.metadata();
     let record_end = |verdict| {
         parent
@@ -85,12 +84,11 @@ fn send(metadata: &'static tracing::Metadata<'static>, parent: &Span, values: &V
 /// disabled, of the current span (what entering the disabled span would leave current: naming
 /// the parent spares the subscriber entering and exiting the span around the event).
 pub(crate) fn start(
-    callsite: &'static DefaultCallsite,
+    callsite: &'static LazyCallsite,
     span: &Span,
     message: &'static str,
     span_values: &[Option<&dyn Value>],
 ) {
-    use tracing_core::Callsite as _;
     if !enabled(callsite) {
         return;
     }
@@ -117,14 +115,13 @@ pub(crate) fn start(
 
 /// `NAME.success` with `duration_ms` and, for `ret`, `return`.
 pub(crate) fn success(
-    callsite: &'static DefaultCallsite,
+    callsite: &'static LazyCallsite,
     message: &'static str,
     parent: &Span,
     path: CallPath,
     duration_ms: Option<f64>,
     ret: Option<&dyn Debug>,
 ) {
-    use tracing_core::Callsite as _;
     let fields = callsite.metadata().fields();
     let mut names = fields.iter();
     let (Some(message_field), Some(duration_field), Some(return_field)) =
@@ -162,13 +159,12 @@ pub(crate) struct FailureFields<'a> {
 /// `NAME.failure` at ERROR with `error`, `error.type`, `error.sources`, `duration_ms` and, when
 /// the error gives one, `db.response.status_code`.
 pub(crate) fn failure(
-    callsite: &'static DefaultCallsite,
+    callsite: &'static LazyCallsite,
     message: &'static str,
     parent: &Span,
     path: CallPath,
     failure: FailureFields<'_>,
 ) {
-    use tracing_core::Callsite as _;
     let fields = callsite.metadata().fields();
     let mut names = fields.iter();
     let (
@@ -218,13 +214,12 @@ pub(crate) fn failure(
 
 /// `NAME.cancelled` at WARN with `duration_ms`.
 pub(crate) fn cancelled(
-    callsite: &'static DefaultCallsite,
+    callsite: &'static LazyCallsite,
     message: &'static str,
     parent: &Span,
     path: CallPath,
     duration_ms: Option<f64>,
 ) {
-    use tracing_core::Callsite as _;
     let fields = callsite.metadata().fields();
     let mut names = fields.iter();
     let (Some(message_field), Some(duration_field)) = (names.next(), names.next()) else {

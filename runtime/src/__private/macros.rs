@@ -1,9 +1,8 @@
 //! The `macro_rules!` macros expansions invoke: they build a call site's statics and span where
 //! `module_path!()`, `file!()` and `line!()` name the user's code.
 
-/// A call site's [`Site`](crate::__private::Site): its end events' callsites and metadata
-/// (target: the caller's module; one failure callsite per level, since a failure is logged at
-/// its error's level), the operation's name, the attribute's failure level, its constant labels,
+/// A call site's [`Site`](crate::__private::Site): where its end events' callsites, made on
+/// first use, say the call site is (the caller's module, file and line); the operation's name, the attribute's failure level, its constant labels,
 /// the keys of the labels it computes per call, when a call still running is reported, and its
 /// objective.
 #[doc(hidden)]
@@ -19,18 +18,15 @@ macro_rules! __tripod_site {
             &[$(($key, $value)),*],
             &[$($computed),*],
             $crate::__private::EndEvents {
-                success: $crate::__tripod_event_callsite!($level, $crate::__private::EndEvents::SUCCESS_FIELDS),
+                success_level: $crate::__private::Level::$level,
                 success_message: ::core::concat!($name, ".success"),
-                failure: [
-                    $crate::__tripod_event_callsite!(ERROR, $crate::__private::EndEvents::FAILURE_FIELDS),
-                    $crate::__tripod_event_callsite!(WARN, $crate::__private::EndEvents::FAILURE_FIELDS),
-                    $crate::__tripod_event_callsite!(INFO, $crate::__private::EndEvents::FAILURE_FIELDS),
-                    $crate::__tripod_event_callsite!(DEBUG, $crate::__private::EndEvents::FAILURE_FIELDS),
-                    $crate::__tripod_event_callsite!(TRACE, $crate::__private::EndEvents::FAILURE_FIELDS),
-                ],
                 failure_message: ::core::concat!($name, ".failure"),
-                cancelled: $crate::__tripod_event_callsite!(WARN, $crate::__private::EndEvents::CANCELLED_FIELDS),
                 cancelled_message: ::core::concat!($name, ".cancelled"),
+                callsites: $crate::__private::LazyEvents::new(
+                    ::core::module_path!(),
+                    ::core::file!(),
+                    ::core::line!(),
+                ),
             },
             $crate::__tripod_level_option!($($failure_level)?),
             $crate::__tripod_still_running!($($still_running)?),
@@ -111,21 +107,6 @@ macro_rules! __tripod_callsite {
     }};
 }
 
-/// An event's callsite at `$level` with the field names `$fields`, named as `tracing`'s own
-/// macros name events (`event src/lib.rs:12`).
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __tripod_event_callsite {
-    ($level:ident, $fields:expr) => {
-        $crate::__tripod_callsite!(
-            ::core::concat!("event ", ::core::file!(), ":", ::core::line!()),
-            EVENT,
-            $level,
-            $fields
-        )
-    };
-}
-
 /// Whether an observed body (`&closure` or `&future`) can fail: `true` when it returns a
 /// `Result` (under any alias), by autoref specialization at the call site, so it is decided at
 /// compile time.
@@ -176,12 +157,10 @@ macro_rules! __tripod_span {
                             "db.response.status_code", "otel.status_description", $($ret)?
                         ]
                     );
-                    let start =
-                        $crate::__tripod_event_callsite!($level, &[$($field,)* "message"]);
                     $crate::__private::Opened::open(
                         &$site,
                         span,
-                        start,
+                        &[$($field,)* "message"],
                         ::core::concat!($name, ".start"),
                         &[
                             ::core::option::Option::Some(

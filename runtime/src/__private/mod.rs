@@ -8,6 +8,7 @@
 
 mod call;
 mod events;
+mod lazy_callsite;
 mod macros;
 pub(crate) mod metric_handles;
 pub(crate) mod names;
@@ -17,6 +18,7 @@ pub(crate) mod recorder;
 mod site;
 
 pub use call::{Call, Observed, Opened};
+pub use lazy_callsite::LazyEvents;
 pub use names::fn_path;
 pub use outcome::{ErrorView, Outcome, Outcomes};
 pub use site::{DebugLabel, EndEvents, LabelValues, Site, label_values};

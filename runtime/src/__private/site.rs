@@ -6,7 +6,8 @@ use std::sync::{OnceLock, RwLock};
 
 use metrics::{Label, Recorder};
 use tracing::Level;
-use tracing_core::callsite::DefaultCallsite;
+
+use super::lazy_callsite::{LazyCallsite, LazyEvents};
 
 use super::metric_handles::Handles;
 use super::outcome::Outcomes;
@@ -187,27 +188,40 @@ impl<T: std::fmt::Debug + ?Sized> Display for DebugLabel<'_, T> {
     }
 }
 
-/// The callsites of a function's `NAME.success`, `NAME.failure` (one per level: ERROR, WARN,
-/// INFO, DEBUG, TRACE) and `NAME.cancelled` events, whose metadata names the user's module as
-/// target, and their messages.
+/// A function's end events: their callsites, made on first use ([`LazyEvents`]: their metadata
+/// names the user's module as target), the success's level (the attribute's), and their
+/// messages.
 pub struct EndEvents {
-    pub success: &'static DefaultCallsite,
+    pub success_level: Level,
     pub success_message: &'static str,
-    pub failure: [&'static DefaultCallsite; 5],
     pub failure_message: &'static str,
-    pub cancelled: &'static DefaultCallsite,
     pub cancelled_message: &'static str,
+    pub callsites: LazyEvents,
 }
 impl EndEvents {
+    /// The start callsite, at the span's `level`, with the attribute's fields and `message`.
+    pub(crate) fn start(
+        &self,
+        level: Level,
+        fields: &'static [&'static str],
+    ) -> &'static LazyCallsite {
+        self.callsites.start(level, fields)
+    }
+
+    /// The success callsite.
+    pub(crate) fn success(&self) -> &'static LazyCallsite {
+        self.callsites
+            .success(self.success_level, Self::SUCCESS_FIELDS)
+    }
+
     /// The failure callsite at `level`.
-    pub(crate) fn failure_at(&self, level: Level) -> &'static DefaultCallsite {
-        self.failure[match level {
-            Level::ERROR => 0,
-            Level::WARN => 1,
-            Level::INFO => 2,
-            Level::DEBUG => 3,
-            _ => 4,
-        }]
+    pub(crate) fn failure_at(&self, level: Level) -> &'static LazyCallsite {
+        self.callsites.failure(level, Self::FAILURE_FIELDS)
+    }
+
+    /// The cancellation's callsite.
+    pub(crate) fn cancelled(&self) -> &'static LazyCallsite {
+        self.callsites.cancelled(Self::CANCELLED_FIELDS)
     }
 
     pub const SUCCESS_FIELDS: &'static [&'static str] = &["message", "duration_ms", "return"];
