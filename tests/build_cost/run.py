@@ -12,8 +12,10 @@ which has no block form), and a `main` that calls every function once.
 
 The dependencies are built first; then each crate's own build is timed (its `main.rs` touched,
 `cargo build -p CRATE`, the median of ROUNDS, the crates alternating), in debug and in release,
-and the release binary's `.text` read with `size -A`. Reported: each attribute's cost per
-function over `bare`, and the ratio `#[observe]` / `#[instrument]`. With `cargo llvm-lines`
+and the release binary's `.text` read with `size -A`; then `.text` again with twice the
+functions, whose difference is what one function more adds (without the runtime each attribute
+links once). Reported: each attribute's cost per function over `bare`, and the ratio
+`#[observe]` / `#[instrument]`. With `cargo llvm-lines`
 installed (`cargo install cargo-llvm-lines`), the top of its report for the `observe` crate in
 release, which names the generic functions that make the code.
 
@@ -236,6 +238,16 @@ def main():
     text = {
         variant: text_bytes(root / "target" / "release" / variant) for variant in VARIANTS
     }
+    # The same crates with twice the functions: what one function more adds, without the code
+    # each attribute's runtime links once whatever the number of functions (tripod's `__private`
+    # and what it calls, `tracing`'s dispatch), which the figure above spreads over FUNCTIONS.
+    for variant in VARIANTS:
+        (root / variant / "src" / "main.rs").write_text(source(variant, 2 * args.functions))
+    run(["cargo", "build", "-q", "--workspace", "--release"], root, env)
+    doubled = {
+        variant: text_bytes(root / "target" / "release" / variant) for variant in VARIANTS
+    }
+    marginal = {variant: (doubled[variant] - text[variant]) / functions for variant in VARIANTS}
     rows = [
         (
             "debug build",
@@ -255,6 +267,12 @@ def main():
             (text["observe"] - text["bare"]) / functions,
             "bytes",
         ),
+        (
+            f"release .text, one function more ({functions} → {2 * functions})",
+            marginal["instrument"] - marginal["bare"],
+            marginal["observe"] - marginal["bare"],
+            "bytes",
+        ),
     ]
     print()
     print("| per function, over bare | `#[instrument]` | `#[observe]` | ratio |")
@@ -268,7 +286,9 @@ def main():
         )
     print(
         f"\n(.text: bare {text['bare']:,}, instrument {text['instrument']:,}, "
-        f"observe {text['observe']:,} bytes)"
+        f"observe {text['observe']:,} bytes; with {2 * functions} functions: bare "
+        f"{doubled['bare']:,}, instrument {doubled['instrument']:,}, observe "
+        f"{doubled['observe']:,} bytes)"
     )
     if args.no_llvm_lines:
         return
@@ -281,7 +301,7 @@ def main():
             root,
             env,
         )
-        print(f"\ncargo llvm-lines --release -p {variant} (the top 25):")
+        print(f"\ncargo llvm-lines --release -p {variant} ({2 * functions} functions, the top 25):")
         print("\n".join(report.splitlines()[:27]))
 
 
