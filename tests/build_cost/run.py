@@ -14,8 +14,8 @@ The dependencies are built first; then each crate's own build is timed (its `mai
 `cargo build -p CRATE`, the median of ROUNDS, the crates alternating), in debug and in release,
 and the release binary's `.text` read with `size -A`; then `.text` again with twice the
 functions, whose difference is what one function more adds (without the runtime each attribute
-links once). Reported: each attribute's cost per function over `bare`, and the ratio
-`#[observe]` / `#[instrument]`. With `cargo llvm-lines`
+links once), over all shapes and one shape at a time. Reported: each attribute's cost per
+function over `bare`, and the ratio `#[observe]` / `#[instrument]`. With `cargo llvm-lines`
 installed (`cargo install cargo-llvm-lines`), the top of its report for the `observe` crate in
 release, which names the generic functions that make the code.
 
@@ -62,8 +62,8 @@ def attribute(variant: str, name: str, field: bool) -> str:
     return ""
 
 
-def source(variant: str, per_shape: int) -> str:
-    """A crate's `main.rs`: `per_shape` functions of every shape, and a `main` calling each."""
+def source(variant: str, per_shape: int, shapes=SHAPES) -> str:
+    """A crate's `main.rs`: `per_shape` functions of each of `shapes`, and a `main` calling each."""
     out = [
         "#![allow(clippy::all, dead_code)]",
         "",
@@ -80,7 +80,7 @@ def source(variant: str, per_shape: int) -> str:
         "",
     ]
     calls = []
-    for i in range(per_shape):
+    for i in range(per_shape if "sync" in shapes else 0):
         out.append(attribute(variant, f"sync.f{i}", True).rstrip("\n"))
         out += [
             f"pub fn sync_{i}(x: u64) -> Result<u64, Failed> {{",
@@ -90,7 +90,7 @@ def source(variant: str, per_shape: int) -> str:
             "",
         ]
         calls.append(f"    total = total.wrapping_add(sync_{i}(total).unwrap_or(0));")
-    for i in range(per_shape):
+    for i in range(per_shape if "async" in shapes else 0):
         out.append(attribute(variant, f"async.f{i}", True).rstrip("\n"))
         out += [
             f"pub async fn async_{i}(x: u64) -> Result<u64, Failed> {{",
@@ -104,7 +104,7 @@ def source(variant: str, per_shape: int) -> str:
             f"    total = total.wrapping_add(runtime.block_on(async_{i}(total)).unwrap_or(0));"
         )
     out += ["pub struct Methods { base: u64 }", "", "impl Methods {"]
-    for i in range(per_shape):
+    for i in range(per_shape if "method" in shapes else 0):
         attr = attribute(variant, f"methods.m{i}", True)
         out += ["    " + line for line in attr.splitlines()]
         out += [
@@ -119,10 +119,10 @@ def source(variant: str, per_shape: int) -> str:
             f"    total = total.wrapping_add(runtime.block_on(methods.m{i}(total)).unwrap_or(0));"
         )
     out += ["}", "", "pub struct Block { base: u64 }", ""]
-    if variant == "observe":
+    if variant == "observe" and "impl_block" in shapes:
         out.append("#[tripod::observe]")
     out.append("impl Block {")
-    for i in range(per_shape):
+    for i in range(per_shape if "impl_block" in shapes else 0):
         if variant == "instrument":
             out.append(f'    #[tracing::instrument(name = "block.b{i}", skip_all, err)]')
         elif variant == "observe":
@@ -141,6 +141,7 @@ def source(variant: str, per_shape: int) -> str:
     out += [
         "}",
         "",
+        "#[allow(unused_variables)]",
         "fn main() {",
         "    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();",
         "    let methods = Methods { base: 7 };",
@@ -248,6 +249,26 @@ def main():
         variant: text_bytes(root / "target" / "release" / variant) for variant in VARIANTS
     }
     marginal = {variant: (doubled[variant] - text[variant]) / functions for variant in VARIANTS}
+    # The same, one shape at a time: what one function more of that shape adds.
+    by_shape = {}
+    for shape in SHAPES:
+        sizes = []
+        for per_shape in (args.functions, 2 * args.functions):
+            for variant in VARIANTS:
+                (root / variant / "src" / "main.rs").write_text(
+                    source(variant, per_shape, (shape,))
+                )
+            run(["cargo", "build", "-q", "--workspace", "--release"], root, env)
+            sizes.append(
+                {v: text_bytes(root / "target" / "release" / v) for v in VARIANTS}
+            )
+        one_more = {
+            v: (sizes[1][v] - sizes[0][v]) / args.functions for v in VARIANTS
+        }
+        by_shape[shape] = (
+            one_more["instrument"] - one_more["bare"],
+            one_more["observe"] - one_more["bare"],
+        )
     rows = [
         (
             "debug build",
@@ -273,6 +294,9 @@ def main():
             marginal["observe"] - marginal["bare"],
             "bytes",
         ),
+    ] + [
+        (f"release .text, one {shape} function more", instrument, observe, "bytes")
+        for shape, (instrument, observe) in by_shape.items()
     ]
     print()
     print("| per function, over bare | `#[instrument]` | `#[observe]` | ratio |")
@@ -295,13 +319,15 @@ def main():
     if shutil.which("cargo-llvm-lines") is None:
         print("\n(cargo llvm-lines is not installed: `cargo install cargo-llvm-lines` adds its report)")
         return
+    for variant in VARIANTS:
+        (root / variant / "src" / "main.rs").write_text(source(variant, args.functions))
     for variant in ("instrument", "observe"):
         report = run(
             ["cargo", "llvm-lines", "-q", "--release", "-p", variant, "--bin", variant],
             root,
             env,
         )
-        print(f"\ncargo llvm-lines --release -p {variant} ({2 * functions} functions, the top 25):")
+        print(f"\ncargo llvm-lines --release -p {variant} (the top 25):")
         print("\n".join(report.splitlines()[:27]))
 
 
