@@ -175,7 +175,7 @@ impl Opened {
             path,
             collected: metrics.is_some() && path != CallPath::Events,
         };
-        let start = || site.events.start(*metadata.level(), start_fields);
+        let start = || site.events.start(start_fields);
         match path {
             CallPath::Derived => {}
             CallPath::Events => events::start(start(), &opened.span, message, values),

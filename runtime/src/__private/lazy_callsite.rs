@@ -68,24 +68,36 @@ static PLACEHOLDER: Metadata<'static> = Metadata::new(
 );
 static PLACEHOLDER_CALLSITE: DefaultCallsite = DefaultCallsite::new(&PLACEHOLDER);
 
-/// Where a call site is, for the metadata of its end events: the caller's module (their target),
-/// file and line, as `tracing`'s macros name an event (`event src/lib.rs:12`).
+/// What the metadata of a call site's events says: their name, as `tracing`'s macros name an
+/// event (`event src/lib.rs:12`), the caller's module (their target), file and line, and the
+/// attribute's level (the start's and the success's).
 pub struct LazyEvents {
+    name: &'static str,
     module: &'static str,
     file: &'static str,
     line: u32,
+    level: Level,
     /// `NAME.failure` at ERROR, WARN, INFO, DEBUG and TRACE, `NAME.cancelled` at WARN,
     /// `NAME.success`, then `NAME.start`.
     made: [OnceLock<&'static LazyCallsite>; 8],
 }
 
 impl LazyEvents {
-    /// The end events of the call site at `module`, `file` and `line`, none made yet.
-    pub const fn new(module: &'static str, file: &'static str, line: u32) -> Self {
+    /// The events of the call site at `module`, `file` and `line`, observed at `level`, none made
+    /// yet; `name` is `event FILE:LINE`.
+    pub const fn new(
+        name: &'static str,
+        module: &'static str,
+        file: &'static str,
+        line: u32,
+        level: Level,
+    ) -> Self {
         LazyEvents {
+            name,
             module,
             file,
             line,
+            level,
             made: [const { OnceLock::new() }; 8],
         }
     }
@@ -111,22 +123,14 @@ impl LazyEvents {
         self.made(5, Level::WARN, fields)
     }
 
-    /// The start's callsite at `level` (the attribute's), with `fields`.
-    pub(crate) fn start(
-        &self,
-        level: Level,
-        fields: &'static [&'static str],
-    ) -> &'static LazyCallsite {
-        self.made(7, level, fields)
+    /// The start's callsite, at the attribute's level, with `fields`.
+    pub(crate) fn start(&self, fields: &'static [&'static str]) -> &'static LazyCallsite {
+        self.made(7, self.level, fields)
     }
 
-    /// The success's callsite at `level` (the attribute's), with `fields`.
-    pub(crate) fn success(
-        &self,
-        level: Level,
-        fields: &'static [&'static str],
-    ) -> &'static LazyCallsite {
-        self.made(6, level, fields)
+    /// The success's callsite, at the attribute's level, with `fields`.
+    pub(crate) fn success(&self, fields: &'static [&'static str]) -> &'static LazyCallsite {
+        self.made(6, self.level, fields)
     }
 
     fn made(
@@ -140,10 +144,8 @@ impl LazyEvents {
                 metadata: OnceLock::new(),
                 interest: AtomicU8::new(SOMETIMES),
             }));
-            let name: &'static str =
-                Box::leak(format!("event {}:{}", self.file, self.line).into_boxed_str());
             let _ = callsite.metadata.set(Metadata::new(
-                name,
+                self.name,
                 self.module,
                 level,
                 Some(self.file),
@@ -164,7 +166,13 @@ impl LazyEvents {
 mod tests {
     use super::*;
 
-    static EVENTS: LazyEvents = LazyEvents::new("my_app::db", "src/db.rs", 12);
+    static EVENTS: LazyEvents = LazyEvents::new(
+        "event src/db.rs:12",
+        "my_app::db",
+        "src/db.rs",
+        12,
+        Level::INFO,
+    );
 
     #[test]
     fn a_failure_callsite_is_made_once_per_level_and_named_as_tracing_names_events() {

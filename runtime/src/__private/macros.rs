@@ -18,14 +18,15 @@ macro_rules! __tripod_site {
             &[$(($key, $value)),*],
             &[$($computed),*],
             $crate::__private::EndEvents {
-                success_level: $crate::__private::Level::$level,
                 success_message: ::core::concat!($name, ".success"),
                 failure_message: ::core::concat!($name, ".failure"),
                 cancelled_message: ::core::concat!($name, ".cancelled"),
                 callsites: $crate::__private::LazyEvents::new(
+                    ::core::concat!("event ", ::core::file!(), ":", ::core::line!()),
                     ::core::module_path!(),
                     ::core::file!(),
                     ::core::line!(),
+                    $crate::__private::Level::$level,
                 ),
             },
             $crate::__tripod_level_option!($($failure_level)?),

@@ -189,29 +189,22 @@ impl<T: std::fmt::Debug + ?Sized> Display for DebugLabel<'_, T> {
 }
 
 /// A function's end events: their callsites, made on first use ([`LazyEvents`]: their metadata
-/// names the user's module as target), the success's level (the attribute's), and their
-/// messages.
+/// names the user's module as target), and their messages.
 pub struct EndEvents {
-    pub success_level: Level,
     pub success_message: &'static str,
     pub failure_message: &'static str,
     pub cancelled_message: &'static str,
     pub callsites: LazyEvents,
 }
 impl EndEvents {
-    /// The start callsite, at the span's `level`, with the attribute's fields and `message`.
-    pub(crate) fn start(
-        &self,
-        level: Level,
-        fields: &'static [&'static str],
-    ) -> &'static LazyCallsite {
-        self.callsites.start(level, fields)
+    /// The start callsite, with the attribute's fields and `message`.
+    pub(crate) fn start(&self, fields: &'static [&'static str]) -> &'static LazyCallsite {
+        self.callsites.start(fields)
     }
 
     /// The success callsite.
     pub(crate) fn success(&self) -> &'static LazyCallsite {
-        self.callsites
-            .success(self.success_level, Self::SUCCESS_FIELDS)
+        self.callsites.success(Self::SUCCESS_FIELDS)
     }
 
     /// The failure callsite at `level`.

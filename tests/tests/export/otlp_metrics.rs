@@ -13,24 +13,7 @@ use tripod_tests::backends::MemoryLog;
 use tripod_tests::otlp_receiver::{OtlpReceiver, hex, string_attribute};
 use tripod_tests::prometheus_translation;
 
-#[derive(Debug, tripod::ErrorType)]
-enum ModelError {
-    EmptyInput,
-}
-
-impl std::fmt::Display for ModelError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the input is empty")
-    }
-}
-
-#[tripod::observe(name = "ml.inference", labels(model_name = "classifier"))]
-fn predict(text: &str) -> Result<usize, ModelError> {
-    if text.is_empty() {
-        return Err(ModelError::EmptyInput);
-    }
-    Ok(text.len())
-}
+use crate::support::model::predict;
 
 fn telemetry(receiver: &OtlpReceiver, temporality: &str, log: &MemoryLog) -> tripod::Telemetry {
     let vars = HashMap::from([

@@ -11,24 +11,7 @@ use serde_json::Value;
 use tripod::{MetricsFormat, Telemetry};
 use tripod_tests::backends::{MemoryLog, openmetrics_parse, promtool_check_metrics};
 
-#[derive(Debug, tripod::ErrorType)]
-enum ModelError {
-    EmptyInput,
-}
-
-impl std::fmt::Display for ModelError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the input is empty")
-    }
-}
-
-#[tripod::observe(name = "ml.inference", labels(model_name = "classifier"))]
-fn predict(text: &str) -> Result<usize, ModelError> {
-    if text.is_empty() {
-        return Err(ModelError::EmptyInput);
-    }
-    Ok(text.len())
-}
+use crate::support::model::predict;
 
 /// Telemetry built (not installed) with `sampler`, its lines in `log`.
 fn telemetry(sampler: &'static str, log: &MemoryLog) -> Telemetry {

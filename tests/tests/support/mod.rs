@@ -5,6 +5,7 @@
 #[allow(unused_imports)]
 pub use tripod_tests::backends;
 pub mod metrics_capture;
+pub mod model;
 pub mod tracing_capture;
 
 pub use metrics_capture::Metrics;
