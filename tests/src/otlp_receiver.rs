@@ -85,6 +85,8 @@ pub struct ReceivedSpan {
     pub links: Vec<(String, String)>,
     /// How long it lasted: its end's time less its start's, in nanoseconds.
     pub duration_nanos: u64,
+    /// When it ended, nanoseconds since the Unix epoch.
+    pub end_unix_nanos: u64,
     /// Its resource's attributes (who sent it).
     pub resource: BTreeMap<String, Value>,
 }
@@ -698,6 +700,7 @@ fn spans_of(request: ExportTraceServiceRequest) -> Vec<ReceivedSpan> {
                     duration_nanos: span
                         .end_time_unix_nano
                         .saturating_sub(span.start_time_unix_nano),
+                    end_unix_nanos: span.end_time_unix_nano,
                     resource: resource.clone(),
                 });
             }

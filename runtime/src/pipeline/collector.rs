@@ -621,7 +621,11 @@ impl Collector {
                 // A trace the head sampler did not sample waits for its local root.
                 Some(tail) if !record.ids.sampled => {
                     let root = live.ids.parent.is_none() || live.ids.parent_is_remote;
-                    let second = self.clock.at(end.instant()).as_secs();
+                    // The second the span's exported end falls in, which a backend shows.
+                    let second = record
+                        .end
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |since| since.as_secs());
                     tail.ended(record, root, second, &mut self.ended);
                 }
                 _ => self.ended.push(std::sync::Arc::new(record)),
