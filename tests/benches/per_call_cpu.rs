@@ -15,6 +15,14 @@
 //! the metric export, whose cost is per export interval, not per call: `recorder` and
 //! `prometheus_render` measure reading a full recorder).
 //!
+//! The floor beside them (`capture_only`): a `tracing` subscriber that only captures what its
+//! callbacks are given into a thread-local buffer (`common::capture_only`), exporting nothing,
+//! under the six callbacks of an observed call written with `tracing`'s macros
+//! (`common::six_callbacks`; NOTES.md's floor). tripod's figures are given as ratios to it and to
+//! the hand-written stack, both measured in the same round. `capture_observed` is the same
+//! subscriber under the observed function: what the attribute's expansion adds when the
+//! subscriber is not tripod's.
+//!
 //! Each case runs in a process of its own (this bench, run again with `PER_CALL_CPU_CASE` set),
 //! so each has the global recorder an application of its kind has: tripod's for tripod's cases
 //! (`#[observe]` caches its handles per call site), metrics-exporter-prometheus's for the
@@ -33,9 +41,10 @@ use tracing_subscriber::layer::SubscriberExt as _;
 
 mod common;
 
+use common::capture_only::{self, CaptureOnly};
 use common::cpu::{CALLS, CHUNK, CountingWriter, DevNullWriter, Sink, WARM_UP, paced};
 use common::hand_stack::hand_written_stack;
-use common::{hand_written, observed};
+use common::{hand_written, observed, six_callbacks};
 
 /// Which of tripod's outputs a case turns on (traces always go over OTLP).
 #[derive(Clone, Copy)]
@@ -97,15 +106,30 @@ fn measure_tripod(
     }
 }
 
-fn report(round: u32, name: &str, case: &Case, baseline: Option<&Case>) {
+/// The cases tripod's are compared with, as measured in the same round.
+#[derive(Default)]
+struct Baselines {
+    hand_written: Option<Case>,
+    capture_only: Option<Case>,
+}
+
+fn report(round: u32, name: &str, case: &Case, baselines: &Baselines) {
     let calls = CALLS + WARM_UP;
-    let ratio = baseline.map_or(String::new(), |base| {
-        format!(
-            " ({:.2}x / {:.2}x the hand-written stack)",
-            case.caller / base.caller,
-            case.process / base.process
-        )
-    });
+    let ratio = |base: &Option<Case>, what: &str| {
+        base.as_ref().map_or(String::new(), |base| {
+            format!(
+                " ({:.2}x / {:.2}x {what})",
+                case.caller / base.caller,
+                case.process / base.process
+            )
+        })
+    };
+    let ratio = if name.starts_with("tripod") || name == "capture_observed" {
+        ratio(&baselines.capture_only, "capture-only")
+            + &ratio(&baselines.hand_written, "hand-written")
+    } else {
+        String::new()
+    };
     println!(
         "  round {round} {name:<15} caller {:>5.0} ns, process {:>5.0} ns{ratio}; \
          {:.2} lines, {:.3} spans and {:.2} log records delivered per call, {} dropped",
@@ -119,8 +143,10 @@ fn report(round: u32, name: &str, case: &Case, baseline: Option<&Case>) {
 }
 
 /// The cases, in the order each round runs them.
-const CASES: [&str; 6] = [
+const CASES: [&str; 8] = [
     "hand_written",
+    "capture_only",
+    "capture_observed",
     "tripod_layer",
     "tripod",
     "tripod_dev_null",
@@ -149,7 +175,7 @@ fn main() {
     let run = |case: &str| only.is_empty() || only.iter().any(|name| name == case);
     println!("per_call_cpu: {CALLS} calls in chunks of {CHUNK}, CPU per call");
     for round in 1..=3 {
-        let mut hand = None;
+        let mut baselines = Baselines::default();
         for name in CASES.into_iter().filter(|name| run(name)) {
             let output = std::process::Command::new(std::env::current_exe().expect("this bench"))
                 .env(CASE, format!("{name} {}", sink.address))
@@ -173,9 +199,11 @@ fn main() {
                 records: figures[4] as u64,
                 dropped: figures[5] as u64,
             };
-            report(round, name, &case, hand.as_ref());
-            if name == "hand_written" {
-                hand = Some(case);
+            report(round, name, &case, &baselines);
+            match name {
+                "hand_written" => baselines.hand_written = Some(case),
+                "capture_only" => baselines.capture_only = Some(case),
+                _ => {}
             }
         }
     }
@@ -208,6 +236,30 @@ fn run_case(name: &str, sink: &Sink) -> Case {
                 caller,
                 process,
                 lines: lines.lines(),
+                spans: 0,
+                records: 0,
+                dropped: 0,
+            }
+        }
+        "capture_only" | "capture_observed" => {
+            let capture = tracing::Dispatch::new(CaptureOnly::default());
+            let (caller, process) = tracing::dispatcher::with_default(&capture, || {
+                if name == "capture_only" {
+                    paced(|i| {
+                        six_callbacks(i).unwrap();
+                    })
+                } else {
+                    paced(|i| {
+                        observed(i).unwrap();
+                    })
+                }
+            });
+            // new_span, the start event, enter, the success event, exit, close.
+            assert_eq!(capture_only::callbacks(), 6 * (CALLS + WARM_UP));
+            Case {
+                caller,
+                process,
+                lines: 0,
                 spans: 0,
                 records: 0,
                 dropped: 0,

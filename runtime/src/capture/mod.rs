@@ -6,9 +6,11 @@
 mod limits;
 mod sinks;
 mod span;
+mod spare;
 
 pub(crate) use limits::SpanLimits;
 pub(crate) use sinks::{Capture, OpenSpans, SpanSink};
+pub(crate) use spare::{SPARE, Spares};
 // Each sink reads the parts it needs: which are used depends on the features built.
 #[allow(unused_imports)]
 pub(crate) use span::{

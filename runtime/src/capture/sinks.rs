@@ -48,21 +48,33 @@ impl Capture {
     }
 
     /// The record of a span that started at `start`, before its fields: its name, and its
-    /// callsite's file and line.
+    /// callsite's file and line; made in `reused` (a record the sinks handed back,
+    /// `super::spare`) when there is one.
     pub(crate) fn begin(
         &self,
+        reused: Option<Arc<SpanRecord>>,
         ids: SpanIds,
         trace_state: &TraceState,
         metadata: &'static Metadata<'static>,
         start: SystemTime,
-    ) -> SpanRecord {
-        let mut record = SpanRecord::started_at(
-            ids,
-            metadata.name(),
-            metadata.fields().len(),
-            self.limits,
-            start,
-        );
+    ) -> Arc<SpanRecord> {
+        let (name, fields) = (metadata.name(), metadata.fields().len());
+        let mut shared = match reused {
+            Some(reused) if Arc::strong_count(&reused) == 1 && Arc::weak_count(&reused) == 0 => {
+                reused
+            }
+            _ => Arc::new(SpanRecord::started_at(
+                ids,
+                name,
+                fields,
+                self.limits,
+                start,
+            )),
+        };
+        let Some(record) = Arc::get_mut(&mut shared) else {
+            unreachable!("a record nothing else holds")
+        };
+        record.restart(ids, name, fields, self.limits, start);
         record.trace_state = trace_state.clone();
         if let Some(file) = metadata.file() {
             record.set_static("code.file.path", file);
@@ -70,7 +82,7 @@ impl Capture {
         if let Some(line) = metadata.line() {
             record.field("code.line.number", FieldValue::I64(i64::from(line)));
         }
-        record
+        shared
     }
 
     /// The limits spans are recorded within.

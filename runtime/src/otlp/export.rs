@@ -31,6 +31,11 @@ pub(crate) trait Encode: Send + 'static {
     /// Called when the batch interval passes, and before a flush or the shutdown drains the
     /// queue: metrics put their reading in here.
     fn due(&mut self, _queue: &Queue<Self::Item>) {}
+
+    /// Takes a batch once its body is made: what is left of it is dropped, or reused.
+    fn done(&mut self, batch: Vec<Self::Item>) {
+        drop(batch);
+    }
 }
 
 /// Starts the export thread of `queue`, encoding with `encode` and sending through `transport`.
@@ -75,7 +80,7 @@ fn export_loop<E: Encode>(mut delivery: Delivery<'_, E::Item>, mut encode: E) {
             // Encoded here, off the application's threads, and only for what was queued.
             let body = delivery.transport.prepare(encode.encode(&batch));
             let count = batch.iter().map(Item::count).sum();
-            drop(batch);
+            encode.done(batch);
             delivery.deliver(body, count);
             queue.sent();
         }

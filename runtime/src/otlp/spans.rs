@@ -39,4 +39,10 @@ impl Encode for SpanBatches {
     fn encode(&mut self, batch: &[Arc<SpanRecord>]) -> Vec<u8> {
         self.preamble.encode(batch)
     }
+
+    /// The records the viewer does not also hold go back to the collector thread, to be filled
+    /// again.
+    fn done(&mut self, batch: Vec<Arc<SpanRecord>>) {
+        crate::capture::SPARE.give_back(batch);
+    }
 }

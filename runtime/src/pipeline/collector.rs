@@ -64,6 +64,8 @@ pub(crate) struct Collector {
     ends: Vec<(SpanId, Tick, Option<Ending>)>,
     /// Fields of ended spans, emptied, for the next spans.
     free_fields: Vec<Vec<SpanFields>>,
+    /// Records of ended spans the sinks handed back, for the next captured spans.
+    spares: crate::capture::Spares,
     /// Spans ended in this collection, handed to the sinks at its end.
     ended: Vec<std::sync::Arc<crate::capture::SpanRecord>>,
 }
@@ -91,6 +93,7 @@ impl Collector {
             suppressed: Vec::new(),
             ends: Vec::new(),
             free_fields: Vec::new(),
+            spares: crate::capture::Spares::default(),
             ended: Vec::new(),
         }
     }
@@ -164,11 +167,7 @@ impl Collector {
                 trace_state,
                 ..
             } => {
-                if let Some(record) = self
-                    .spans
-                    .get_mut(span)
-                    .and_then(|live| live.record.as_mut())
-                {
+                if let Some(record) = self.spans.get_mut(span).and_then(Live::record_mut) {
                     record.link(*to, trace_state);
                 }
             }
@@ -221,7 +220,7 @@ impl Collector {
             set_field(
                 &mut self.log_sinks,
                 &mut live.fields,
-                live.record.as_mut(),
+                live.record.as_mut().and_then(std::sync::Arc::get_mut),
                 key,
                 value,
             );
@@ -294,7 +293,8 @@ impl Collector {
         let mut record = match &self.capture {
             Some(capture) if captured => {
                 let start = crate::clock::system_time_of(self.clock.at(at.instant()));
-                Some(capture.begin(*ids, trace_state, metadata, start))
+                let reused = self.spares.take(&crate::capture::SPARE);
+                Some(capture.begin(reused, *ids, trace_state, metadata, start))
             }
             _ => None,
         };
@@ -302,7 +302,7 @@ impl Collector {
             set_field(
                 &mut self.log_sinks,
                 &mut span_fields,
-                record.as_mut(),
+                record.as_mut().and_then(std::sync::Arc::get_mut),
                 key,
                 own(records, value),
             );
@@ -454,7 +454,7 @@ impl Collector {
             && let Some(record) = event
                 .span
                 .and_then(|span| self.spans.get_mut(&span))
-                .and_then(|live| live.record.as_mut())
+                .and_then(Live::record_mut)
         {
             let time = crate::clock::system_time_of(event.since_epoch);
             record.event_at(time, origin.name, |written| {
@@ -537,7 +537,7 @@ impl Collector {
             .values()
             .filter(|live| live.running())
             .filter_map(|live| {
-                let mut record = live.record.clone()?;
+                let mut record = crate::capture::SpanRecord::clone(live.record.as_deref()?);
                 record.end_at(now.max(record.start));
                 Some(record)
             })
@@ -572,7 +572,7 @@ impl Collector {
         {
             let Some((parent, capture)) = span
                 .and_then(|span| self.spans.get(&span))
-                .and_then(|live| live.record.as_ref())
+                .and_then(|live| live.record.as_deref())
                 .zip(self.capture.as_ref())
             else {
                 return;
@@ -593,6 +593,7 @@ impl Collector {
                 match &mut self.tail {
                     // A statement of a trace the head sampler did not sample waits with it.
                     Some(tail) if !made.ids.sampled => {
+                        let made = std::sync::Arc::new(made);
                         tail.ended(made, false, since_epoch.as_secs(), &mut self.ended);
                     }
                     _ => self.ended.push(std::sync::Arc::new(made)),
@@ -616,7 +617,9 @@ impl Collector {
         }
         if let Some(mut record) = live.record {
             let end = live.call.and_then(|call| call.ended).unwrap_or(at);
-            record.end_at(record.start + end.since(live.started));
+            if let Some(record) = std::sync::Arc::get_mut(&mut record) {
+                record.end_at(record.start + end.since(live.started));
+            }
             match &mut self.tail {
                 // A trace the head sampler did not sample waits for its local root.
                 Some(tail) if !record.ids.sampled => {
@@ -628,7 +631,7 @@ impl Collector {
                         .map_or(0, |since| since.as_secs());
                     tail.ended(record, root, second, &mut self.ended);
                 }
-                _ => self.ended.push(std::sync::Arc::new(record)),
+                _ => self.ended.push(record),
             }
             if self.ended.len() >= HAND_SPANS
                 && let Some(capture) = &self.capture

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use super::calls;
 use super::watched::Watched;
@@ -18,8 +19,9 @@ pub(super) struct Live {
     /// Its fields as each log sink encodes them (in the order of the sinks), for the events
     /// inside it and inside its descendants.
     pub(super) fields: Vec<SpanFields>,
-    /// Its record, when it is captured.
-    pub(super) record: Option<SpanRecord>,
+    /// Its record, when it is captured: shared with nothing until it ends (the sinks take it
+    /// then, and hand it back for reuse, `crate::capture::SpareRecords`).
+    pub(super) record: Option<Arc<SpanRecord>>,
     /// What is kept of the observed call it is the span of.
     pub(super) call: Option<calls::Call>,
     /// The reading it started at: its record ends at its start plus the time between the two
@@ -38,6 +40,11 @@ impl Live {
         self.ids.parent.filter(|_| !self.ids.parent_is_remote)
     }
 
+    /// Its record, to write: nothing shares it while the span runs.
+    pub(super) fn record_mut(&mut self) -> Option<&mut SpanRecord> {
+        self.record.as_mut().and_then(Arc::get_mut)
+    }
+
     /// Whether what it stands for still runs: not an observed call that returned while another
     /// handle keeps its span open.
     pub(super) fn running(&self) -> bool {
@@ -53,7 +60,7 @@ impl Live {
                 .iter()
                 .map(SpanFields::heap_bytes)
                 .sum::<usize>()
-            + self.record.as_ref().map_or(0, SpanRecord::heap_bytes)
+            + self.record.as_deref().map_or(0, SpanRecord::heap_bytes)
     }
 
     /// Frees its fields and its record (it will not be exported, and the events inside it no

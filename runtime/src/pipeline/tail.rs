@@ -25,7 +25,7 @@ const DECIDED: usize = 4096;
 /// One local trace's spans, waiting for its root.
 #[derive(Default)]
 struct Waiting {
-    records: Vec<SpanRecord>,
+    records: Vec<Arc<SpanRecord>>,
     bytes: usize,
     failed: bool,
 }
@@ -71,7 +71,7 @@ impl Tail {
     /// root. What is to be exported goes into `out`.
     pub(crate) fn ended(
         &mut self,
-        record: SpanRecord,
+        record: Arc<SpanRecord>,
         root: bool,
         second: u64,
         out: &mut Vec<Arc<SpanRecord>>,
@@ -79,7 +79,7 @@ impl Tail {
         let trace = record.ids.trace_id.0;
         if let Some(&kept) = self.decided.get(&trace) {
             if kept {
-                out.push(Arc::new(record));
+                out.push(record);
             }
             return;
         }
@@ -112,9 +112,11 @@ impl Tail {
         let kept = match reason {
             Some(reason) if self.admit(root.text(&root.name), reason, second) => {
                 self.count(SAMPLING_KEPT_TRACES, reason);
-                root.set_static(KEPT, reason);
-                out.extend(waiting.records.into_iter().map(Arc::new));
-                out.push(Arc::new(root));
+                if let Some(root) = Arc::get_mut(&mut root) {
+                    root.set_static(KEPT, reason);
+                }
+                out.extend(waiting.records);
+                out.push(root);
                 true
             }
             Some(_) => {
@@ -216,7 +218,7 @@ mod tests {
     use crate::trace::{SpanId, SpanIds, TraceId};
 
     /// An unsampled span `span` of trace `trace`, a child of span 1 unless it is span 1.
-    fn record(trace: u128, span: u64, failed: bool) -> SpanRecord {
+    fn record(trace: u128, span: u64, failed: bool) -> Arc<SpanRecord> {
         let ids = SpanIds {
             trace_id: TraceId(trace),
             span_id: SpanId(span),
@@ -228,7 +230,7 @@ mod tests {
         if failed {
             record.status = StatusRecord::Error(None);
         }
-        record
+        Arc::new(record)
     }
 
     fn names(out: &[Arc<SpanRecord>]) -> Vec<(u128, u64)> {

@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod capture_only;
 pub mod cpu;
 pub mod hand_stack;
 
@@ -42,6 +43,28 @@ pub fn bare(x: u64) -> Result<u64, BenchError> {
 #[tripod::observe(name = "bench.observed")]
 pub fn observed(x: u64) -> Result<u64, BenchError> {
     work(x)
+}
+
+/// What the floor subscriber (`capture_only`) is measured on, as NOTES.md measured it: a span
+/// with two fields, entered, two events (a message; a message and an `f64`), exited and closed,
+/// written with `tracing`'s macros: the six callbacks an observed call makes.
+#[inline(never)]
+pub fn six_callbacks(x: u64) -> Result<u64, BenchError> {
+    let span = tracing::info_span!(
+        "bench.six_callbacks",
+        code.function.name = "six_callbacks",
+        x = x
+    );
+    let entered = span.enter();
+    tracing::info!("bench.six_callbacks.start");
+    let started = Instant::now();
+    let result = work(black_box(x));
+    tracing::info!(
+        duration_ms = started.elapsed().as_secs_f64() * 1e3,
+        "bench.six_callbacks.success"
+    );
+    drop(entered);
+    result
 }
 
 /// The hand-written equivalent: `#[tracing::instrument(err)]`, two `info!` events, and the
